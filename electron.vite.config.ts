@@ -1,0 +1,45 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import react from '@vitejs/plugin-react'
+
+/**
+ * One build for everything that ships:
+ * - main: the Electron main process plus the plain-Node entry points that share its
+ *   code (seed and peer node programs, the web host, the export CLI, the node benchmark);
+ * - preload: CommonJS, as sandboxed preloads must be;
+ * - renderer: the React app, also served by the web host.
+ */
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'electron/main/index.ts'),
+          seed: resolve(__dirname, 'electron/nodes/seed.ts'),
+          peer: resolve(__dirname, 'electron/nodes/peer.ts'),
+          web: resolve(__dirname, 'electron/web/server.ts'),
+          'export-cli': resolve(__dirname, 'electron/host/export-cli.ts'),
+          'bench-nodes': resolve(__dirname, 'bench/nodes.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'electron/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: 'renderer',
+    build: {
+      outDir: 'out/renderer',
+      rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },
+    },
+    plugins: [react()],
+  },
+})

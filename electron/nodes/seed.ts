@@ -1,0 +1,1 @@
+console.log('stub electron/nodes/seed.ts')

@@ -1,0 +1,1 @@
+console.log('stub electron/web/server.ts')

@@ -1,0 +1,140 @@
+import { z } from 'zod'
+import type { SessionEvent } from './events'
+import { protocolSettingsSchema, type ProtocolSettings } from './settings'
+
+/**
+ * The renderer's API: a handful of verbs, typed once here and implemented twice, by the
+ * Electron preload (over IPC) and by the web host client (over a WebSocket). Every
+ * request argument is validated in the host with the schemas below; the renderer is not
+ * trusted.
+ */
+
+export type Result<T = void> = { ok: true; value: T } | { ok: false; error: string }
+
+export type NodeRole = 'seed' | 'peer'
+/** starting: spawned, no node.started yet; exited: stopped on request; crashed: exited unasked. */
+export type NodeProcessState = 'starting' | 'running' | 'killed' | 'exited' | 'crashed'
+
+export interface NodeInfo {
+  /** `IP:PORT` */
+  id: string
+  role: NodeRole
+  ip: string
+  port: number
+  pid: number | null
+  state: NodeProcessState
+}
+
+export interface HostStatus {
+  /** Session folder name (also its id), e.g. `2026-11-24T03-00-00Z`; null before the first start. */
+  sessionId: string | null
+  running: boolean
+  settings: ProtocolSettings
+  nodes: NodeInfo[]
+  /** Highest `seq` recorded so far (0 = none). */
+  lastSeq: number
+  /** Most nodes the host will run at once on this machine. */
+  maxNodes: number
+}
+
+export interface EventBatch {
+  /** Consecutive by `seq`. */
+  events: SessionEvent[]
+}
+
+export interface SessionSummary {
+  id: string
+  startedAt: number
+  events: number
+  nodes: number
+}
+
+/** Where an export went: a file path (desktop) and/or a URL to download it (web host). */
+export interface ExportResult {
+  path: string
+  url?: string
+  bytes: number
+}
+
+export const startNetworkSchema = z.object({
+  seeds: z.number().int().min(2).max(16),
+  peers: z.number().int().min(0).max(500),
+  settings: protocolSettingsSchema,
+})
+export type StartNetworkRequest = z.infer<typeof startNetworkSchema>
+
+export const countSchema = z.number().int().min(1).max(500)
+export const nodeIdSchema = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, 'expected a node id IP:PORT')
+
+export const exportRequestSchema = z.object({
+  /** Keep events with fromT <= t <= toT (ms since epoch); omitted = whole session. */
+  fromT: z.number().min(0).optional(),
+  toT: z.number().min(0).optional(),
+  /** Keep only these nodes' events and logs; omitted = all. */
+  nodes: z.array(nodeIdSchema).max(1000).optional(),
+  format: z.enum(['zip', 'folder']),
+})
+export type ExportRequest = z.infer<typeof exportRequestSchema>
+
+export interface GossipscopeApi {
+  getStatus(): Promise<HostStatus>
+  /** Stops any running network and starts a new session. */
+  startNetwork(request: StartNetworkRequest): Promise<Result<HostStatus>>
+  /** Stops every node cleanly; the session stays recorded. */
+  stopNetwork(): Promise<Result<HostStatus>>
+  addSeed(): Promise<Result<NodeInfo>>
+  addPeers(count: number): Promise<Result<NodeInfo[]>>
+  /** SIGKILL: the node dies without a word, as a crash would. */
+  killNode(id: string): Promise<Result>
+  /** Clean stop (SIGTERM). */
+  stopNode(id: string): Promise<Result>
+  /** Settings for nodes started from now on. */
+  setSettings(settings: ProtocolSettings): Promise<Result<ProtocolSettings>>
+  exportSession(request: ExportRequest): Promise<Result<ExportResult>>
+  listSessions(): Promise<SessionSummary[]>
+  /** Events of a recorded session, for replay with no nodes running. */
+  loadSession(id: string): Promise<Result<SessionEvent[]>>
+  /**
+   * Subscribes to event batches. Call `ready(fromSeq)` once subscribed: the host then
+   * sends every event with seq > fromSeq, then live batches (nothing lost across a reload).
+   */
+  onEvents(listener: (batch: EventBatch) => void): () => void
+  onStatus(listener: (status: HostStatus) => void): () => void
+  ready(fromSeq: number): Promise<void>
+}
+
+/** IPC channel names (Electron) and WebSocket request names (web host): one list. */
+export const API_METHODS = [
+  'getStatus',
+  'startNetwork',
+  'stopNetwork',
+  'addSeed',
+  'addPeers',
+  'killNode',
+  'stopNode',
+  'setSettings',
+  'exportSession',
+  'listSessions',
+  'loadSession',
+  'ready',
+] as const
+export type ApiMethod = (typeof API_METHODS)[number]
+
+/** Argument schemas, per method, as a tuple of positional arguments. */
+export const API_ARGS = {
+  getStatus: z.tuple([]),
+  startNetwork: z.tuple([startNetworkSchema]),
+  stopNetwork: z.tuple([]),
+  addSeed: z.tuple([]),
+  addPeers: z.tuple([countSchema]),
+  killNode: z.tuple([nodeIdSchema]),
+  stopNode: z.tuple([nodeIdSchema]),
+  setSettings: z.tuple([protocolSettingsSchema]),
+  exportSession: z.tuple([exportRequestSchema]),
+  listSessions: z.tuple([]),
+  loadSession: z.tuple([z.string().regex(/^[\w.-]{1,100}$/, 'expected a session id')]),
+  ready: z.tuple([z.number().int().min(0)]),
+} satisfies Record<ApiMethod, z.ZodTuple>
+
+export const PUSH_CHANNELS = { events: 'gossipscope:events', status: 'gossipscope:status' } as const
+export const channelOf = (method: ApiMethod): string => `gossipscope:${method}`

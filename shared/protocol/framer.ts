@@ -1,0 +1,87 @@
+/**
+ * Splits a byte stream into lines. Memory is bounded by `maxLineBytes`: a line longer
+ * than that is reported once and its bytes are discarded up to the next newline, never
+ * buffered. Invalid UTF-8 is reported per line. Empty lines are skipped.
+ * Pure: no I/O; the driver pushes chunks in and reads frames out.
+ */
+
+export type Frame =
+  | { kind: 'line'; line: string }
+  | { kind: 'error'; reason: 'line-too-long' | 'invalid-utf8'; detail: string }
+
+const NEWLINE = 0x0a
+const CR = 0x0d
+
+export class LineFramer {
+  private parts: Uint8Array[] = []
+  private buffered = 0
+  /** True while discarding the rest of an over-long line. */
+  private skipping = false
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true })
+
+  constructor(readonly maxLineBytes: number) {}
+
+  /** Bytes held for an unfinished line (always <= maxLineBytes). */
+  get pendingBytes(): number {
+    return this.buffered
+  }
+
+  push(chunk: Uint8Array): Frame[] {
+    const frames: Frame[] = []
+    let start = 0
+    while (start < chunk.length) {
+      const nl = chunk.indexOf(NEWLINE, start)
+      const end = nl === -1 ? chunk.length : nl
+      this.append(chunk.subarray(start, end), frames)
+      if (nl === -1) break
+      this.finishLine(frames)
+      start = nl + 1
+    }
+    return frames
+  }
+
+  private append(bytes: Uint8Array, frames: Frame[]): void {
+    if (this.skipping || bytes.length === 0) return
+    if (this.buffered + bytes.length > this.maxLineBytes) {
+      frames.push({
+        kind: 'error',
+        reason: 'line-too-long',
+        detail: `line longer than ${this.maxLineBytes} bytes`,
+      })
+      this.parts = []
+      this.buffered = 0
+      this.skipping = true
+      return
+    }
+    // Copy: the caller may reuse its buffer.
+    this.parts.push(bytes.slice())
+    this.buffered += bytes.length
+  }
+
+  private finishLine(frames: Frame[]): void {
+    if (this.skipping) {
+      this.skipping = false
+      return
+    }
+    let bytes: Uint8Array
+    if (this.parts.length === 1) bytes = this.parts[0]!
+    else {
+      bytes = new Uint8Array(this.buffered)
+      let offset = 0
+      for (const part of this.parts) {
+        bytes.set(part, offset)
+        offset += part.length
+      }
+    }
+    this.parts = []
+    this.buffered = 0
+    let length = bytes.length
+    if (length > 0 && bytes[length - 1] === CR) length--
+    if (length === 0) return
+    try {
+      frames.push({ kind: 'line', line: this.decoder.decode(bytes.subarray(0, length)) })
+    } catch {
+      frames.push({ kind: 'error', reason: 'invalid-utf8', detail: `invalid UTF-8 in a ${length}-byte line` })
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import type { Address } from '../address'
+import type { NodeEventBody } from '../events'
+import type { ScaledIntervals, Topology } from '../settings'
+
+/**
+ * The contract between a protocol state machine (seed or peer) and whatever drives it:
+ * the TCP driver in electron/nodes or the in-memory network in shared/sim.
+ *
+ * A machine never performs I/O, reads a clock or draws randomness of its own. The driver
+ * feeds it inputs, each carrying `now` (ms since epoch, never decreasing), and performs
+ * the effects it returns, in order. Between inputs the driver must call `handle({type:
+ * 'tick'})` no later than `nextWakeAt()` (null = nothing scheduled).
+ *
+ * Connections are named by opaque string ids: the machine names the connections it dials
+ * (in `connect` effects), the driver names the ones it accepts (in `accepted` inputs).
+ * The two namespaces must not collide: machines use `o<n>`, drivers `i<n>`.
+ */
+export type ConnId = string
+
+export type MachineInput =
+  | { type: 'start'; now: number }
+  | { type: 'tick'; now: number }
+  /** A connection this machine asked for is open. */
+  | { type: 'connected'; now: number; conn: ConnId }
+  /** A connection this machine asked for could not be opened; no `closed` follows. */
+  | { type: 'connect-failed'; now: number; conn: ConnId; reason: string }
+  /** A remote connected to our listening port; `remote` is its source address. */
+  | { type: 'accepted'; now: number; conn: ConnId; remote: Address }
+  /** A complete line arrived (framing and UTF-8 already checked by the driver). */
+  | { type: 'line'; now: number; conn: ConnId; line: string }
+  /** Bytes on a connection could not be framed (too long, invalid UTF-8). */
+  | { type: 'frame-error'; now: number; conn: ConnId; reason: string }
+  /** The connection is gone (remote closed, reset, or a `close` effect completed). */
+  | { type: 'closed'; now: number; conn: ConnId }
+  /** Clean shutdown requested (SIGTERM, SIGINT): say goodbye, close links. */
+  | { type: 'stop'; now: number }
+
+export type Effect =
+  | { type: 'connect'; conn: ConnId; to: Address }
+  | { type: 'send'; conn: ConnId; line: string }
+  | { type: 'close'; conn: ConnId }
+  /** A human-readable log line (the driver adds time and `IP:PORT` tag, writes console + file). */
+  | { type: 'log'; text: string }
+  /** A node event; the driver stamps `v`, `t` (= now) and `node`. */
+  | { type: 'event'; event: NodeEventBody }
+  /** The node should exit (after a `stop`, or on an unrecoverable condition). */
+  | { type: 'exit'; code: number; reason: string }
+
+export interface Machine {
+  handle(input: MachineInput): Effect[]
+  /** Earliest time (ms since epoch) the machine wants a `tick`, or null. */
+  nextWakeAt(): number | null
+}
+
+/** What every machine is built from. */
+export interface MachineDeps {
+  /** This node's listening address. */
+  self: Address
+  /** Seeds from config.txt. */
+  seeds: readonly Address[]
+  /** Uniform in [0, 1); seeded by the driver (see rng.ts) so runs are reproducible. */
+  random: () => number
+  /** SHA-256 of a UTF-8 string, lower-case hex. Injected: Node's crypto in nodes and sim. */
+  sha256: (text: string) => string
+}
+
+export interface PeerOptions {
+  intervals: ScaledIntervals
+  gossipCount: number
+  livenessMisses: number
+  maxLinks: number
+  topology: Topology
+}
+
+export interface SeedOptions {
+  /**
+   * How long (ms) a seed waits for the reported peer to answer its own liveness probe
+   * before accepting a Dead Node report. If the peer answers, the report was false.
+   */
+  verifyTimeoutMs: number
+}

@@ -1,0 +1,171 @@
+import { type Address, IPV4_SOURCE, formatAddress, parsePort } from '../address'
+
+/**
+ * The wire protocol: one message per line (UTF-8, `\n`-terminated; a `\r` before it is
+ * tolerated), every line one of the messages below. WARNING: these formats are the
+ * protocol. Changing one breaks interoperation with every node already running.
+ *
+ * Formats fixed by the assignment:
+ *   <ts>:<ip>:<n>                                   gossip message text (ts = ms since epoch)
+ *   Liveness Request:<ts>:<ip>
+ *   Liveness Reply:<ts>:<ip>:<replierIp>            echoes the request's ts and ip
+ *   Dead Node:<deadIp>:<deadPort>:<ts>:<reporterIp>  also accepted as `Disconnected Node:`
+ *
+ * Formats the assignment leaves to us:
+ *   Register:<ip>:<port>                peer -> seed, the peer's listening address
+ *   Registered:<ip>:<port>              seed -> peer, acknowledges the registration
+ *   Peer List Request:<ip>:<port>       peer -> seed, the asker (never listed back to itself)
+ *   Peer List:<part>/<parts>:<entries>  seed -> peer; entries `ip:port@degree` joined by `,`
+ *                                       (empty when there are none); a long list is split
+ *                                       into parts so that every line stays under the limit
+ *   Degree:<ip>:<port>:<degree>         peer -> seed, the peer's current number of links
+ *   Hello:<ip>:<port>                   peer <-> peer, first line on a link: who I am
+ */
+
+/** A peer as a seed lists it: address plus its last reported degree (links). */
+export interface PeerEntry extends Address {
+  degree: number
+}
+
+export type WireMessage =
+  | { kind: 'gossip'; text: string; ts: string; ip: string; seq: number }
+  | { kind: 'liveness-request'; ts: string; ip: string }
+  | { kind: 'liveness-reply'; ts: string; ip: string; replierIp: string }
+  | { kind: 'dead-node'; dead: Address; ts: string; reporterIp: string; prefix: 'Dead Node' | 'Disconnected Node' }
+  | { kind: 'register'; peer: Address }
+  | { kind: 'registered'; peer: Address }
+  | { kind: 'peer-list-request'; peer: Address }
+  | { kind: 'peer-list'; part: number; parts: number; entries: PeerEntry[] }
+  | { kind: 'degree'; peer: Address; degree: number }
+  | { kind: 'hello'; peer: Address }
+
+export type DecodeResult = { ok: true; message: WireMessage } | { ok: false; reason: string }
+
+const IP = `(${IPV4_SOURCE})`
+const TS = '(\\d{1,16}(?:\\.\\d{1,6})?)'
+const PORT = '(\\d{1,5})'
+const GOSSIP_RE = new RegExp(`^${TS}:${IP}:(\\d{1,9})$`)
+const LIVENESS_REQUEST_RE = new RegExp(`^Liveness Request:${TS}:${IP}$`)
+const LIVENESS_REPLY_RE = new RegExp(`^Liveness Reply:${TS}:${IP}:${IP}$`)
+const DEAD_NODE_RE = new RegExp(`^(Dead Node|Disconnected Node):${IP}:${PORT}:${TS}:${IP}$`)
+const ADDRESS_MESSAGE_RE = new RegExp(`^(Register|Registered|Peer List Request|Hello):${IP}:${PORT}$`)
+const DEGREE_RE = new RegExp(`^Degree:${IP}:${PORT}:(\\d{1,6})$`)
+const PEER_LIST_RE = /^Peer List:(\d{1,6})\/(\d{1,6}):(.*)$/
+const ENTRY_RE = new RegExp(`^${IP}:${PORT}@(\\d{1,6})$`)
+
+/** Maximum entries in one `Peer List` part (~23 bytes each keeps a part far below 64 KiB). */
+export const PEER_LIST_PART_SIZE = 1000
+
+/** Decodes one line (without its newline). Never throws. */
+export function decodeLine(line: string): DecodeResult {
+  if (line.length === 0) return fail('empty line')
+  const first = line.charCodeAt(0)
+  if (first >= 48 && first <= 57) return decodeGossip(line)
+  let m: RegExpExecArray | null
+  if ((m = LIVENESS_REQUEST_RE.exec(line))) return ok({ kind: 'liveness-request', ts: m[1]!, ip: m[2]! })
+  if ((m = LIVENESS_REPLY_RE.exec(line))) {
+    return ok({ kind: 'liveness-reply', ts: m[1]!, ip: m[2]!, replierIp: m[3]! })
+  }
+  if ((m = ADDRESS_MESSAGE_RE.exec(line))) {
+    const port = parsePort(m[3]!)
+    if (port === null) return fail(`port out of range in ${m[1]}`)
+    const peer = { ip: m[2]!, port }
+    switch (m[1]) {
+      case 'Register': return ok({ kind: 'register', peer })
+      case 'Registered': return ok({ kind: 'registered', peer })
+      case 'Peer List Request': return ok({ kind: 'peer-list-request', peer })
+      default: return ok({ kind: 'hello', peer })
+    }
+  }
+  if ((m = DEAD_NODE_RE.exec(line))) {
+    const port = parsePort(m[3]!)
+    if (port === null) return fail('port out of range in Dead Node')
+    const prefix = m[1] as 'Dead Node' | 'Disconnected Node'
+    return ok({ kind: 'dead-node', dead: { ip: m[2]!, port }, ts: m[4]!, reporterIp: m[5]!, prefix })
+  }
+  if ((m = DEGREE_RE.exec(line))) {
+    const port = parsePort(m[2]!)
+    if (port === null) return fail('port out of range in Degree')
+    return ok({ kind: 'degree', peer: { ip: m[1]!, port }, degree: Number(m[3]) })
+  }
+  if ((m = PEER_LIST_RE.exec(line))) return decodePeerList(Number(m[1]), Number(m[2]), m[3]!)
+  return fail(`unknown message "${preview(line)}"`)
+}
+
+function decodeGossip(line: string): DecodeResult {
+  const m = GOSSIP_RE.exec(line)
+  if (!m) return fail(`malformed gossip message "${preview(line)}"`)
+  return ok({ kind: 'gossip', text: line, ts: m[1]!, ip: m[2]!, seq: Number(m[3]) })
+}
+
+function decodePeerList(part: number, parts: number, body: string): DecodeResult {
+  if (parts < 1 || part < 1 || part > parts) return fail(`bad Peer List part ${part}/${parts}`)
+  const entries: PeerEntry[] = []
+  if (body !== '') {
+    const items = body.split(',')
+    if (items.length > PEER_LIST_PART_SIZE) return fail(`Peer List part has ${items.length} entries`)
+    for (const item of items) {
+      const m = ENTRY_RE.exec(item)
+      const port = m ? parsePort(m[2]!) : null
+      if (!m || port === null) return fail(`bad Peer List entry "${preview(item)}"`)
+      entries.push({ ip: m[1]!, port, degree: Number(m[3]) })
+    }
+  }
+  return ok({ kind: 'peer-list', part, parts, entries })
+}
+
+/** Encodes one message as a line, without the trailing newline. */
+export function encodeMessage(message: WireMessage): string {
+  switch (message.kind) {
+    case 'gossip': return message.text
+    case 'liveness-request': return `Liveness Request:${message.ts}:${message.ip}`
+    case 'liveness-reply': return `Liveness Reply:${message.ts}:${message.ip}:${message.replierIp}`
+    case 'dead-node':
+      return `${message.prefix}:${formatAddress(message.dead)}:${message.ts}:${message.reporterIp}`
+    case 'register': return `Register:${formatAddress(message.peer)}`
+    case 'registered': return `Registered:${formatAddress(message.peer)}`
+    case 'peer-list-request': return `Peer List Request:${formatAddress(message.peer)}`
+    case 'peer-list': {
+      const entries = message.entries.map((e) => `${e.ip}:${e.port}@${e.degree}`).join(',')
+      return `Peer List:${message.part}/${message.parts}:${entries}`
+    }
+    case 'degree': return `Degree:${formatAddress(message.peer)}:${message.degree}`
+    case 'hello': return `Hello:${formatAddress(message.peer)}`
+    default: return assertNever(message)
+  }
+}
+
+/** Splits a peer list into `Peer List` messages of at most PEER_LIST_PART_SIZE entries. */
+export function peerListMessages(entries: readonly PeerEntry[]): WireMessage[] {
+  const parts = Math.max(1, Math.ceil(entries.length / PEER_LIST_PART_SIZE))
+  const out: WireMessage[] = []
+  for (let i = 0; i < parts; i++) {
+    const slice = entries.slice(i * PEER_LIST_PART_SIZE, (i + 1) * PEER_LIST_PART_SIZE)
+    out.push({ kind: 'peer-list', part: i + 1, parts, entries: slice })
+  }
+  return out
+}
+
+/** The gossip text the assignment prescribes: `<timestamp>:<IP>:<Msg#>`. */
+export function gossipText(ts: number, ip: string, seq: number): string {
+  return `${ts}:${ip}:${seq}`
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`)
+}
+
+function ok(message: WireMessage): DecodeResult {
+  return { ok: true, message }
+}
+
+function fail(reason: string): DecodeResult {
+  return { ok: false, reason }
+}
+
+/** A short printable preview of untrusted text, for error messages and logs. */
+export function preview(text: string, max = 80): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, '?')
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean
+}
