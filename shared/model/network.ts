@@ -63,6 +63,11 @@ export interface MessageState {
   createdAt: number
   /** First receipts, in arrival order (the origin is not included). */
   receipts: Receipt[]
+  /**
+   * Peers that should receive it: alive and linked when it was created, origin excluded.
+   * Coverage = receipts by members of this set / its size (later joiners cannot get it).
+   */
+  expected: Set<string>
   forwards: number
   duplicates: number
 }
@@ -240,6 +245,12 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
       node.created++
       node.messages.add(event.id)
       if (!state.messages.has(event.id)) {
+        const expected = new Set<string>()
+        for (const peer of state.nodes.values()) {
+          if (peer.role === 'peer' && peer.status === 'alive' && peer.id !== event.node && peer.neighbours.size > 0) {
+            expected.add(peer.id)
+          }
+        }
         state.messages.set(event.id, {
           id: event.id,
           text: event.text,
@@ -247,6 +258,7 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
           seq: event.seq,
           createdAt: t,
           receipts: [],
+          expected,
           forwards: 0,
           duplicates: 0,
         })
@@ -329,7 +341,7 @@ export function cloneNetwork(state: NetworkState): NetworkState {
     })
   }
   const messages = new Map<string, MessageState>()
-  for (const [id, m] of state.messages) messages.set(id, { ...m, receipts: m.receipts.slice() })
+  for (const [id, m] of state.messages) messages.set(id, { ...m, receipts: m.receipts.slice(), expected: new Set(m.expected) })
   return {
     seq: state.seq,
     t: state.t,
