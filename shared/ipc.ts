@@ -1,6 +1,9 @@
 import { z } from 'zod'
 import type { SessionEvent } from './events'
 import { protocolSettingsSchema, type ProtocolSettings } from './settings'
+import type { ApiMethod, MenuCommand } from './ipc-channels'
+
+export * from './ipc-channels'
 
 /**
  * The renderer's API: a handful of verbs, typed once here and implemented twice, by the
@@ -9,7 +12,8 @@ import { protocolSettingsSchema, type ProtocolSettings } from './settings'
  * trusted.
  */
 
-export type Result<T = void> = { ok: true; value: T } | { ok: false; error: string }
+/** `warnings`: the request succeeded in part (e.g. a session file with unreadable lines). */
+export type Result<T = void> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string }
 
 export type NodeRole = 'seed' | 'peer'
 /** starting: spawned, no node.started yet; exited: stopped on request; crashed: exited unasked. */
@@ -101,24 +105,9 @@ export interface GossipscopeApi {
   onEvents(listener: (batch: EventBatch) => void): () => void
   onStatus(listener: (status: HostStatus) => void): () => void
   ready(fromSeq: number): Promise<void>
+  /** Application-menu commands (Electron only; the web host never sends any). */
+  onMenu?(listener: (command: MenuCommand) => void): () => void
 }
-
-/** IPC channel names (Electron) and WebSocket request names (web host): one list. */
-export const API_METHODS = [
-  'getStatus',
-  'startNetwork',
-  'stopNetwork',
-  'addSeed',
-  'addPeers',
-  'killNode',
-  'stopNode',
-  'setSettings',
-  'exportSession',
-  'listSessions',
-  'loadSession',
-  'ready',
-] as const
-export type ApiMethod = (typeof API_METHODS)[number]
 
 /** Argument schemas, per method, as a tuple of positional arguments. */
 export const API_ARGS = {
@@ -136,5 +125,3 @@ export const API_ARGS = {
   ready: z.tuple([z.number().int().min(0)]),
 } satisfies Record<ApiMethod, z.ZodTuple>
 
-export const PUSH_CHANNELS = { events: 'gossipscope:events', status: 'gossipscope:status' } as const
-export const channelOf = (method: ApiMethod): string => `gossipscope:${method}`
