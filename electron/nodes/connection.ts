@@ -1,0 +1,97 @@
+import type { Socket } from 'node:net'
+import { LineFramer, type Frame } from '../../shared/protocol/framer'
+import type { ConnId } from '../../shared/protocol/machine'
+
+/** Bounds that keep one node's memory and descriptors finite whatever remotes do. */
+export interface ConnectionLimits {
+  /** Accepted connections held at once; more are closed on arrival. */
+  maxAccepted: number
+  /** Longest line in bytes (longer lines are reported and discarded, never buffered). */
+  maxLineBytes: number
+  /** Bytes queued for a remote that does not read before its connection is closed. */
+  maxWriteBufferBytes: number
+  /**
+   * ms an accepted connection may stay open without sending its first complete line, and
+   * ms any connection may hold an unfinished line without completing it.
+   */
+  idleMs: number
+  /** ms a dial may take before it counts as failed. */
+  connectTimeoutMs: number
+}
+
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  maxAccepted: 1024,
+  maxLineBytes: 64 * 1024,
+  maxWriteBufferBytes: 1024 * 1024,
+  idleMs: 5000,
+  connectTimeoutMs: 3000,
+}
+
+/**
+ * One TCP connection: its socket, its framer and the bookkeeping the idle sweep needs.
+ * `state` moves connecting -> open -> closing; the driver deletes the entry on 'close'.
+ */
+export class Connection {
+  readonly framer: LineFramer
+  state: 'connecting' | 'open' | 'closing'
+  /** Complete lines received so far. */
+  lines = 0
+  /** ms since epoch when the connection opened (accepted or connected). */
+  openedAt: number
+  /** ms since epoch when the current unfinished line began; null when none is pending. */
+  pendingSince: number | null = null
+  /** Last socket error, reported as the connect-failed reason. */
+  lastError: string | null = null
+  corked = false
+
+  constructor(
+    readonly id: ConnId,
+    readonly socket: Socket,
+    /** Remote `IP:PORT` as seen on the socket (for frame.rejected and logs). */
+    readonly remote: string,
+    readonly inbound: boolean,
+    now: number,
+    limits: ConnectionLimits,
+  ) {
+    this.framer = new LineFramer(limits.maxLineBytes)
+    this.state = inbound ? 'open' : 'connecting'
+    this.openedAt = now
+  }
+
+  /** Frames a chunk and updates the idle bookkeeping. */
+  push(chunk: Uint8Array, now: number): Frame[] {
+    const frames = this.framer.push(chunk)
+    for (const frame of frames) if (frame.kind === 'line') this.lines++
+    if (this.framer.pendingBytes === 0) this.pendingSince = null
+    else if (this.pendingSince === null || frames.length > 0) this.pendingSince = now
+    return frames
+  }
+
+  /** Why this connection should be closed as idle at `now`, or null. */
+  idleReason(now: number, idleMs: number): string | null {
+    if (this.state !== 'open') return null
+    if (this.inbound && this.lines === 0 && now - this.openedAt > idleMs) {
+      return `no complete line within ${idleMs} ms of connecting`
+    }
+    if (this.pendingSince !== null && now - this.pendingSince > idleMs) {
+      return `unfinished line (${this.framer.pendingBytes} bytes) not completed within ${idleMs} ms`
+    }
+    return null
+  }
+
+  /** Queues a line; false when the remote is not reading and the queue is over the limit. */
+  write(line: string, maxQueued: number): boolean {
+    if (!this.corked) {
+      this.socket.cork()
+      this.corked = true
+    }
+    this.socket.write(line + '\n')
+    return this.socket.writableLength <= maxQueued
+  }
+
+  uncork(): void {
+    if (!this.corked) return
+    this.corked = false
+    this.socket.uncork()
+  }
+}

@@ -1,0 +1,274 @@
+import { type Server, type Socket, connect, createServer } from 'node:net'
+import { type Address, formatAddress, isIpv4 } from '../../shared/address'
+import type { NodeEventBody } from '../../shared/events'
+import type { ConnId, Effect, Machine, MachineInput } from '../../shared/protocol/machine'
+import { assertNever } from '../../shared/protocol/wire'
+import { Connection, type ConnectionLimits } from './connection'
+import type { NodeOutput } from './output'
+
+/**
+ * Runs a protocol machine over TCP: turns sockets and one timer into MachineInputs and
+ * performs the Effects the machine returns, in order. Inputs are queued and handled one
+ * at a time, so effects never re-enter the machine. Nothing a remote sends can throw out
+ * of here: socket errors become inputs, and a machine exception is logged as a warning.
+ */
+
+/** How often idle connections are looked for, ms. */
+const SWEEP_MS = 1000
+/** Refused connections are reported at most once per this many ms (with a count). */
+const REFUSAL_REPORT_MS = 1000
+/** A closed connection whose remote never closes its side is destroyed after this, ms. */
+const CLOSE_GRACE_MS = 2000
+
+export type ExitHandler = (code: number, reason: string) => void
+
+export class NodeDriver {
+  private readonly conns = new Map<ConnId, Connection>()
+  private readonly server: Server
+  private accepted = 0
+  private nextInbound = 1
+  private queue: MachineInput[] = []
+  private busy = false
+  private lastNow = 0
+  private timer: NodeJS.Timeout | null = null
+  private timerAt: number | null = null
+  private refused = 0
+  private lastRefused = ''
+  private refusalReportAt = 0
+  private refusalTimer: NodeJS.Timeout | null = null
+  private readonly id: string
+
+  constructor(
+    private readonly self: Address,
+    private readonly machine: Machine,
+    private readonly output: NodeOutput,
+    private readonly limits: ConnectionLimits,
+    private readonly onExit: ExitHandler,
+  ) {
+    this.id = formatAddress(self)
+    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket))
+    setInterval(() => this.sweep(), SWEEP_MS).unref()
+  }
+
+  /** Resolves once listening; rejects with the OS error (EADDRINUSE, EADDRNOTAVAIL...). */
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error) => reject(e)
+      this.server.once('error', onError)
+      this.server.listen({ host: this.self.ip, port: this.self.port, backlog: 4096, exclusive: true }, () => {
+        this.server.off('error', onError)
+        this.server.on('error', (e) => this.warn(`listening socket: ${e.message}`))
+        resolve()
+      })
+    })
+  }
+
+  /** Emits a driver event (node.started / node.stopping) stamped now. */
+  emit(body: NodeEventBody): void {
+    this.output.event(this.now(), body)
+  }
+
+  log(text: string): void {
+    this.output.log(this.now(), text)
+  }
+
+  start(): void {
+    this.feed({ type: 'start', now: this.now() })
+  }
+
+  stop(): void {
+    this.server.close()
+    this.feed({ type: 'stop', now: this.now() })
+  }
+
+  /** Ends every connection and resolves when all are closed or after `graceMs`. */
+  closeAll(graceMs: number): Promise<void> {
+    this.server.close()
+    const sockets = [...this.conns.values()].map((c) => c.socket)
+    if (sockets.length === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      let open = sockets.length
+      const timer = setTimeout(resolve, graceMs)
+      for (const socket of sockets) {
+        socket.once('close', () => {
+          if (--open === 0) {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+        socket.end()
+      }
+    })
+  }
+
+  /** Wall clock for inputs, never decreasing (the machine contract). */
+  private now(): number {
+    this.lastNow = Math.max(this.lastNow, Date.now())
+    return this.lastNow
+  }
+
+  private feed(input: MachineInput): void {
+    this.queue.push(input)
+    if (this.busy) return
+    this.busy = true
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+        let effects: Effect[]
+        try {
+          effects = this.machine.handle(next)
+        } catch (e) {
+          this.warn(`internal error on ${next.type} input: ${(e as Error).message}`)
+          continue
+        }
+        for (const effect of effects) this.perform(effect, next.now)
+      }
+    } finally {
+      this.busy = false
+      for (const conn of this.conns.values()) conn.uncork()
+      this.arm()
+    }
+  }
+
+  private perform(effect: Effect, now: number): void {
+    switch (effect.type) {
+      case 'connect': return this.dial(effect.conn, effect.to)
+      case 'send': {
+        const conn = this.conns.get(effect.conn)
+        if (!conn || conn.state === 'closing') return
+        if (!conn.write(effect.line, this.limits.maxWriteBufferBytes)) {
+          this.warn(`closing ${conn.remote}: it does not read (${conn.socket.writableLength} bytes queued)`)
+          conn.state = 'closing'
+          conn.socket.destroy()
+        }
+        return
+      }
+      case 'close': {
+        const conn = this.conns.get(effect.conn)
+        if (!conn || conn.state === 'closing') return
+        conn.state = 'closing'
+        conn.uncork()
+        conn.socket.end()
+        setTimeout(() => conn.socket.destroy(), CLOSE_GRACE_MS).unref()
+        return
+      }
+      case 'log': return this.output.log(now, effect.text)
+      case 'event': return this.output.event(now, effect.event)
+      case 'exit': return this.onExit(effect.code, effect.reason)
+      default: return assertNever(effect)
+    }
+  }
+
+  /** Re-arms the one tick timer at machine.nextWakeAt(). */
+  private arm(): void {
+    const at = this.machine.nextWakeAt()
+    if (at === this.timerAt) return
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.timerAt = at
+    if (at === null) return
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.timerAt = null
+      this.feed({ type: 'tick', now: this.now() })
+    }, Math.max(0, at - Date.now()))
+  }
+
+  private accept(socket: Socket): void {
+    const ip = socket.remoteAddress
+    const remote = `${ip ?? '?'}:${socket.remotePort ?? '?'}`
+    socket.on('error', () => {})
+    if (ip === undefined || !isIpv4(ip) || socket.remotePort === undefined) {
+      socket.destroy()
+      return
+    }
+    if (this.accepted >= this.limits.maxAccepted) {
+      socket.destroy()
+      this.refuse(remote)
+      return
+    }
+    this.accepted++
+    const conn = new Connection(`i${this.nextInbound++}`, socket, remote, true, this.now(), this.limits)
+    this.track(conn)
+    socket.once('close', () => this.accepted--)
+    this.feed({ type: 'accepted', now: this.now(), conn: conn.id, remote: { ip, port: socket.remotePort } })
+  }
+
+  private dial(id: ConnId, to: Address): void {
+    if (this.conns.has(id)) {
+      this.warn(`machine dialled ${id} twice; ignored`)
+      return
+    }
+    const socket = connect({ host: to.ip, port: to.port, localAddress: this.self.ip, noDelay: true })
+    const conn = new Connection(id, socket, formatAddress(to), false, this.now(), this.limits)
+    const timer = setTimeout(() => {
+      conn.lastError = `no answer within ${this.limits.connectTimeoutMs} ms`
+      socket.destroy()
+    }, this.limits.connectTimeoutMs)
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      conn.state = 'open'
+      conn.openedAt = this.now()
+      this.feed({ type: 'connected', now: this.now(), conn: id })
+    })
+    socket.once('close', () => clearTimeout(timer))
+    this.track(conn)
+  }
+
+  /** Wires a connection's socket to the machine; every way it can end yields one input. */
+  private track(conn: Connection): void {
+    const { socket } = conn
+    this.conns.set(conn.id, conn)
+    socket.on('error', (e) => (conn.lastError = e.message))
+    socket.on('data', (chunk: Buffer) => {
+      if (conn.state === 'closing') return
+      const now = this.now()
+      for (const frame of conn.push(chunk, now)) {
+        if (frame.kind === 'line') this.feed({ type: 'line', now, conn: conn.id, line: frame.line })
+        else this.feed({ type: 'frame-error', now, conn: conn.id, reason: `${frame.reason}: ${frame.detail}` })
+      }
+    })
+    socket.once('close', () => {
+      this.conns.delete(conn.id)
+      const wasConnecting = conn.state === 'connecting'
+      conn.state = 'closing'
+      if (wasConnecting) {
+        const reason = conn.lastError ?? 'closed before connecting'
+        this.feed({ type: 'connect-failed', now: this.now(), conn: conn.id, reason })
+      } else this.feed({ type: 'closed', now: this.now(), conn: conn.id })
+    })
+  }
+
+  /** Closes connections that never complete a line (a half line then silence, or nothing). */
+  private sweep(): void {
+    const now = this.now()
+    for (const conn of this.conns.values()) {
+      const reason = conn.idleReason(now, this.limits.idleMs)
+      if (reason === null) continue
+      this.feed({ type: 'frame-error', now, conn: conn.id, reason: `idle: ${reason}` })
+      conn.state = 'closing'
+      conn.socket.destroy()
+    }
+  }
+
+  /** Connections over the cap are closed at once and reported at most once a second, with a count. */
+  private refuse(remote: string): void {
+    this.refused++
+    this.lastRefused = remote
+    if (this.refusalTimer) return
+    this.refusalTimer = setTimeout(() => {
+      this.refusalTimer = null
+      const now = this.now()
+      this.refusalReportAt = now + REFUSAL_REPORT_MS
+      const reason = `connection refused: ${this.limits.maxAccepted} connections already open (${this.refused} refused)`
+      this.refused = 0
+      this.output.log(now, `refused ${this.lastRefused}: ${reason}`)
+      this.output.event(now, { type: 'frame.rejected', from: this.lastRefused, reason })
+    }, Math.max(0, this.refusalReportAt - Date.now()))
+  }
+
+  private warn(message: string): void {
+    const now = this.now()
+    this.output.log(now, `warning: ${message}`)
+    this.output.event(now, { type: 'node.warning', message: message.slice(0, 2000) })
+  }
+}

@@ -1,0 +1,32 @@
+import type { EVENT_VERSION, NodeEvent, NodeEventBody } from '../../shared/events'
+import type { NodeId } from '../../shared/address'
+
+/**
+ * The two output formats of a node: human log lines and stamped NDJSON events.
+ */
+
+/**
+ * shared/events.ts builds its zod schemas when loaded; a node only needs the version, so
+ * it is imported as a type and checked here (this fails to compile if the version moves).
+ */
+const VERSION: typeof EVENT_VERSION = 1
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0')
+}
+
+/** `YYYY-MM-DD HH:MM:SS.mmm [IP:PORT] text` in local time; control characters in text become `?`. */
+export function formatLogLine(time: Date, node: NodeId, text: string): string {
+  const stamp =
+    `${time.getFullYear()}-${pad(time.getMonth() + 1)}-${pad(time.getDate())} ` +
+    `${pad(time.getHours())}:${pad(time.getMinutes())}:${pad(time.getSeconds())}.${pad(time.getMilliseconds(), 3)}`
+  // A log line is one line: a newline inside text would forge a second, untagged line.
+  // eslint-disable-next-line no-control-regex
+  const clean = /[\u0000-\u001f\u007f]/.test(text) ? text.replace(/[\u0000-\u001f\u007f]/g, '?') : text
+  return `${stamp} [${node}] ${clean}`
+}
+
+/** Stamps a machine's event body: `v` (schema version), `t` (ms since epoch), `node` (IP:PORT). */
+export function stampEvent(t: number, node: NodeId, body: NodeEventBody): NodeEvent {
+  return { v: VERSION, t, node, ...body } as NodeEvent
+}

@@ -1,0 +1,131 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { NodeId } from '../../shared/address'
+import type { NodeEvent, NodeEventBody } from '../../shared/events'
+import { formatLogLine, stampEvent } from './format'
+import type { EventsTarget } from './resolve'
+
+/**
+ * Where a node's log lines and events go. Lines are batched and written once per turn of
+ * the event loop (or when 256 KiB are pending), so a burst of gossip costs one write per
+ * sink rather than one per line; `flush()` writes synchronously (used before exit).
+ */
+
+const FLUSH_BYTES = 256 * 1024
+
+type Writer = (text: string) => void
+
+class BatchedSink {
+  private parts: string[] = []
+  private pending = 0
+  private scheduled = false
+
+  constructor(private readonly writer: Writer) {}
+
+  writeLine(line: string): void {
+    this.parts.push(line, '\n')
+    this.pending += line.length + 1
+    if (this.pending >= FLUSH_BYTES) this.flush()
+    else if (!this.scheduled) {
+      this.scheduled = true
+      setImmediate(() => this.flush())
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false
+    if (this.parts.length === 0) return
+    const text = this.parts.join('')
+    this.parts = []
+    this.pending = 0
+    this.writer(text)
+  }
+}
+
+/** Appends to a file; after a write error (disk full...) warns once on stderr and drops output. */
+function fileWriter(path: string): { write: Writer; close: () => void } {
+  mkdirSync(dirname(path), { recursive: true })
+  let fd: number | null = openSync(path, 'a')
+  return {
+    write: (text) => {
+      if (fd === null) return
+      try {
+        writeSync(fd, text)
+      } catch (e) {
+        process.stderr.write(`cannot write ${path}: ${(e as Error).message}; further output to it is dropped\n`)
+        fd = null
+      }
+    },
+    close: () => {
+      if (fd !== null) closeSync(fd)
+      fd = null
+    },
+  }
+}
+
+/** stdout/stderr: a closed pipe (EPIPE) must not kill the node, so its errors are ignored. */
+function streamWriter(stream: NodeJS.WriteStream): Writer {
+  stream.on('error', () => {})
+  return (text) => {
+    if (!stream.destroyed) stream.write(text)
+  }
+}
+
+export interface OutputOptions {
+  node: NodeId
+  logPath: string
+  events: EventsTarget
+  /** Also hand each event to this (the IPC channel when forked). */
+  forward?: (event: NodeEvent) => void
+}
+
+export class NodeOutput {
+  private readonly sinks: BatchedSink[] = []
+  private readonly logSinks: BatchedSink[]
+  private readonly eventSink: BatchedSink | null
+  private readonly closers: (() => void)[] = []
+
+  /** Throws (with the OS message) when the log or events file cannot be opened. */
+  constructor(private readonly options: OutputOptions) {
+    const logFile = fileWriter(options.logPath)
+    this.closers.push(logFile.close)
+    const consoleStream = options.events.kind === 'stdout' ? process.stderr : process.stdout
+    this.logSinks = [new BatchedSink(logFile.write), new BatchedSink(streamWriter(consoleStream))]
+    this.sinks.push(...this.logSinks)
+    switch (options.events.kind) {
+      case 'file': {
+        const file = fileWriter(options.events.path)
+        this.closers.push(file.close)
+        this.eventSink = new BatchedSink(file.write)
+        break
+      }
+      case 'stdout':
+        this.eventSink = new BatchedSink(streamWriter(process.stdout))
+        break
+      case 'none':
+        this.eventSink = null
+        break
+    }
+    if (this.eventSink) this.sinks.push(this.eventSink)
+  }
+
+  log(now: number, text: string): void {
+    const line = formatLogLine(new Date(now), this.options.node, text)
+    for (const sink of this.logSinks) sink.writeLine(line)
+  }
+
+  event(now: number, body: NodeEventBody): void {
+    const event = stampEvent(now, this.options.node, body)
+    this.eventSink?.writeLine(JSON.stringify(event))
+    this.options.forward?.(event)
+  }
+
+  flush(): void {
+    for (const sink of this.sinks) sink.flush()
+  }
+
+  close(): void {
+    this.flush()
+    for (const close of this.closers) close()
+  }
+}
