@@ -1,0 +1,113 @@
+import type { Failure, MessageState, NetworkState, NodeState } from './network'
+
+/**
+ * A compact snapshot of a NetworkState taken from the replay index's head state (the fold
+ * of every event so far). It relies on three invariants of the fold in network.ts:
+ * - `node.messages` and `state.messages` only grow, so their insertion orders are stable
+ *   and a snapshot only needs their sizes: the snapshot's set is a prefix of the head's;
+ * - `message.receipts` only grows, so a snapshot keeps its length;
+ * - `message.expected`, `Receipt` and `Link` objects are never mutated after creation, so
+ *   restored states share them with the head (nothing else is shared).
+ * Everything that can shrink or change (neighbours, peer lists, misses, links) is copied.
+ */
+export interface Snapshot {
+  /** Number of events folded (index into the event array). */
+  applied: number
+  seq: number
+  t: number
+  nodes: Array<Omit<NodeState, 'messages'> & { messageCount: number }>
+  links: NetworkState['links']
+  messageCount: number
+  /** Per message (head insertion order): receipts length, forwards, duplicates. */
+  messageCounters: Int32Array
+  failures: Failure[]
+  falseReports: NetworkState['falseReports']
+  counts: Array<[string, number]>
+}
+
+function copyFailure(f: Failure): Failure {
+  return { ...f, removals: new Map(f.removals) }
+}
+
+export function takeSnapshot(head: NetworkState, applied: number): Snapshot {
+  const nodes: Snapshot['nodes'] = []
+  for (const n of head.nodes.values()) {
+    const { messages, ...rest } = n
+    nodes.push({
+      ...rest,
+      messageCount: messages.size,
+      peerList: new Set(n.peerList),
+      registeredWith: new Set(n.registeredWith),
+      neighbours: new Set(n.neighbours),
+      misses: new Map(n.misses),
+      removedBy: new Set(n.removedBy),
+    })
+  }
+  const messageCounters = new Int32Array(head.messages.size * 3)
+  let i = 0
+  for (const m of head.messages.values()) {
+    messageCounters[i++] = m.receipts.length
+    messageCounters[i++] = m.forwards
+    messageCounters[i++] = m.duplicates
+  }
+  return {
+    applied,
+    seq: head.seq,
+    t: head.t,
+    nodes,
+    links: new Map(head.links),
+    messageCount: head.messages.size,
+    messageCounters,
+    failures: head.failures.map(copyFailure),
+    falseReports: head.falseReports.map((r) => ({ ...r })),
+    counts: [...head.counts],
+  }
+}
+
+/** A fresh, independently mutable state equal to the fold at the snapshot. */
+export function restoreSnapshot(snapshot: Snapshot, head: NetworkState): NetworkState {
+  const nodes = new Map<string, NodeState>()
+  for (const s of snapshot.nodes) {
+    const { messageCount, ...rest } = s
+    const messages = new Set<string>()
+    if (messageCount > 0) {
+      const source = head.nodes.get(s.id)!.messages
+      for (const id of source) {
+        messages.add(id)
+        if (messages.size === messageCount) break
+      }
+    }
+    nodes.set(s.id, {
+      ...rest,
+      messages,
+      peerList: new Set(s.peerList),
+      registeredWith: new Set(s.registeredWith),
+      neighbours: new Set(s.neighbours),
+      misses: new Map(s.misses),
+      removedBy: new Set(s.removedBy),
+    })
+  }
+  const messages = new Map<string, MessageState>()
+  let i = 0
+  for (const m of head.messages.values()) {
+    if (messages.size === snapshot.messageCount) break
+    const c = snapshot.messageCounters
+    messages.set(m.id, {
+      ...m,
+      receipts: m.receipts.slice(0, c[i]!),
+      forwards: c[i + 1]!,
+      duplicates: c[i + 2]!,
+    })
+    i += 3
+  }
+  return {
+    seq: snapshot.seq,
+    t: snapshot.t,
+    nodes,
+    links: new Map(snapshot.links),
+    messages,
+    failures: snapshot.failures.map(copyFailure),
+    falseReports: snapshot.falseReports.map((r) => ({ ...r })),
+    counts: new Map(snapshot.counts),
+  }
+}
