@@ -1,0 +1,42 @@
+import { join } from 'node:path'
+import { HostController, type HostControllerOptions } from './controller'
+import { DEFAULT_SUPERVISOR, Supervisor, type SupervisorOptions } from './supervisor'
+
+/**
+ * Builds the host both entry points run (Electron main, the web host): a HostController
+ * over a real Supervisor, with defaults filled in.
+ */
+
+export interface HostConfig extends Partial<Omit<HostControllerOptions, 'sessionsDir' | 'exportsDir'>> {
+  sessionsDir: string
+  /** Default: `<sessionsDir>/_exports` (not a session: it has no session.json). */
+  exportsDir?: string
+  /** Folder holding the built seed.js and peer.js. */
+  nodesDir: string
+  supervisor?: Partial<Omit<SupervisorOptions, 'sessionsDir' | 'scripts'>>
+}
+
+export function createHost(config: HostConfig): HostController {
+  const { nodesDir, supervisor, ...options } = config
+  const supervisorOptions: SupervisorOptions = {
+    ...DEFAULT_SUPERVISOR,
+    ...supervisor,
+    sessionsDir: config.sessionsDir,
+    scripts: { seed: join(nodesDir, 'seed.js'), peer: join(nodesDir, 'peer.js') },
+  }
+  return new HostController(
+    { ...options, exportsDir: config.exportsDir ?? join(config.sessionsDir, '_exports') },
+    (hooks) => new Supervisor(supervisorOptions, hooks),
+  )
+}
+
+/**
+ * Last line of defence: whatever way this process ends, SIGKILL every node it started.
+ * (Nodes also exit by themselves when their IPC channel closes, which covers SIGKILL of
+ * this process.) Returns a function that removes the guard.
+ */
+export function guardProcessExit(controller: HostController): () => void {
+  const onExit = (): void => controller.supervisor.killAllNow()
+  process.on('exit', onExit)
+  return () => process.off('exit', onExit)
+}

@@ -1,0 +1,179 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import { parseEvent, type AnyEvent, type HostEvent } from '../../shared/events'
+import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
+import { LineFramer } from '../../shared/protocol/framer'
+
+/**
+ * One node program running as a child process. This is the edge where a node's output
+ * enters the host: every IPC message is validated once with `parseEvent`; anything else
+ * becomes a `host.stream-error` event about this node, stderr lines become `host.stderr`
+ * events, and the process's end becomes `host.exited`. Nothing a child sends can throw here.
+ */
+
+export interface NodeProcessOptions {
+  id: string
+  role: NodeRole
+  ip: string
+  port: number
+  script: string
+  args: string[]
+  /** Runtime for the child; default: this process's (Electron runs forks as Node). */
+  execPath?: string
+  /** ms a clean stop (SIGTERM) may take before SIGKILL. */
+  stopTimeoutMs: number
+  now: () => number
+  /** Receives every validated node event and every host event about this node, in order. */
+  emit: (event: AnyEvent) => void
+  /** Called when `info` changed. */
+  changed: () => void
+}
+
+/** Bounds from the event schema: host.stderr text, host.stream-error line and reason. */
+const MAX_TEXT = 2000
+const MAX_REASON = 500
+/** A longer stderr line is reported as dropped rather than buffered. */
+const MAX_STDERR_LINE_BYTES = 16 * 1024
+
+export class NodeProcess {
+  readonly info: NodeInfo
+  /** Resolves true once the node reported node.started, false if it ended first. */
+  readonly started: Promise<boolean>
+  /** Resolves once the process is gone and host.exited was emitted. */
+  readonly exited: Promise<void>
+  private readonly child: ChildProcess
+  private requested: 'SIGTERM' | 'SIGKILL' | null = null
+  private ended = false
+  private stopTimer: NodeJS.Timeout | null = null
+  private resolveStarted!: (value: boolean) => void
+  private resolveExited!: () => void
+
+  constructor(private readonly options: NodeProcessOptions) {
+    const { id, role, ip, port } = options
+    this.started = new Promise((resolve) => (this.resolveStarted = resolve))
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve))
+    this.info = { id, role, ip, port, pid: null, state: 'starting' }
+    // stdout is not read: a node's console lines duplicate its log file, and an unread
+    // pipe would eventually block the child.
+    this.child = fork(options.script, options.args, {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execPath: options.execPath,
+      serialization: 'json',
+    })
+    this.info.pid = this.child.pid ?? null
+    if (this.child.pid !== undefined) this.host({ type: 'host.spawned', role, pid: this.child.pid })
+    this.child.on('message', (message) => this.onMessage(message))
+    this.child.on('error', (error) => this.onError(error))
+    this.child.on('close', (code, signal) => this.onClose(code, signal))
+    const framer = new LineFramer(MAX_STDERR_LINE_BYTES)
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      for (const frame of framer.push(chunk)) {
+        this.host({ type: 'host.stderr', text: truncate(frame.kind === 'line' ? frame.line : `(${frame.detail})`, MAX_TEXT) })
+      }
+    })
+    // A last line without a newline still counts.
+    this.child.stderr?.on('end', () => {
+      for (const frame of framer.push(Uint8Array.of(0x0a))) {
+        if (frame.kind === 'line') this.host({ type: 'host.stderr', text: truncate(frame.line, MAX_TEXT) })
+      }
+    })
+    this.child.stderr?.on('error', () => undefined)
+  }
+
+  get id(): string {
+    return this.info.id
+  }
+
+  /** True until the process is gone. */
+  get alive(): boolean {
+    return !this.ended
+  }
+
+  /** SIGKILL: the node dies without a word. Refused if already killed or gone. */
+  kill(): Result {
+    if (this.ended) return { ok: false, error: `node ${this.id} has already exited` }
+    if (this.requested === 'SIGKILL') return { ok: false, error: `node ${this.id} is already killed` }
+    this.requested = 'SIGKILL'
+    this.info.state = 'killed'
+    this.host({ type: 'host.kill', signal: 'SIGKILL' })
+    this.child.kill('SIGKILL')
+    this.options.changed()
+    return { ok: true, value: undefined }
+  }
+
+  /** Clean stop: SIGTERM, then SIGKILL after `stopTimeoutMs`. Refused if a stop or kill is under way. */
+  stop(): Result {
+    if (this.ended) return { ok: false, error: `node ${this.id} has already exited` }
+    if (this.requested !== null) return { ok: false, error: `node ${this.id} is already being stopped` }
+    this.requested = 'SIGTERM'
+    this.host({ type: 'host.kill', signal: 'SIGTERM' })
+    this.child.kill('SIGTERM')
+    this.stopTimer = setTimeout(() => {
+      if (!this.ended) this.child.kill('SIGKILL')
+    }, this.options.stopTimeoutMs)
+    this.options.changed()
+    return { ok: true, value: undefined }
+  }
+
+  /** Synchronous last resort (process exit): SIGKILL without events. */
+  killNow(): void {
+    if (this.ended) return
+    this.requested ??= 'SIGKILL'
+    try {
+      this.child.kill('SIGKILL')
+    } catch {
+      // Already gone.
+    }
+  }
+
+  private onMessage(message: unknown): void {
+    if (this.ended) return
+    const parsed = parseEvent(message)
+    if (!parsed.ok) return this.streamError(message, parsed.reason)
+    const event = parsed.event
+    if (event.type.startsWith('host.')) return this.streamError(message, 'a node may not send host events')
+    if (event.node !== this.id) return this.streamError(message, `event claims to be from ${event.node}`)
+    if (event.type === 'node.started' && this.info.state === 'starting') {
+      this.info.state = 'running'
+      this.resolveStarted(true)
+      this.options.changed()
+    }
+    this.options.emit(event)
+  }
+
+  private streamError(message: unknown, reason: string): void {
+    let line: string
+    try {
+      line = JSON.stringify(message) ?? String(message)
+    } catch {
+      line = String(message)
+    }
+    this.host({ type: 'host.stream-error', line: truncate(line, MAX_TEXT), reason: truncate(reason, MAX_REASON) })
+  }
+
+  private onError(error: Error): void {
+    // Spawn failures and failed signals land here; a spawn failure has no pid and no close.
+    this.host({ type: 'host.stderr', text: truncate(`host: ${error.message}`, MAX_TEXT) })
+    if (this.child.pid === undefined) this.onClose(null, null)
+  }
+
+  private onClose(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.ended) return
+    this.ended = true
+    if (this.stopTimer) clearTimeout(this.stopTimer)
+    this.info.state = this.requested === 'SIGKILL' ? 'killed' : this.requested === 'SIGTERM' ? 'exited' : 'crashed'
+    this.host({ type: 'host.exited', code, signal, expected: this.requested !== null })
+    this.resolveStarted(false)
+    this.resolveExited()
+    this.options.changed()
+  }
+
+  private host(body: DistributiveOmit<HostEvent, 'v' | 't' | 'node'>): void {
+    this.options.emit({ v: 1, t: this.options.now(), node: this.id, ...body } as HostEvent)
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text
+}
