@@ -1,5 +1,5 @@
 import { type Address, type NodeId, formatAddress } from '../address'
-import { EVENT_VERSION, type SessionEvent } from '../events'
+import { type AnyEvent, EVENT_VERSION, type SessionEvent } from '../events'
 import type { ConnId, Effect, Machine, MachineInput } from '../protocol/machine'
 import { assertNever } from '../protocol/wire'
 import type { ProtocolSettings } from '../settings'
@@ -405,11 +405,11 @@ export class SimNetwork {
   }
 
   private record(node: SimNode, body: object): void {
-    this.pushEvent({ v: EVENT_VERSION, t: this.now, node: node.id, ...body } as SessionEvent)
+    this.pushEvent({ v: EVENT_VERSION, t: this.now, node: node.id, ...body } as AnyEvent)
   }
 
-  private pushEvent(event: Omit<SessionEvent, 'seq'>): void {
-    const stamped = { ...event, seq: this.events.length + 1 } as SessionEvent
+  private pushEvent(event: AnyEvent): void {
+    const stamped: SessionEvent = { ...event, seq: this.events.length + 1 }
     this.events.push(stamped)
     for (const listener of this.listeners) listener(stamped)
   }
