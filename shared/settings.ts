@@ -1,13 +1,12 @@
 import { z } from 'zod'
+import { TOPOLOGIES, type ProtocolSettings as CoreSettings } from './settings-core'
 
 /**
- * Protocol constants. Defaults are the assignment's; `timeScale` multiplies every
- * interval (0.05 makes 5 s gossip and 13 s liveness 20x shorter) so a network can be
- * watched or tested quickly. The same object is passed as flags to every node the app
- * starts and recorded with every session.
+ * Protocol settings: the values live in settings-core.ts (zod-free, so node processes
+ * start without loading zod); this file re-exports them and adds the schema. The same
+ * object is passed as flags to every node the app starts and recorded with every session.
  */
-export const TOPOLOGIES = ['powerlaw', 'random'] as const
-export type Topology = (typeof TOPOLOGIES)[number]
+export * from './settings-core'
 
 export const protocolSettingsSchema = z.object({
   /** Multiplier applied to every interval below; 1 = the assignment's real time. */
@@ -30,33 +29,8 @@ export const protocolSettingsSchema = z.object({
 
 export type ProtocolSettings = z.infer<typeof protocolSettingsSchema>
 
-export const DEFAULT_SETTINGS: ProtocolSettings = {
-  timeScale: 1,
-  gossipIntervalMs: 5000,
-  gossipCount: 10,
-  livenessIntervalMs: 13000,
-  livenessMisses: 3,
-  maxLinks: 2,
-  topology: 'powerlaw',
-}
+/** Compile-time check that the schema and settings-core's interface describe the same object. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const settingsAgree: Same<ProtocolSettings, CoreSettings> = true
+void settingsAgree
 
-/** Default links per joining peer: 2 for powerlaw (Barabasi-Albert m), 4 for random (the 2024 text). */
-export function defaultMaxLinks(topology: Topology): number {
-  return topology === 'random' ? 4 : 2
-}
-
-/** Intervals after scaling, in ms, as the machines use them. */
-export interface ScaledIntervals {
-  gossipMs: number
-  livenessMs: number
-}
-
-export function scaledIntervals(settings: ProtocolSettings): ScaledIntervals {
-  return {
-    gossipMs: Math.max(1, Math.round(settings.gossipIntervalMs * settings.timeScale)),
-    livenessMs: Math.max(1, Math.round(settings.livenessIntervalMs * settings.timeScale)),
-  }
-}
-
-/** Default maximum wire line length in bytes (a longer line is rejected, never buffered). */
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024

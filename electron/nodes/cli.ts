@@ -6,8 +6,7 @@ import {
   type ProtocolSettings,
   type Topology,
   defaultMaxLinks,
-  protocolSettingsSchema,
-} from '../../shared/settings'
+} from '../../shared/settings-core'
 
 /**
  * Command-line flags of the seed and peer programs. Pure parsing: no file, socket or
@@ -124,7 +123,9 @@ export function parseNodeArgs(role: Role, argv: readonly string[]): ArgsResult {
   }
   const o = program.opts<Record<string, unknown>>()
   const topology = o.topology as Topology
-  const candidate = {
+  // Each flag's parser enforces the bounds of protocolSettingsSchema (settings.ts); the
+  // schema itself is not used here so that node processes start without loading zod.
+  const settings: ProtocolSettings = {
     timeScale: o.timeScale as number,
     gossipIntervalMs: o.gossipInterval as number,
     gossipCount: o.gossipCount as number,
@@ -132,11 +133,6 @@ export function parseNodeArgs(role: Role, argv: readonly string[]): ArgsResult {
     livenessMisses: o.livenessMisses as number,
     maxLinks: (o.maxLinks as number | undefined) ?? defaultMaxLinks(topology),
     topology,
-  }
-  const checked = protocolSettingsSchema.safeParse(candidate)
-  if (!checked.success) {
-    const issue = checked.error.issues[0]
-    return { kind: 'error', message: `invalid setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` }
   }
   const events = o.events as string | undefined
   if (events !== undefined && events.trim() === '') return { kind: 'error', message: '--events must not be empty' }
@@ -151,7 +147,7 @@ export function parseNodeArgs(role: Role, argv: readonly string[]): ArgsResult {
       index: (o.index as number | undefined) ?? null,
       logDir: o.logDir as string,
       events: events ?? null,
-      settings: checked.data,
+      settings,
       rngSeed: (o.seedRng as number | undefined) ?? null,
     },
   }

@@ -1,5 +1,5 @@
 import { createPeerMachine } from '../../shared/protocol/peer-machine'
-import { scaledIntervals } from '../../shared/settings'
+import { scaledIntervals } from '../../shared/settings-core'
 import { runNode } from './run'
 
 /** The peer program. */

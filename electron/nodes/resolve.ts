@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { type Address, formatAddress, isLoopback, parsePort, sameAddress } from '../../shared/address'
 import { parseConfig } from '../../shared/config'
-import type { ProtocolSettings } from '../../shared/settings'
+import type { ProtocolSettings } from '../../shared/settings-core'
 import type { NodeArgs, Role } from './cli'
 
 /**

@@ -1,5 +1,5 @@
 import { createSeedMachine } from '../../shared/protocol/seed-machine'
-import { scaledIntervals } from '../../shared/settings'
+import { scaledIntervals } from '../../shared/settings-core'
 import { runNode } from './run'
 
 /**

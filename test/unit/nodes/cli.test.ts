@@ -95,3 +95,23 @@ describe('parseNodeArgs', () => {
     expect(ok('seed', ['--index', '1']).index).toBe(1)
   })
 })
+
+describe('flag bounds', () => {
+  // The CLI checks bounds itself (nodes do not load zod); they must match the schema.
+  const bounds: [string, number, number][] = [
+    ['--time-scale', 0.001, 100],
+    ['--gossip-interval', 1, 3_600_000],
+    ['--gossip-count', 0, 10_000],
+    ['--liveness-interval', 1, 3_600_000],
+    ['--liveness-misses', 1, 100],
+    ['--max-links', 1, 64],
+  ]
+  it.each(bounds)('%s accepts exactly the schema range', async (flag, min, max) => {
+    const { protocolSettingsSchema } = await import('../../../shared/settings')
+    for (const value of [min, max]) {
+      expect(protocolSettingsSchema.safeParse(ok('peer', [flag, String(value)]).settings).success).toBe(true)
+    }
+    const step = flag === '--time-scale' ? 0.0001 : 1
+    for (const value of [min - step, max + step]) expect(error('peer', [flag, String(value)])).toContain(flag)
+  })
+})
