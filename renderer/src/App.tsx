@@ -1,0 +1,59 @@
+import { GraphCanvas } from './graph/GraphCanvas'
+import { Header } from './panels/Header'
+import { LogPanel } from './panels/LogPanel'
+import { NodeDetails } from './panels/NodeDetails'
+import { NodeList } from './panels/NodeList'
+import { Notices } from './panels/Notices'
+import { RightPanel, type PanelTab } from './panels/RightPanel'
+import { SettingsPanel } from './panels/SettingsPanel'
+import { Toolbar } from './panels/Toolbar'
+
+/** Right-panel tabs. Add a feature's tab here (e.g. Analysis, Sequence). */
+const TABS: PanelTab[] = [
+  { id: 'log', label: 'Log', render: () => <LogPanel /> },
+  { id: 'settings', label: 'Settings', render: () => <SettingsPanel /> },
+]
+
+export function App() {
+  return (
+    <div className="app">
+      <Header />
+      <Toolbar />
+      <Notices />
+      <main className="workspace">
+        <NodeList />
+        <div className="center">
+          <div className="graph-region">
+            <GraphCanvas />
+            <Legend />
+          </div>
+          {/* The replay timeline mounts here. */}
+          <div id="timeline-region" className="timeline-region" />
+        </div>
+        <aside className="right" aria-label="Inspector">
+          <NodeDetails />
+          <RightPanel tabs={TABS} />
+        </aside>
+      </main>
+    </div>
+  )
+}
+
+function Legend() {
+  return (
+    <ul className="legend" aria-label="Legend">
+      <li>
+        <span className="role-mark seed" aria-hidden="true" /> seed
+      </li>
+      <li>
+        <span className="role-mark peer" aria-hidden="true" /> peer (colour = its messages)
+      </li>
+      <li>
+        <span className="role-mark peer dead" aria-hidden="true" /> dead
+      </li>
+      <li>
+        <span className="legend-miss" aria-hidden="true" /> liveness misses
+      </li>
+    </ul>
+  )
+}

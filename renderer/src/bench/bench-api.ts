@@ -1,0 +1,69 @@
+import type { EventBatch, GossipscopeApi, HostStatus } from '../../../shared/ipc'
+import { DEFAULT_SETTINGS } from '../../../shared/settings'
+import { app } from '../store'
+import { installMetrics } from './metrics'
+import { SyntheticNetwork, mulberry32 } from './synthetic-network'
+
+/** ms between two generated batches (the real host batches about every 50 ms). */
+const BATCH_MS = 20
+
+/** Wall clock in ms since epoch with sub-ms precision (event `t` and latency use it). */
+export const wallNow = (): number => performance.timeOrigin + performance.now()
+
+/**
+ * A GossipscopeApi with no host behind it: after `ready`, it emits a synthetic network of
+ * `bench` nodes, then `rate` events/s (default 10,000) in batches every BATCH_MS. It keeps
+ * the rate by generating what is due by the clock, so a late timer never lowers it.
+ */
+export function startBench(params: URLSearchParams): GossipscopeApi {
+  const nodes = Math.max(3, Math.min(5000, Number(params.get('bench')) || 200))
+  const rate = Math.max(1, Number(params.get('rate')) || 10_000)
+  const network = new SyntheticNetwork(nodes, mulberry32(42))
+  const listeners = new Set<(batch: EventBatch) => void>()
+  const metrics = installMetrics()
+  let generated = 0
+  let started = 0
+  const emit = (events: EventBatch['events']) => {
+    metrics.received += events.length
+    for (const listener of listeners) listener({ events })
+  }
+  const status: HostStatus = {
+    sessionId: `bench-${nodes}`,
+    running: true,
+    settings: DEFAULT_SETTINGS,
+    nodes: [],
+    lastSeq: 0,
+    maxNodes: nodes,
+  }
+  const refuse = async () => ({ ok: false as const, error: 'not available in benchmark mode' })
+  return {
+    getStatus: async () => status,
+    startNetwork: refuse,
+    stopNetwork: refuse,
+    addSeed: refuse,
+    addPeers: refuse,
+    killNode: refuse,
+    stopNode: refuse,
+    setSettings: refuse,
+    exportSession: refuse,
+    listSessions: async () => [],
+    loadSession: refuse,
+    onEvents(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    onStatus: () => () => undefined,
+    async ready() {
+      emit(network.setup(wallNow()))
+      started = performance.now()
+      metrics.start = started
+      setInterval(() => {
+        const due = Math.floor(((performance.now() - started) / 1000) * rate) - generated
+        if (due <= 0) return
+        generated += due
+        emit(network.next(due, wallNow()))
+      }, BATCH_MS)
+      metrics.applied = () => app.store.getState().live.applied
+    },
+  }
+}

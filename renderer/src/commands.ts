@@ -1,0 +1,77 @@
+import type { Result } from '../../shared/ipc'
+import { app } from './store'
+
+/**
+ * User commands: each calls the API and reports a refusal (`ok:false`) or a failure in
+ * the status region. A refused command changes nothing in the store; the host's own
+ * events and status pushes are what update the view.
+ */
+async function run<T>(label: string, call: () => Promise<Result<T>>): Promise<T | null> {
+  const { api, notify } = app.store.getState()
+  if (!api) {
+    notify('error', `${label}: not connected to the host`)
+    return null
+  }
+  try {
+    const result = await call()
+    if (!result.ok) {
+      notify('error', `${label}: ${result.error}`)
+      return null
+    }
+    for (const warning of result.warnings ?? []) notify('info', `${label}: ${warning}`)
+    return result.value
+  } catch (error) {
+    notify('error', `${label}: ${error instanceof Error ? error.message : String(error)}`)
+    return null
+  }
+}
+
+function api() {
+  return app.store.getState().api!
+}
+
+export async function startNetwork(seeds: number, peers: number): Promise<void> {
+  const settings = app.store.getState().settings
+  const status = await run('New network', () => api().startNetwork({ seeds, peers, settings }))
+  if (status) {
+    app.store.getState().setStatus(status)
+    app.store.getState().goLive()
+  }
+}
+
+export async function stopNetwork(): Promise<void> {
+  const status = await run('Stop', () => api().stopNetwork())
+  if (status) app.store.getState().setStatus(status)
+}
+
+export async function addSeed(): Promise<void> {
+  await run('Add seed', () => api().addSeed())
+}
+
+export async function addPeers(count: number): Promise<void> {
+  await run('Add peers', () => api().addPeers(count))
+}
+
+export async function killNode(id: string): Promise<void> {
+  await run(`Kill ${id}`, () => api().killNode(id))
+}
+
+export async function killSelected(): Promise<void> {
+  const { selected, notify, mode } = app.store.getState()
+  if (mode === 'replay') {
+    notify('error', 'Kill: go back to live first (replay shows the past)')
+    return
+  }
+  if (!selected) {
+    notify('error', 'Kill: select a node first')
+    return
+  }
+  await killNode(selected)
+}
+
+export async function applySettings(): Promise<boolean> {
+  const settings = app.store.getState().settings
+  const value = await run('Apply settings', () => api().setSettings(settings))
+  if (value) app.store.getState().notify('info', 'Settings apply to nodes started from now on')
+  return value !== null
+}

@@ -1,0 +1,282 @@
+import type { NetworkState } from '../../../shared/model/network'
+import { DOT_MS, PULSE_MS, colourOf, type Animator } from './animations'
+import type { GraphModel, SimNode } from './graph-model'
+import type { GraphTheme } from './theme'
+import type { Viewport } from './viewport'
+
+export interface PaintInput {
+  ctx: CanvasRenderingContext2D
+  /** CSS pixels. */
+  width: number
+  height: number
+  dpr: number
+  view: Viewport
+  model: GraphModel
+  animator: Animator
+  state: NetworkState
+  theme: GraphTheme
+  selected: string | null
+  hovered: string | null
+  /** Animation clock, ms. */
+  now: number
+}
+
+/** Labels are drawn when there are few nodes or the view is zoomed in enough to read them. */
+const LABEL_MAX_NODES = 60
+/** ms a removed node takes to fade to its resting opacity. */
+const FADE_MS = 1500
+const FADED_ALPHA = 0.25
+
+/**
+ * Draws one frame. Shapes of one style are batched into one path (one fill/stroke call
+ * per colour) so 1000 nodes and hundreds of dots stay cheap.
+ */
+export function paint(p: PaintInput): void {
+  const { ctx, view, model, theme, dpr } = p
+  const k = view.k
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
+  ctx.clearRect(0, 0, p.width, p.height)
+  ctx.setTransform(dpr * k, 0, 0, dpr * k, dpr * view.x, dpr * view.y)
+  const px = 1 / k
+
+  paintLinks(p, px)
+  paintSelectionContext(p, px)
+  paintPulses(p, px)
+  paintNodes(p, px)
+  paintDots(p, px)
+
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
+  paintLabels(p)
+}
+
+function paintLinks(p: PaintInput, px: number): void {
+  const { ctx, model, theme } = p
+  ctx.lineWidth = px
+  ctx.strokeStyle = theme.link
+  ctx.beginPath()
+  let missing = false
+  for (const l of model.links) {
+    if (l.misses > 0) {
+      missing = true
+      continue
+    }
+    ctx.moveTo(l.source.x!, l.source.y!)
+    ctx.lineTo(l.target.x!, l.target.y!)
+  }
+  ctx.stroke()
+  if (!missing) return
+  ctx.strokeStyle = theme.linkMiss
+  ctx.lineWidth = 2 * px
+  ctx.setLineDash([5 * px, 4 * px])
+  ctx.beginPath()
+  for (const l of model.links) {
+    if (l.misses === 0) continue
+    ctx.moveTo(l.source.x!, l.source.y!)
+    ctx.lineTo(l.target.x!, l.target.y!)
+  }
+  ctx.stroke()
+  ctx.setLineDash([])
+  ctx.fillStyle = theme.linkMiss
+  ctx.font = `bold ${11 * px}px system-ui, sans-serif`
+  ctx.textAlign = 'center'
+  ctx.textBaseline = 'middle'
+  for (const l of model.links) {
+    if (l.misses === 0) continue
+    ctx.fillText(`×${l.misses}`, (l.source.x! + l.target.x!) / 2, (l.source.y! + l.target.y!) / 2 - 7 * px)
+  }
+}
+
+/** The selected node's links, and its seed relations (registration) as faint dashed lines. */
+function paintSelectionContext(p: PaintInput, px: number): void {
+  const { ctx, model, theme, state, selected } = p
+  if (!selected) return
+  const node = model.nodes.get(selected)
+  const source = state.nodes.get(selected)
+  if (!node || !source) return
+  ctx.strokeStyle = theme.select
+  ctx.lineWidth = 2.5 * px
+  ctx.beginPath()
+  for (const id of source.neighbours) {
+    const other = model.nodes.get(id)
+    if (!other) continue
+    ctx.moveTo(node.x!, node.y!)
+    ctx.lineTo(other.x!, other.y!)
+  }
+  ctx.stroke()
+  const related = node.role === 'seed' ? source.peerList : source.registeredWith
+  ctx.lineWidth = px
+  ctx.setLineDash([3 * px, 3 * px])
+  ctx.globalAlpha = 0.6
+  ctx.beginPath()
+  for (const id of related) {
+    const other = model.nodes.get(id)
+    if (!other) continue
+    ctx.moveTo(node.x!, node.y!)
+    ctx.lineTo(other.x!, other.y!)
+  }
+  ctx.stroke()
+  ctx.globalAlpha = 1
+  ctx.setLineDash([])
+}
+
+function nodeAlpha(n: SimNode, now: number): number {
+  if (!n.removed || n.removedAt === null) return 1
+  return Math.max(FADED_ALPHA, 1 - ((now - n.removedAt) / FADE_MS) * (1 - FADED_ALPHA))
+}
+
+function paintNodes(p: PaintInput, px: number): void {
+  const { ctx, model, theme, now } = p
+  // Alive and starting peers, batched per origin colour.
+  const byColour = new Map<number, SimNode[]>()
+  const others: SimNode[] = []
+  for (const n of model.nodeList) {
+    if (n.role === 'peer' && n.status === 'alive') {
+      const c = colourOf(n.id)
+      const list = byColour.get(c)
+      if (list) list.push(n)
+      else byColour.set(c, [n])
+    } else others.push(n)
+  }
+  ctx.lineWidth = px
+  ctx.strokeStyle = theme.peerStroke
+  for (const [colour, list] of byColour) {
+    ctx.fillStyle = theme.palette[colour]!
+    ctx.beginPath()
+    for (const n of list) {
+      ctx.moveTo(n.x! + n.radius, n.y!)
+      ctx.arc(n.x!, n.y!, n.radius, 0, 2 * Math.PI)
+    }
+    ctx.fill()
+    ctx.stroke()
+  }
+  for (const n of others) {
+    ctx.globalAlpha = nodeAlpha(n, now)
+    const r = n.radius
+    const x = n.x!
+    const y = n.y!
+    const ended = n.status === 'dead' || n.status === 'stopped'
+    ctx.beginPath()
+    if (n.role === 'seed') ctx.rect(x - r, y - r, 2 * r, 2 * r)
+    else ctx.arc(x, y, r, 0, 2 * Math.PI)
+    if (n.status === 'starting') {
+      ctx.setLineDash([2 * px, 2 * px])
+      ctx.strokeStyle = n.role === 'seed' ? theme.seedStroke : theme.peerStroke
+      ctx.lineWidth = 1.5 * px
+      ctx.stroke()
+      ctx.setLineDash([])
+      continue
+    }
+    ctx.fillStyle = ended ? theme.dead : n.role === 'seed' ? theme.seed : theme.palette[colourOf(n.id)]!
+    ctx.fill()
+    ctx.lineWidth = 1.5 * px
+    ctx.strokeStyle = n.role === 'seed' ? theme.seedStroke : theme.peerStroke
+    ctx.stroke()
+    if (n.status === 'dead') {
+      // A cross marks a killed or crashed node.
+      const c = r * 0.75
+      ctx.strokeStyle = theme.linkMiss
+      ctx.lineWidth = 2 * px
+      ctx.beginPath()
+      ctx.moveTo(x - c, y - c)
+      ctx.lineTo(x + c, y + c)
+      ctx.moveTo(x + c, y - c)
+      ctx.lineTo(x - c, y + c)
+      ctx.stroke()
+    }
+  }
+  ctx.globalAlpha = 1
+  for (const [id, colour, width] of [
+    [p.hovered, theme.text, 1.5],
+    [p.selected, theme.select, 3],
+  ] as const) {
+    const n = id ? model.nodes.get(id) : undefined
+    if (!n) continue
+    ctx.strokeStyle = colour
+    ctx.lineWidth = width * px
+    ctx.beginPath()
+    const r = n.radius + 4 * px
+    if (n.role === 'seed') ctx.rect(n.x! - r, n.y! - r, 2 * r, 2 * r)
+    else ctx.arc(n.x!, n.y!, r, 0, 2 * Math.PI)
+    ctx.stroke()
+  }
+}
+
+function paintDots(p: PaintInput, px: number): void {
+  const { ctx, model, animator, theme, now } = p
+  if (animator.dots.length === 0) return
+  const byColour: number[][] = []
+  const r = 3 * px
+  for (const d of animator.dots) {
+    const a = model.nodes.get(d.from)
+    const b = model.nodes.get(d.to)
+    if (!a || !b) continue
+    const f = Math.min(1, (now - d.start) / DOT_MS)
+    ;(byColour[d.colour] ??= []).push(a.x! + (b.x! - a.x!) * f, a.y! + (b.y! - a.y!) * f)
+  }
+  ctx.lineWidth = px
+  ctx.strokeStyle = theme.textHalo
+  byColour.forEach((xy, colour) => {
+    ctx.fillStyle = theme.palette[colour]!
+    ctx.beginPath()
+    for (let i = 0; i < xy.length; i += 2) {
+      ctx.moveTo(xy[i]! + r, xy[i + 1]!)
+      ctx.arc(xy[i]!, xy[i + 1]!, r, 0, 2 * Math.PI)
+    }
+    ctx.fill()
+    ctx.stroke()
+  })
+}
+
+function paintPulses(p: PaintInput, px: number): void {
+  const { ctx, model, animator, theme, now } = p
+  for (const pulse of animator.pulses) {
+    const n = model.nodes.get(pulse.node)
+    if (!n) continue
+    const f = Math.min(1, (now - pulse.start) / PULSE_MS)
+    const colour =
+      pulse.kind === 'origin' ? theme.palette[pulse.colour]! : pulse.kind === 'removal' ? theme.removal : theme.linkMiss
+    ctx.globalAlpha = 1 - f
+    ctx.strokeStyle = colour
+    ctx.lineWidth = 3 * px
+    ctx.beginPath()
+    ctx.arc(n.x!, n.y!, n.radius + (6 + 22 * f) * px, 0, 2 * Math.PI)
+    ctx.stroke()
+    if (pulse.kind === 'removal' && pulse.target) {
+      const t = model.nodes.get(pulse.target)
+      if (t) {
+        ctx.setLineDash([4 * px, 3 * px])
+        ctx.beginPath()
+        ctx.moveTo(n.x!, n.y!)
+        ctx.lineTo(t.x!, t.y!)
+        ctx.stroke()
+        ctx.setLineDash([])
+      }
+    }
+  }
+  ctx.globalAlpha = 1
+}
+
+function paintLabels(p: PaintInput): void {
+  const { ctx, model, view, theme, selected, hovered } = p
+  const all = model.nodeList.length <= LABEL_MAX_NODES || view.k >= 1.6
+  ctx.font = '11px system-ui, sans-serif'
+  ctx.textAlign = 'center'
+  ctx.textBaseline = 'top'
+  ctx.lineWidth = 3
+  ctx.strokeStyle = theme.textHalo
+  ctx.fillStyle = theme.text
+  for (const n of model.nodeList) {
+    if (!all && n.id !== selected && n.id !== hovered) continue
+    const sx = n.x! * view.k + view.x
+    const sy = (n.y! + n.radius) * view.k + view.y + 3
+    if (sx < -50 || sy < -20 || sx > p.width + 50 || sy > p.height + 20) continue
+    const label = labelOf(n)
+    ctx.strokeText(label, sx, sy)
+    ctx.fillText(label, sx, sy)
+  }
+}
+
+/** Short label: the address with the common 127. prefix dropped. */
+export function labelOf(n: SimNode): string {
+  return n.id.startsWith('127.') ? n.id.slice(4) : n.id
+}

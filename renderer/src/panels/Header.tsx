@@ -1,0 +1,55 @@
+import { formatMs } from '../log/format-event'
+import { useApp } from '../store'
+
+function percent(value: number | null): string {
+  return value === null ? '–' : `${(value * 100).toFixed(value >= 0.9995 || value === 0 ? 0 : 1)}%`
+}
+
+/** Counts of the displayed network, re-rendered at most once per frame. */
+export function Header() {
+  const s = useApp((st) => st.summary)
+  const mode = useApp((st) => st.mode)
+  const status = useApp((st) => st.status)
+  return (
+    <header className="header">
+      <h1 className="brand">Gossipscope</h1>
+      <span className={`badge ${mode}`} aria-label={`showing ${mode}`}>
+        {mode === 'live' ? (status?.running ? 'LIVE' : 'IDLE') : 'REPLAY'}
+      </span>
+      <dl className="counts" aria-label="Network counts">
+        <Count label="Alive" value={s.alive} testId="count-alive" />
+        <Count label="Dead" value={s.dead} testId="count-dead" />
+        <Count label="Seeds" value={s.seeds} testId="count-seeds" />
+        <Count label="Peers" value={s.peers} testId="count-peers" />
+        <Count label="Links" value={s.links} testId="count-links" />
+        <Count label="Messages" value={s.messages} testId="count-messages" />
+        <Count
+          label="Coverage"
+          value={percent(s.coverage)}
+          title={`${s.delivered} of ${s.expected} expected receipts; ${s.complete} of ${s.messages} messages reached every expected peer`}
+          testId="count-coverage"
+        />
+      </dl>
+      {s.failures.length > 0 && (
+        <ul className="failures" aria-label="Dead-node detection times">
+          {s.failures.slice(-3).map((f) => (
+            <li key={`${f.node}@${f.at}`} title={f.removals.map((r) => `${r.seed} removed it after ${formatMs(r.ms)}`).join('\n')}>
+              <strong>{f.node}</strong> miss {f.firstMissMs === null ? '…' : formatMs(f.firstMissMs)} · report{' '}
+              {f.reportedMs === null ? '…' : formatMs(f.reportedMs)} · removed{' '}
+              {f.removals.length === 0 ? '…' : `${f.removals.length}× by ${formatMs(Math.max(...f.removals.map((r) => r.ms)))}`}
+            </li>
+          ))}
+        </ul>
+      )}
+    </header>
+  )
+}
+
+function Count(props: { label: string; value: number | string; title?: string; testId: string }) {
+  return (
+    <div className="count" title={props.title}>
+      <dt>{props.label}</dt>
+      <dd data-testid={props.testId}>{props.value}</dd>
+    </div>
+  )
+}

@@ -1,0 +1,78 @@
+import { applyEvent, createNetwork } from '../../../shared/model/network'
+import type { SessionEvent } from '../../../shared/events'
+import { appendLog, createLogBuffer } from '../log/log-buffer'
+import type { AppliedEvents } from './applied-events'
+import { frameThrottle } from './scheduler'
+import { summarize } from './summary'
+import type { AppState, LiveHolder, LogSlice, NetworkSlice, StoreTiming } from './types'
+import type { StoreApi } from 'zustand'
+
+function createLive(): LiveHolder {
+  return { state: createNetwork(), received: 0, applied: 0, duplicates: 0, gaps: 0 }
+}
+
+/**
+ * Live events: folded into a mutable NetworkState as batches arrive (no React work per
+ * event); React-facing counters (`liveVersion`, `version`, `summary`) are bumped at most
+ * once per frame, the log's version at the slower cadence.
+ */
+export function createNetworkSlice(
+  set: StoreApi<AppState>['setState'],
+  get: StoreApi<AppState>['getState'],
+  timing: StoreTiming,
+  applied: AppliedEvents,
+): NetworkSlice & LogSlice {
+  const frameBump = frameThrottle(timing.frame, () => {
+    const state = get()
+    const patch: Partial<AppState> = { liveVersion: state.liveVersion + 1 }
+    if (state.mode === 'live') {
+      patch.version = state.version + 1
+      patch.summary = summarize(state.live.state)
+    }
+    set(patch)
+  })
+  const logBump = frameThrottle(timing.slow, () => set({ logVersion: get().logVersion + 1 }))
+
+  return {
+    live: createLive(),
+    liveVersion: 0,
+    log: createLogBuffer(),
+    logVersion: 0,
+    ingest(batch) {
+      let live = get().live
+      const fresh: SessionEvent[] = []
+      for (const event of batch.events) {
+        live.received++
+        // seq restarts at 1 with each new session: start a new fold.
+        if (event.seq === 1 && live.state.seq > 0) {
+          get().resetLive()
+          live = get().live
+          live.received++
+        }
+        if (event.seq <= live.state.seq) {
+          live.duplicates++
+          continue
+        }
+        if (event.seq > live.state.seq + 1) live.gaps++
+        applyEvent(live.state, event)
+        live.applied++
+        fresh.push(event)
+      }
+      if (fresh.length === 0) return
+      appendLog(get().log, fresh)
+      if (get().mode === 'live') applied.publish(fresh)
+      frameBump.request()
+      logBump.request()
+    },
+    resetLive() {
+      const state = get()
+      set({
+        live: createLive(),
+        log: createLogBuffer(state.log.capacity),
+        liveVersion: state.liveVersion + 1,
+        logVersion: state.logVersion + 1,
+        ...(state.mode === 'live' ? { version: state.version + 1, summary: summarize(createNetwork()), selected: null } : {}),
+      })
+    },
+  }
+}

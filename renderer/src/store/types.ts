@@ -1,0 +1,89 @@
+import type { StateCreator } from 'zustand'
+import type { EventType, SessionEvent } from '../../../shared/events'
+import type { EventBatch, GossipscopeApi, HostStatus } from '../../../shared/ipc'
+import type { NetworkState } from '../../../shared/model/network'
+import type { ProtocolSettings } from '../../../shared/settings'
+import type { LogBuffer } from '../log/log-buffer'
+import type { NetworkSummary } from './summary'
+
+export interface Notice {
+  id: number
+  kind: 'info' | 'error'
+  text: string
+}
+
+export interface SessionSlice {
+  api: GossipscopeApi | null
+  status: HostStatus | null
+  /** Settings used for the next New network and sent with Apply (nodes started later). */
+  settings: ProtocolSettings
+  notices: Notice[]
+  setApi(api: GossipscopeApi): void
+  setStatus(status: HostStatus): void
+  setSettingsDraft(settings: ProtocolSettings): void
+  notify(kind: Notice['kind'], text: string): void
+  dismissNotice(id: number): void
+}
+
+/** The live fold, mutated in place: never put it in React state. */
+export interface LiveHolder {
+  state: NetworkState
+  /** Events that arrived in batches, applied or not. */
+  received: number
+  /** Events folded into `state`. */
+  applied: number
+  /** Events skipped because their seq was already applied (re-sent after a reconnect). */
+  duplicates: number
+  /** Missing seq ranges seen (an event arrived with seq > last + 1). */
+  gaps: number
+}
+
+export interface NetworkSlice {
+  live: LiveHolder
+  /** Bumped at most once per frame after live events were applied. */
+  liveVersion: number
+  ingest(batch: EventBatch): void
+  resetLive(): void
+}
+
+export type ViewMode = 'live' | 'replay'
+
+export interface ViewSlice {
+  mode: ViewMode
+  /** The state the replay helper shows (mode 'replay'); null in live mode. */
+  replayState: NetworkState | null
+  /** Events of the replayed session for the log (null = use the live log up to replayState.seq). */
+  replayLog: readonly SessionEvent[] | null
+  /** Bumped whenever the displayed state changed (live bump in live mode, or a new replay state). */
+  version: number
+  /** Summary of the displayed state. */
+  summary: NetworkSummary
+  selected: string | null
+  logNode: string | null
+  logTypes: EventType[]
+  /** Right panel tab id. */
+  tab: string
+  showReplayState(state: NetworkState, log?: readonly SessionEvent[]): void
+  goLive(): void
+  select(id: string | null): void
+  setLogNode(node: string | null): void
+  setLogTypes(types: EventType[]): void
+  setTab(tab: string): void
+}
+
+export interface LogSlice {
+  log: LogBuffer
+  /** Bumped (throttled, a few times a second) after log entries were appended. */
+  logVersion: number
+}
+
+export type AppState = SessionSlice & NetworkSlice & ViewSlice & LogSlice
+export type Slice<T> = StateCreator<AppState, [], [], T>
+
+/** Injected timing, so tests can drive throttling by hand. */
+export interface StoreTiming {
+  /** Next animation frame. */
+  frame: (callback: () => void) => void
+  /** Slower cadence for the log panel (default ~200 ms). */
+  slow: (callback: () => void) => void
+}
