@@ -106,136 +106,144 @@ export class HostController implements GossipscopeApi {
 
   /**
    * The one entry point for untrusted callers: `method` and `args` straight off IPC or a
-   * WebSocket. Result methods answer bad input with {ok:false}; the others reject.
+   * WebSocket. Arguments are validated once, here; Result methods answer bad input with
+   * {ok:false} and change nothing, the others (getStatus, listSessions, ready) reject.
    */
   async call(method: unknown, args: unknown, client: HostClient = this.local): Promise<unknown> {
     if (typeof method !== 'string' || !(API_METHODS as readonly string[]).includes(method)) {
-      throw new Error(`unknown method ${JSON.stringify(method)?.slice(0, 60)}`)
+      throw new Error(`unknown method ${String(JSON.stringify(method)).slice(0, 60)}`)
     }
     const name = method as ApiMethod
     if (!Array.isArray(args)) return this.refuse(name, `${name}: arguments must be an array`)
-    if (name === 'ready') {
-      const parsed = this.parse('ready', args)
-      if (!parsed.ok) throw new Error(parsed.error)
-      return client.ready(parsed.value[0])
+    const parsed = API_ARGS[name].safeParse(args)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const where = issue && issue.path.length > 0 ? ` (argument ${issue.path.join('.')})` : ''
+      return this.refuse(name, `${name}: ${issue?.message ?? 'invalid arguments'}${where}`)
     }
-    const handler = this[name] as (...values: unknown[]) => Promise<unknown>
-    return handler.apply(this, args)
+    if (name === 'ready') return client.ready((parsed.data as Args<'ready'>)[0])
+    const handler = this.handlers[name] as (...values: unknown[]) => Promise<unknown>
+    return handler(...(parsed.data as unknown[]))
   }
 
-  async getStatus(...args: unknown[]): Promise<HostStatus> {
-    const parsed = this.parse('getStatus', args)
-    if (!parsed.ok) throw new Error(parsed.error)
-    return this.status()
+  getStatus(): Promise<HostStatus> {
+    return this.call('getStatus', []) as Promise<HostStatus>
+  }
+  startNetwork(request: StartNetworkRequest): Promise<Result<HostStatus>> {
+    return this.call('startNetwork', [request]) as Promise<Result<HostStatus>>
+  }
+  stopNetwork(): Promise<Result<HostStatus>> {
+    return this.call('stopNetwork', []) as Promise<Result<HostStatus>>
+  }
+  addSeed(): Promise<Result<NodeInfo>> {
+    return this.call('addSeed', []) as Promise<Result<NodeInfo>>
+  }
+  addPeers(count: number): Promise<Result<NodeInfo[]>> {
+    return this.call('addPeers', [count]) as Promise<Result<NodeInfo[]>>
+  }
+  killNode(id: string): Promise<Result> {
+    return this.call('killNode', [id]) as Promise<Result>
+  }
+  stopNode(id: string): Promise<Result> {
+    return this.call('stopNode', [id]) as Promise<Result>
+  }
+  setSettings(settings: ProtocolSettings): Promise<Result<ProtocolSettings>> {
+    return this.call('setSettings', [settings]) as Promise<Result<ProtocolSettings>>
+  }
+  exportSession(request: ExportRequest): Promise<Result<ExportResult>> {
+    return this.call('exportSession', [request]) as Promise<Result<ExportResult>>
+  }
+  listSessions(): Promise<SessionSummary[]> {
+    return this.call('listSessions', []) as Promise<SessionSummary[]>
+  }
+  loadSession(id: string): Promise<Result<SessionEvent[]>> {
+    return this.call('loadSession', [id]) as Promise<Result<SessionEvent[]>>
   }
 
-  async startNetwork(request: StartNetworkRequest): Promise<Result<HostStatus>> {
-    const parsed = this.parse('startNetwork', [request])
-    if (!parsed.ok) return parsed
-    const { seeds, peers, settings } = parsed.value[0]
-    if (seeds + peers > this.supervisor.maxNodes) {
-      return { ok: false, error: `${seeds + peers} nodes requested; this host runs at most ${this.supervisor.maxNodes}` }
-    }
-    return this.serial(async () => {
-      await this.endSession()
-      const folder = this.supervisor.beginSession(settings)
-      const log = new EventLog(join(folder.dir, EVENTS_FILE))
-      this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
-      this.hub.sessionChanged()
-      this.scheduleStatus()
-      const seeded = await this.supervisor.addSeeds(seeds)
-      if (!seeded.ok) return seeded
-      if (peers > 0) {
-        const joined = await this.supervisor.addPeers(peers)
-        if (!joined.ok) return joined
+  /** The verbs, with arguments already validated by `call`. */
+  private readonly handlers: { [M in Exclude<ApiMethod, 'ready'>]: (...args: Args<M>) => Promise<unknown> } = {
+    getStatus: async () => this.status(),
+
+    startNetwork: async ({ seeds, peers, settings }) => {
+      if (seeds + peers > this.supervisor.maxNodes) {
+        return { ok: false, error: `${seeds + peers} nodes requested; this host runs at most ${this.supervisor.maxNodes}` }
       }
-      return { ok: true, value: this.status() }
-    })
-  }
+      return this.serial(async () => {
+        await this.endSession()
+        const folder = this.supervisor.beginSession(settings)
+        const log = new EventLog(join(folder.dir, EVENTS_FILE))
+        this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
+        this.hub.sessionChanged()
+        this.scheduleStatus()
+        const seeded = await this.supervisor.addSeeds(seeds)
+        if (!seeded.ok) return seeded
+        if (peers > 0) {
+          const joined = await this.supervisor.addPeers(peers)
+          if (!joined.ok) return joined
+        }
+        return { ok: true, value: this.status() }
+      })
+    },
 
-  async stopNetwork(...args: unknown[]): Promise<Result<HostStatus>> {
-    const parsed = this.parse('stopNetwork', args)
-    if (!parsed.ok) return parsed
-    return this.serial(async () => {
-      if (!this.supervisor.running) return { ok: false, error: 'no network is running' }
-      await this.supervisor.stopAll()
+    stopNetwork: async () =>
+      this.serial(async () => {
+        if (!this.supervisor.running) return { ok: false, error: 'no network is running' }
+        await this.supervisor.stopAll()
+        this.intake?.flush()
+        return { ok: true, value: this.status() }
+      }),
+
+    addSeed: async () =>
+      this.serial(async () => {
+        const added = await this.supervisor.addSeeds(1)
+        return added.ok ? { ok: true, value: added.value[0]! } : added
+      }),
+
+    addPeers: async (count) => this.serial(() => this.supervisor.addPeers(count)),
+
+    killNode: async (id) => this.supervisor.kill(id),
+
+    stopNode: async (id) => this.supervisor.stopNode(id),
+
+    setSettings: async (settings) => {
+      this.supervisor.setSettings(settings)
+      this.scheduleStatus()
+      return { ok: true, value: settings }
+    },
+
+    exportSession: async (request) => {
+      const folder = this.supervisor.session
+      if (!folder) return { ok: false, error: 'no session to export yet' }
+      // INTEGRATION POINT: electron/host/export.ts provides `exportSession`; the entry points
+      // (electron/main, electron/web) pass it as `options.exporter`.
+      const exporter = this.options.exporter
+      if (!exporter) return { ok: false, error: 'export not available' }
+      const path = this.options.exportPath
+        ? await this.options.exportPath(folder.id, request)
+        : join(this.options.exportsDir, `${folder.id}-export-${this.now()}${request.format === 'zip' ? '.zip' : ''}`)
+      if (path === null) return { ok: false, error: 'export cancelled' }
+      // Everything recorded up to now is on disk before the exporter reads it.
       this.intake?.flush()
-      return { ok: true, value: this.status() }
-    })
-  }
+      try {
+        const result = await exporter(folder.dir, request, path)
+        const url = this.options.exportUrl?.(result.path)
+        return { ok: true, value: url ? { ...result, url } : result }
+      } catch (error) {
+        return { ok: false, error: `export failed: ${(error as Error).message}` }
+      }
+    },
 
-  async addSeed(...args: unknown[]): Promise<Result<NodeInfo>> {
-    const parsed = this.parse('addSeed', args)
-    if (!parsed.ok) return parsed
-    return this.serial(async () => {
-      const added = await this.supervisor.addSeeds(1)
-      return added.ok ? { ok: true, value: added.value[0]! } : added
-    })
-  }
+    listSessions: async () => {
+      this.intake?.flush()
+      return listSessions(this.options.sessionsDir)
+    },
 
-  async addPeers(count: number): Promise<Result<NodeInfo[]>> {
-    const parsed = this.parse('addPeers', [count])
-    if (!parsed.ok) return parsed
-    return this.serial(() => this.supervisor.addPeers(parsed.value[0]))
-  }
-
-  async killNode(id: string): Promise<Result> {
-    const parsed = this.parse('killNode', [id])
-    return parsed.ok ? this.supervisor.kill(parsed.value[0]) : parsed
-  }
-
-  async stopNode(id: string): Promise<Result> {
-    const parsed = this.parse('stopNode', [id])
-    return parsed.ok ? this.supervisor.stopNode(parsed.value[0]) : parsed
-  }
-
-  async setSettings(settings: ProtocolSettings): Promise<Result<ProtocolSettings>> {
-    const parsed = this.parse('setSettings', [settings])
-    if (!parsed.ok) return parsed
-    this.supervisor.setSettings(parsed.value[0])
-    this.scheduleStatus()
-    return { ok: true, value: parsed.value[0] }
-  }
-
-  async exportSession(request: ExportRequest): Promise<Result<ExportResult>> {
-    const parsed = this.parse('exportSession', [request])
-    if (!parsed.ok) return parsed
-    const folder = this.supervisor.session
-    if (!folder) return { ok: false, error: 'no session to export yet' }
-    // INTEGRATION POINT: electron/host/export.ts provides `exportSession`; the entry points
-    // (electron/main, electron/web) pass it as `options.exporter`.
-    const exporter = this.options.exporter
-    if (!exporter) return { ok: false, error: 'export not available' }
-    const req = parsed.value[0]
-    const path = this.options.exportPath
-      ? await this.options.exportPath(folder.id, req)
-      : join(this.options.exportsDir, `${folder.id}-export-${this.now()}${req.format === 'zip' ? '.zip' : ''}`)
-    if (path === null) return { ok: false, error: 'export cancelled' }
-    // Everything recorded up to now is on disk before the exporter reads it.
-    this.intake?.flush()
-    try {
-      const result = await exporter(folder.dir, req, path)
-      const url = this.options.exportUrl?.(result.path)
-      return { ok: true, value: url ? { ...result, url } : result }
-    } catch (error) {
-      return { ok: false, error: `export failed: ${(error as Error).message}` }
-    }
-  }
-
-  async listSessions(...args: unknown[]): Promise<SessionSummary[]> {
-    const parsed = this.parse('listSessions', args)
-    if (!parsed.ok) throw new Error(parsed.error)
-    this.intake?.flush()
-    return listSessions(this.options.sessionsDir)
-  }
-
-  async loadSession(id: string): Promise<Result<SessionEvent[]>> {
-    const parsed = this.parse('loadSession', [id])
-    if (!parsed.ok) return parsed
-    const dir = join(this.options.sessionsDir, parsed.value[0])
-    if (!(await readSessionMeta(dir))) return { ok: false, error: `no session named ${parsed.value[0]}` }
-    if (this.supervisor.session?.id === parsed.value[0]) this.intake?.flush()
-    return loadSessionEvents(dir)
+    loadSession: async (id) => {
+      const dir = join(this.options.sessionsDir, id)
+      if (!(await readSessionMeta(dir))) return { ok: false, error: `no session named ${id}` }
+      if (this.supervisor.session?.id === id) this.intake?.flush()
+      return loadSessionEvents(dir)
+    },
   }
 
   onEvents(listener: (batch: EventBatch) => void): () => void {
@@ -294,14 +302,6 @@ export class HostController implements GossipscopeApi {
     const run = this.queue.then(operation, operation)
     this.queue = run.catch(() => undefined)
     return run.catch((error: Error) => ({ ok: false as const, error: error.message }))
-  }
-
-  private parse<M extends ApiMethod>(method: M, args: unknown[]): Result<Args<M>> {
-    const parsed = API_ARGS[method].safeParse(args)
-    if (parsed.success) return { ok: true, value: parsed.data as Args<M> }
-    const issue = parsed.error.issues[0]
-    const where = issue && issue.path.length > 0 ? ` (argument ${issue.path.join('.')})` : ''
-    return { ok: false, error: `${method}: ${issue?.message ?? 'invalid arguments'}${where}` }
   }
 
   /** Bad arguments: {ok:false} for Result methods, a rejection for the others. */
