@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest'
+import { type Frame, LineFramer } from '../../../shared/protocol/framer'
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+const lines = (frames: Frame[]) => frames.map((f) => (f.kind === 'line' ? f.line : `!${f.reason}`))
+
+describe('LineFramer', () => {
+  it('splits one chunk into several lines and keeps the remainder', () => {
+    const framer = new LineFramer(100)
+    expect(lines(framer.push(bytes('a\nbb\ncc')))).toEqual(['a', 'bb'])
+    expect(framer.pendingBytes).toBe(2)
+    expect(lines(framer.push(bytes('c\n')))).toEqual(['ccc'])
+    expect(framer.pendingBytes).toBe(0)
+  })
+
+  it('joins a line split across many chunks, byte by byte', () => {
+    const framer = new LineFramer(100)
+    const out: Frame[] = []
+    for (const b of bytes('Hello:127.0.0.1:7000\n')) out.push(...framer.push(Uint8Array.of(b)))
+    expect(lines(out)).toEqual(['Hello:127.0.0.1:7000'])
+  })
+
+  it('strips CRLF and skips empty lines', () => {
+    const framer = new LineFramer(100)
+    expect(lines(framer.push(bytes('a\r\n\r\n\nb\r\n')))).toEqual(['a', 'b'])
+  })
+
+  it('reports an over-long line once, never buffers it, and recovers on the next line', () => {
+    const framer = new LineFramer(16)
+    const out = [...framer.push(bytes('x'.repeat(10)))]
+    expect(out).toEqual([])
+    for (let i = 0; i < 1000; i++) {
+      out.push(...framer.push(bytes('y'.repeat(1000))))
+      expect(framer.pendingBytes).toBeLessThanOrEqual(16)
+    }
+    out.push(...framer.push(bytes('z\nok\n')))
+    expect(lines(out)).toEqual(['!line-too-long', 'ok'])
+  })
+
+  it('accepts a line of exactly the limit', () => {
+    const framer = new LineFramer(8)
+    expect(lines(framer.push(bytes('12345678\n123456789\n')))).toEqual(['12345678', '!line-too-long'])
+  })
+
+  it('reports invalid UTF-8 per line and keeps going', () => {
+    const framer = new LineFramer(100)
+    const chunk = Uint8Array.of(0x61, 0xff, 0xfe, 0x0a, 0x62, 0x0a)
+    expect(lines(framer.push(chunk))).toEqual(['!invalid-utf8', 'b'])
+  })
+
+  it('decodes a multi-byte character split across chunks', () => {
+    const framer = new LineFramer(100)
+    const all = bytes('é\n')
+    expect(framer.push(all.subarray(0, 1))).toEqual([])
+    expect(lines(framer.push(all.subarray(1)))).toEqual(['é'])
+  })
+
+  it('holds a half line until more arrives', () => {
+    const framer = new LineFramer(100)
+    expect(framer.push(bytes('Register:127.0'))).toEqual([])
+    expect(framer.pendingBytes).toBe(14)
+    expect(lines(framer.push(bytes('.0.1:7000\n')))).toEqual(['Register:127.0.0.1:7000'])
+  })
+
+  it('does not keep a reference to the caller\'s buffer', () => {
+    const framer = new LineFramer(100)
+    const buffer = bytes('abc')
+    framer.push(buffer)
+    buffer.fill(0x7a)
+    expect(lines(framer.push(bytes('\n')))).toEqual(['abc'])
+  })
+})
