@@ -1,0 +1,76 @@
+import type { RawData, WebSocket } from 'ws'
+import { z } from 'zod'
+import type { HostController } from '../host/controller'
+
+/**
+ * The WebSocket protocol at /api, one JSON object per message:
+ *   request  {id, method, args}        id: a number or short string chosen by the client
+ *   reply    {id, result} | {id, error}  error: text (a rejected call or a malformed frame;
+ *                                        id is null when the frame had none)
+ *   push     {push: 'events' | 'status', payload}
+ * Frames are validated here; `args` are validated by the controller. Nothing a client
+ * sends can throw out of this file.
+ */
+
+export const MAX_FRAME_BYTES = 1 << 20
+/** A client this far behind is dropped; it reconnects and resumes with ready(lastSeq). */
+export const MAX_BUFFERED_BYTES = 64 << 20
+
+const requestSchema = z.object({
+  id: z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().max(64)]),
+  method: z.string().max(64),
+  args: z.array(z.unknown()).max(16),
+})
+
+export type RequestId = z.infer<typeof requestSchema>['id']
+
+export function attachSocket(socket: WebSocket, controller: HostController): void {
+  const send = (message: object): void => {
+    if (socket.readyState !== socket.OPEN) return
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      socket.close(1013, 'client too slow; reconnect and resume')
+      return
+    }
+    socket.send(JSON.stringify(message))
+  }
+  const client = controller.openClient({
+    events: (payload) => send({ push: 'events', payload }),
+    status: (payload) => send({ push: 'status', payload }),
+  })
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    const frame = parseFrame(data, isBinary)
+    if (!frame.ok) return send({ id: frame.id, error: frame.error })
+    const { id, method, args } = frame.request
+    controller.call(method, args, client).then(
+      (result) => send({ id, result: result ?? null }),
+      (error: Error) => send({ id, error: error.message }),
+    )
+  })
+  socket.on('close', () => client.close())
+  socket.on('error', () => client.close())
+}
+
+type Frame =
+  | { ok: true; request: z.infer<typeof requestSchema> }
+  | { ok: false; id: RequestId | null; error: string }
+
+export function parseFrame(data: RawData, isBinary: boolean): Frame {
+  if (isBinary) return { ok: false, id: null, error: 'malformed frame: expected a text frame' }
+  let value: unknown
+  try {
+    value = JSON.parse(rawText(data))
+  } catch {
+    return { ok: false, id: null, error: 'malformed frame: not JSON' }
+  }
+  const parsed = requestSchema.safeParse(value)
+  if (parsed.success) return { ok: true, request: parsed.data }
+  const id = requestSchema.shape.id.safeParse((value as { id?: unknown } | null)?.id)
+  const issue = parsed.error.issues[0]
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : ''
+  return { ok: false, id: id.success ? id.data : null, error: `malformed frame: ${issue?.message ?? 'invalid'}${where}` }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  return Buffer.from(data as ArrayBuffer).toString('utf8')
+}
