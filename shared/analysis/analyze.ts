@@ -1,0 +1,99 @@
+import type { SessionEvent } from '../events'
+import { applyEvent, createNetwork, type NetworkState } from '../model/network'
+import type { ProtocolSettings } from '../settings'
+import { degreeAnalysis, type DegreeAnalysis } from './degree'
+import { analyzeFailures, type FailureAnalysis, type FalseReport } from './failures'
+import { analyzeMessage, type MessageAnalysis } from './messages'
+import { cdf, summarize, type Percentiles } from './stats'
+
+/** Everything the Analysis tab and the summary report show about one session. */
+export interface SessionAnalysis {
+  /** ms since epoch of the first and last event. */
+  startT: number
+  endT: number
+  events: number
+  seeds: number
+  peers: number
+  /** Settings from the first node.started that carries them; null if none was recorded. */
+  settings: ProtocolSettings | null
+  messages: MessageAnalysis[]
+  /** Time to reach all expected peers (ms), over messages that reached them all. */
+  timeToAll: Percentiles
+  /** CDF points of timeToAll. */
+  latencyCdf: Array<[number, number]>
+  /** Mean coverage over messages (0..1); null without messages. */
+  meanCoverage: number | null
+  /** Messages with coverage 1. */
+  complete: number
+  /** Transmissions per broadcast vs the two bounds, means over messages. */
+  perBroadcast: { forwards: number | null; floodingBound: number | null; spanningTree: number | null }
+  degree: DegreeAnalysis
+  failures: FailureAnalysis[]
+  falseReports: FalseReport[]
+}
+
+/**
+ * One pass of the fold over the events (in seq order), noting the number of links between
+ * alive nodes at each message's creation (E of the flooding bound), then the analyses of
+ * the final state.
+ */
+export function analyzeSession(events: readonly SessionEvent[]): SessionAnalysis {
+  const state = createNetwork()
+  const linksAt = new Map<string, number>()
+  let settings: ProtocolSettings | null = null
+  for (const event of events) {
+    if (event.type === 'gossip.created' && !linksAt.has(event.id)) linksAt.set(event.id, countPeerLinks(state))
+    if (event.type === 'node.started' && settings === null) settings = event.settings
+    applyEvent(state, event)
+  }
+  return analyzeState(state, linksAt, settings, events)
+}
+
+function countPeerLinks(state: NetworkState): number {
+  let links = 0
+  for (const link of state.links.values()) {
+    if (state.nodes.get(link.a)?.status === 'alive' && state.nodes.get(link.b)?.status === 'alive') links++
+  }
+  return links
+}
+
+function analyzeState(
+  state: NetworkState,
+  linksAt: Map<string, number>,
+  settings: ProtocolSettings | null,
+  events: readonly SessionEvent[],
+): SessionAnalysis {
+  const messages = [...state.messages.values()].map((m) => analyzeMessage(m, linksAt.get(m.id) ?? 0))
+  messages.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
+  const times = messages.flatMap((m) => (m.timeToAllMs === null ? [] : [m.timeToAllMs]))
+  const avg = (pick: (m: MessageAnalysis) => number): number | null =>
+    messages.length === 0 ? null : messages.reduce((sum, m) => sum + pick(m), 0) / messages.length
+  let startT = Infinity
+  let endT = 0
+  for (const e of events) {
+    startT = Math.min(startT, e.t)
+    endT = Math.max(endT, e.t)
+  }
+  const roles = [...state.nodes.values()]
+  return {
+    startT: Number.isFinite(startT) ? startT : 0,
+    endT,
+    events: events.length,
+    seeds: roles.filter((n) => n.role === 'seed').length,
+    peers: roles.filter((n) => n.role === 'peer').length,
+    settings,
+    messages,
+    timeToAll: summarize(times),
+    latencyCdf: cdf(times),
+    meanCoverage: avg((m) => m.coverage),
+    complete: messages.filter((m) => m.coverage === 1).length,
+    perBroadcast: {
+      forwards: avg((m) => m.forwards),
+      floodingBound: avg((m) => m.floodingBound),
+      spanningTree: avg((m) => m.spanningTree),
+    },
+    degree: degreeAnalysis(state),
+    failures: analyzeFailures(state, settings),
+    falseReports: state.falseReports.map((r) => ({ ...r })),
+  }
+}

@@ -1,0 +1,79 @@
+import type { MessageState } from '../model/network'
+
+/**
+ * Per gossip message: how far and how fast it spread. Times are ms after creation, on the
+ * receivers' clocks (one machine in a recorded session; merged files are skew-adjusted).
+ */
+export interface MessageAnalysis {
+  id: string
+  origin: string
+  /** Msg# at the origin (1-based). */
+  seq: number
+  /** ms since epoch */
+  createdAt: number
+  /** Size of the expected set: peers alive and linked at creation, origin excluded. */
+  expected: number
+  /** Expected peers that received it. */
+  reached: number
+  /** reached / expected (1 when nobody was expected). */
+  coverage: number
+  /** ms from creation to the last expected peer's first receipt; null until all are reached. */
+  timeToAllMs: number | null
+  /** Hop count of each receipt (origin = 0), following `from` back to the origin. */
+  maxHops: number
+  meanHops: number | null
+  /** Copies dropped as duplicates, network-wide. */
+  duplicates: number
+  /** Transmissions (gossip.forwarded), including the origin's own sends. */
+  forwards: number
+  /** Links up when it was created (E) and N = expected + 1. */
+  links: number
+  nodes: number
+  /** 2E - (N - 1): what flooding sends when every node forwards to all but the sender. */
+  floodingBound: number
+  /** N - 1: the fewest transmissions that reach everyone (a spanning tree). */
+  spanningTree: number
+  /** Coverage after each expected receipt: [ms after creation, fraction], ascending. */
+  curve: Array<[number, number]>
+}
+
+export function analyzeMessage(message: MessageState, linksAtCreation: number): MessageAnalysis {
+  const hops = new Map<string, number>([[message.origin, 0]])
+  const hopList: number[] = []
+  const times: number[] = []
+  const expected = message.expected.size
+  let reached = 0
+  let lastExpectedAt = message.createdAt
+  for (const r of message.receipts) {
+    const hop = (hops.get(r.from) ?? 0) + 1
+    hops.set(r.node, hop)
+    hopList.push(hop)
+    if (message.expected.has(r.node)) {
+      reached++
+      lastExpectedAt = Math.max(lastExpectedAt, r.at)
+      times.push(Math.max(0, r.at - message.createdAt))
+    }
+  }
+  times.sort((a, b) => a - b)
+  const curve = times.map((ms, i): [number, number] => [ms, (i + 1) / expected])
+  const nodes = expected + 1
+  return {
+    id: message.id,
+    origin: message.origin,
+    seq: message.seq,
+    createdAt: message.createdAt,
+    expected,
+    reached,
+    coverage: expected === 0 ? 1 : reached / expected,
+    timeToAllMs: reached === expected ? Math.max(0, lastExpectedAt - message.createdAt) : null,
+    maxHops: hopList.length > 0 ? Math.max(...hopList) : 0,
+    meanHops: hopList.length > 0 ? hopList.reduce((a, b) => a + b, 0) / hopList.length : null,
+    duplicates: message.duplicates,
+    forwards: message.forwards,
+    links: linksAtCreation,
+    nodes,
+    floodingBound: 2 * linksAtCreation - (nodes - 1),
+    spanningTree: nodes - 1,
+    curve,
+  }
+}

@@ -1,0 +1,89 @@
+import type { SessionAnalysis } from './analyze'
+import type { Percentiles } from './stats'
+
+/**
+ * The Markdown summary report (`summary.md` in exports, `npm run report`). `plots` maps a
+ * plot's file name to its caption; they are linked as images next to the report.
+ */
+
+const ms = (v: number | null): string => (v === null ? '-' : `${Math.round(v)} ms`)
+const num = (v: number | null, digits = 1): string => (v === null ? '-' : v.toFixed(digits))
+const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(1)}%`)
+const iso = (t: number): string => (t > 0 ? new Date(t).toISOString() : '-')
+
+function percentiles(p: Percentiles): string {
+  return `${p.count} messages: p50 ${ms(p.p50)}, p90 ${ms(p.p90)}, p99 ${ms(p.p99)}, max ${ms(p.max)}`
+}
+
+export interface SummaryOptions {
+  title?: string
+  /** Plot file name -> caption, rendered as image links. */
+  plots?: ReadonlyArray<{ file: string; caption: string }>
+  /** At most this many per-message rows (the rest are counted). */
+  messageRows?: number
+}
+
+export function renderSummary(a: SessionAnalysis, options: SummaryOptions = {}): string {
+  const lines: string[] = []
+  const push = (...more: string[]): void => void lines.push(...more)
+  push(`# ${options.title ?? 'Gossipscope session summary'}`, '')
+  push(`- Time: ${iso(a.startT)} to ${iso(a.endT)} (${((a.endT - a.startT) / 1000).toFixed(1)} s)`)
+  push(`- Events: ${a.events}; nodes: ${a.seeds} seeds, ${a.peers} peers`)
+  if (a.settings) {
+    const s = a.settings
+    push(
+      `- Settings: time scale ${s.timeScale}, gossip every ${s.gossipIntervalMs} ms x ${s.gossipCount}, ` +
+        `liveness every ${s.livenessIntervalMs} ms, ${s.livenessMisses} misses, ${s.maxLinks} links per join, ${s.topology}`,
+    )
+  }
+  push('', '## Gossip dissemination', '')
+  push(`- Messages: ${a.messages.length}; complete (coverage 100%): ${a.complete}; mean coverage ${pct(a.meanCoverage)}`)
+  push(`- Time to reach all expected peers: ${percentiles(a.timeToAll)}`)
+  push(
+    `- Transmissions per broadcast (mean): ${num(a.perBroadcast.forwards)}; flooding bound 2E-(N-1): ` +
+      `${num(a.perBroadcast.floodingBound)}; spanning tree N-1: ${num(a.perBroadcast.spanningTree)}`,
+  )
+  const rows = options.messageRows ?? 50
+  if (a.messages.length > 0) {
+    push('', '| Message | Origin | Coverage | Time to all | Max hops | Mean hops | Duplicates | Sent | 2E-(N-1) | N-1 |')
+    push('|---|---|---|---|---|---|---|---|---|---|')
+    for (const m of a.messages.slice(0, rows)) {
+      push(
+        `| ${m.id.slice(0, 12)} | ${m.origin} #${m.seq} | ${m.reached}/${m.expected} | ${ms(m.timeToAllMs)} | ${m.maxHops} | ` +
+          `${num(m.meanHops, 2)} | ${m.duplicates} | ${m.forwards} | ${m.floodingBound} | ${m.spanningTree} |`,
+      )
+    }
+    if (a.messages.length > rows) push('', `(${a.messages.length - rows} more messages not listed)`)
+  }
+  push('', '## Topology', '')
+  const d = a.degree
+  push(`- Alive peers: ${d.degrees.size}; mean degree ${num(d.meanDegree, 2)}`)
+  push(`- Degree histogram: ${d.histogram.map(([deg, n]) => `${deg}:${n}`).join(', ') || '-'}`)
+  push(
+    d.fit
+      ? `- Power-law fit (discrete MLE, d >= ${d.fit.dmin}, n = ${d.fit.n}): alpha = ${d.fit.alpha.toFixed(2)} +/- ${d.fit.stderr.toFixed(2)}`
+      : '- Power-law fit: not enough peers',
+  )
+  push('', '## Failure detection', '')
+  if (a.failures.length === 0) push('No node was killed or crashed.')
+  else {
+    push(`Expected window: (misses + 1) x liveness interval = ${ms(a.failures[0]!.windowMs)} after the kill.`, '')
+    push('| Node | Killed at | First miss | Dead Node report | Seed removals | In window |')
+    push('|---|---|---|---|---|---|')
+    for (const f of a.failures) {
+      const removals =
+        f.removals.map((r) => `${r.seed} ${r.ms === null ? 'not removed' : `${ms(r.ms)}${r.inWindow ? '' : ' (late)'}`}`).join('; ') || '-'
+      push(
+        `| ${f.node}${f.crashed ? ' (crash)' : ''} | ${iso(f.at)} | ${ms(f.firstMissMs)} | ${ms(f.reportMs)}` +
+          `${f.reportedBy ? ` by ${f.reportedBy}` : ''} | ${removals} | ${f.detectedInWindow ? 'yes' : '**no**'} |`,
+      )
+    }
+  }
+  push('', `False reports (a live node reported dead): ${a.falseReports.length === 0 ? 'none' : `**${a.falseReports.length}**`}`)
+  for (const r of a.falseReports) push(`- **${r.node}** reported by ${r.reporter} at ${iso(r.at)}`)
+  if (options.plots && options.plots.length > 0) {
+    push('', '## Plots', '')
+    for (const p of options.plots) push(`![${p.caption}](${p.file})`, '')
+  }
+  return `${lines.join('\n').trimEnd()}\n`
+}
