@@ -57,6 +57,8 @@ export class NodeProcess {
     this.child = fork(options.script, options.args, {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       execPath: options.execPath,
+      // Under Electron, run the child as plain Node (a no-op under Node).
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       serialization: 'json',
     })
     this.info.pid = this.child.pid ?? null

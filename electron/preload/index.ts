@@ -1,1 +1,42 @@
-console.log('stub electron/preload/index.ts')
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { PUSH_CHANNELS, channelOf, type ApiMethod, type MenuCommand } from '../../shared/ipc-channels'
+import type { EventBatch, GossipscopeApi, HostStatus } from '../../shared/ipc'
+
+/**
+ * The renderer's API in the desktop app: `window.gossipscope`, verbs only. ipcRenderer
+ * itself is never exposed; each verb invokes its own channel, and listeners receive the
+ * payload without the IPC event. Imports only the dependency-free channel list: a
+ * sandboxed preload cannot load packages.
+ */
+
+function invoke<T>(method: ApiMethod, ...args: unknown[]): Promise<T> {
+  return ipcRenderer.invoke(channelOf(method), ...args) as Promise<T>
+}
+
+function subscribe<T>(channel: string, listener: (payload: T) => void): () => void {
+  const wrapped = (_event: IpcRendererEvent, payload: T): void => listener(payload)
+  ipcRenderer.on(channel, wrapped)
+  return () => {
+    ipcRenderer.removeListener(channel, wrapped)
+  }
+}
+
+const api: GossipscopeApi = {
+  getStatus: () => invoke('getStatus'),
+  startNetwork: (request) => invoke('startNetwork', request),
+  stopNetwork: () => invoke('stopNetwork'),
+  addSeed: () => invoke('addSeed'),
+  addPeers: (count) => invoke('addPeers', count),
+  killNode: (id) => invoke('killNode', id),
+  stopNode: (id) => invoke('stopNode', id),
+  setSettings: (settings) => invoke('setSettings', settings),
+  exportSession: (request) => invoke('exportSession', request),
+  listSessions: () => invoke('listSessions'),
+  loadSession: (id) => invoke('loadSession', id),
+  ready: (fromSeq) => invoke('ready', fromSeq),
+  onEvents: (listener: (batch: EventBatch) => void) => subscribe(PUSH_CHANNELS.events, listener),
+  onStatus: (listener: (status: HostStatus) => void) => subscribe(PUSH_CHANNELS.status, listener),
+  onMenu: (listener: (command: MenuCommand) => void) => subscribe(PUSH_CHANNELS.menu, listener),
+}
+
+contextBridge.exposeInMainWorld('gossipscope', api)
