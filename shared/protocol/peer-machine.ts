@@ -39,7 +39,14 @@ interface SeedState {
   id: NodeId
   address: Address
   conn: ConnId | null
+  /** The connection is open (not still being dialed). */
+  connected: boolean
   registered: boolean
+  /**
+   * A seed this peer did not register with but keeps a connection to, identified by
+   * Hello, only so that its Dead Node reports reach every seed (see docs/protocol.md).
+   */
+  reportOnly: boolean
   /** Parts of a list being received. */
   partial: { parts: number; got: Map<number, PeerEntry[]> } | null
   /** The list received in the current query; null while awaited. */
@@ -90,7 +97,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
   const seeds = new Map<NodeId, SeedState>()
   for (const address of deps.seeds) {
     const id = formatAddress(address)
-    seeds.set(id, { id, address, conn: null, registered: false, partial: null, list: null })
+    seeds.set(id, { id, address, conn: null, connected: false, registered: false, reportOnly: false, partial: null, list: null })
   }
   const needSeeds = majority(deps.seeds.length)
   const conns = new Map<ConnId, PeerConn>()
@@ -118,7 +125,10 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
     log(`Warning: ${message}`)
     emit({ type: 'node.warning', message })
   }
+  /** Seeds registered with and still connected: list queries and Degree updates go there. */
   const openSeeds = () => [...seeds.values()].filter((s) => s.registered && s.conn !== null)
+  /** Every seed connected, registered or not: Dead Node reports go there. */
+  const reachableSeeds = () => [...seeds.values()].filter((s) => s.connected && s.conn !== null)
 
   function handle(input: MachineInput): Effect[] {
     out = []
@@ -280,6 +290,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
         return
       }
       phase = 'linking'
+      openReportChannels()
       startLinking(unionOf(ok), options.maxLinks, now)
       return
     }
@@ -304,6 +315,15 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       }
     }
     return [...union.values()]
+  }
+
+  /** Connects (without registering) to the seeds this peer did not register with. */
+  function openReportChannels(): void {
+    for (const seed of seeds.values()) {
+      if (seed.conn !== null || seed.registered) continue
+      seed.reportOnly = true
+      seed.conn = newConn('seed', seed.address).id
+    }
   }
 
   function onSeedList(seed: SeedState, entries: PeerEntry[], now: number): void {
@@ -437,8 +457,14 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
     const conn = conns.get(id)
     if (!conn) return
     if (conn.kind === 'seed') {
-      send(id, { kind: 'register', peer: deps.self })
-      send(id, { kind: 'peer-list-request', peer: deps.self })
+      const seed = seeds.get(conn.node!)
+      if (!seed) return
+      seed.connected = true
+      if (seed.reportOnly) send(id, { kind: 'hello', peer: deps.self })
+      else {
+        send(id, { kind: 'register', peer: deps.self })
+        send(id, { kind: 'peer-list-request', peer: deps.self })
+      }
     } else if (conn.kind === 'dial') {
       send(id, { kind: 'hello', peer: deps.self })
     }
@@ -583,7 +609,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       reporterIp: selfIp,
       prefix: 'Dead Node',
     }
-    const to = openSeeds()
+    const to = reachableSeeds()
     for (const seed of to) send(seed.conn!, message)
     const ids = to.map((s) => s.id)
     log(`${encodeMessage(message)} sent to seeds ${ids.length > 0 ? ids.join(', ') : '(none open)'}`)
@@ -637,6 +663,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       const seed = seeds.get(conn.node!)
       if (!seed || seed.conn !== conn.id) return
       seed.conn = null
+      seed.connected = false
       seed.partial = null
       if (phase === 'joining' && !seedAnswered(seed, 'join')) seed.registered = false
       warn(`connection to seed ${seed.id} ended (${reason})`)

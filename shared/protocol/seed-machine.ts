@@ -36,6 +36,11 @@ interface SeedConn {
   remote: string
   /** The peer registered over this connection (at most one). */
   peer: NodeId | null
+  /**
+   * A peer that identified itself with Hello without registering: it keeps this
+   * connection only to send Dead Node reports (it registered with other seeds).
+   */
+  identity: NodeId | null
   /** Consecutive refused lines. */
   bad: number
 }
@@ -73,7 +78,7 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
       case 'tick':
         break
       case 'accepted':
-        conns.set(input.conn, { id: input.conn, remote: formatAddress(input.remote), peer: null, bad: 0 })
+        conns.set(input.conn, { id: input.conn, remote: formatAddress(input.remote), peer: null, identity: null, bad: 0 })
         idleQueue.push(now + UNREGISTERED_TIMEOUT_MS, input.conn)
         break
       case 'line': {
@@ -116,13 +121,16 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
     }
     for (const id of idleQueue.popDue(now)) {
       const conn = conns.get(id)
-      if (conn && conn.peer === null) {
+      if (conn && conn.peer === null && conn.identity === null) {
         log(`Closing connection from ${conn.remote}: no registration within ${UNREGISTERED_TIMEOUT_MS} ms`)
         close(conn, now)
       }
     }
     verifyQueue.prune(({ peer, ts }) => verifications.get(peer)?.ts === ts)
-    idleQueue.prune((id) => conns.get(id)?.peer === null)
+    idleQueue.prune((id) => {
+      const conn = conns.get(id)
+      return conn !== undefined && conn.peer === null && conn.identity === null
+    })
   }
 
   function onLine(conn: SeedConn, line: string, now: number): void {
@@ -173,10 +181,19 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
         conn.bad = 0
         send(conn.id, { kind: 'liveness-reply', ts: message.ts, ip: message.ip, replierIp: selfIp })
         return
+      case 'hello': {
+        const id = formatAddress(message.peer)
+        if (conn.peer !== null || (conn.identity !== null && conn.identity !== id)) {
+          return refuse(conn, 'Hello on a connection that already identified itself', false, now)
+        }
+        conn.bad = 0
+        conn.identity = id
+        log(`Report channel from ${id} (not registered here)`)
+        return
+      }
       case 'gossip':
       case 'registered':
       case 'peer-list':
-      case 'hello':
         return refuse(conn, `unexpected ${message.kind} message at a seed`, false, now)
       default:
         assertNever(message)
@@ -212,7 +229,7 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
   }
 
   function report(conn: SeedConn, target: NodeId, line: string, now: number): void {
-    const reporter = conn.peer ?? conn.remote
+    const reporter = conn.peer ?? conn.identity ?? conn.remote
     log(`${line} received from ${reporter}`)
     const reg = peers.get(target)
     if (!reg) {

@@ -24,8 +24,15 @@ function peer(options: { maxLinks?: number; gossipCount?: number; topology?: 'po
   return new Harness(machine)
 }
 
-const connects = (effects: Effect[]) =>
-  effects.flatMap((e) => (e.type === 'connect' ? [{ conn: e.conn, to: `${e.to.ip}:${e.to.port}` }] : []))
+const connects = (effects: Effect[], to: 'seeds' | 'peers' | 'all' = 'all') =>
+  effects.flatMap((e) => {
+    if (e.type !== 'connect') return []
+    const isSeed = e.to.port === 6000
+    if ((to === 'seeds' && !isSeed) || (to === 'peers' && isSeed)) return []
+    return [{ conn: e.conn, to: `${e.to.ip}:${e.to.port}` }]
+  })
+/** New links dialed (not connections to seeds). */
+const dialsIn = (effects: Effect[]) => connects(effects, 'peers')
 
 /** Starts the peer and lets the seeds it picked answer with `list`; returns its seed conns and dials. */
 function joined(h: Harness, list = '') {
@@ -36,7 +43,10 @@ function joined(h: Harness, list = '') {
     h.feed({ type: 'line', conn, line: 'Registered:127.0.1.1:7000' })
     after.push(...h.feed({ type: 'line', conn, line: `Peer List:1/1:${list}` }))
   }
-  return { seedConns: seedConns.map((c) => c.conn), dials: connects(after), effects: after }
+  // The seed it did not register with gets a report channel, opened with Hello.
+  const report = connects(after, 'seeds')
+  for (const { conn } of report) after.push(...h.feed({ type: 'connected', conn }))
+  return { seedConns: seedConns.map((c) => c.conn), reportConns: report.map((c) => c.conn), dials: dialsIn(after), effects: after }
 }
 
 /** Completes the Hello exchange on each dial. */
@@ -84,10 +94,18 @@ describe('peer machine: joining', () => {
       ['127.0.2.2:7000', '127.0.1.1:7000', '127.0.2.3:7000'],
     ])
     expect(logs(all).filter((l) => l.startsWith('Peer list from seed'))).toHaveLength(2)
-    const dials = connects(all)
+    const dials = dialsIn(all)
     expect(dials).toHaveLength(2)
     expect(dials.every((d) => ['127.0.2.1:7000', '127.0.2.2:7000', '127.0.2.3:7000'].includes(d.to))).toBe(true)
     expect(new Set(dials.map((d) => d.to)).size).toBe(2)
+  })
+
+  it('after joining opens a report channel (Hello, no Register) to the seed it did not register with', () => {
+    const h = peer()
+    const { seedConns, reportConns, effects } = joined(h)
+    expect(reportConns).toHaveLength(1)
+    expect(seedConns).not.toContain(reportConns[0])
+    expect(sent(effects, reportConns[0])).toEqual(['Hello:127.0.1.1:7000'])
   })
 
   it('reassembles a list sent in parts before acting on it', () => {
@@ -98,10 +116,10 @@ describe('peer machine: joining', () => {
       h.feed({ type: 'line', conn, line: 'Registered:127.0.1.1:7000' })
     }
     const [a, b] = seedConns
-    expect(connects(h.feed({ type: 'line', conn: a!.conn, line: 'Peer List:1/2:127.0.2.1:7000@0' }))).toEqual([])
+    expect(dialsIn(h.feed({ type: 'line', conn: a!.conn, line: 'Peer List:1/2:127.0.2.1:7000@0' }))).toEqual([])
     h.feed({ type: 'line', conn: a!.conn, line: 'Peer List:2/2:127.0.2.2:7000@0' })
     const effects = h.feed({ type: 'line', conn: b!.conn, line: 'Peer List:1/1:' })
-    expect(connects(effects).map((d) => d.to).sort()).toEqual(['127.0.2.1:7000', '127.0.2.2:7000'])
+    expect(dialsIn(effects).map((d) => d.to).sort()).toEqual(['127.0.2.1:7000', '127.0.2.2:7000'])
   })
 
   it('waits for a majority: a failed seed is logged and replaced on retry', () => {
@@ -121,7 +139,7 @@ describe('peer machine: joining', () => {
     h.feed({ type: 'connected', conn: third[0]!.conn })
     h.feed({ type: 'line', conn: third[0]!.conn, line: 'Registered:127.0.1.1:7000' })
     const done = h.feed({ type: 'line', conn: third[0]!.conn, line: 'Peer List:1/1:' })
-    expect(connects(done).map((d) => d.to)).toEqual(['127.0.2.1:7000'])
+    expect(dialsIn(done).map((d) => d.to)).toEqual(['127.0.2.1:7000'])
   })
 
   it('gives up on a silent seed after the timeout and retries', () => {
@@ -176,7 +194,7 @@ describe('peer machine: links', () => {
     expect(h.machine.nextWakeAt()).toBe(h.now + HELLO_TIMEOUT_MS)
     const effects = h.tickAt(h.now + HELLO_TIMEOUT_MS)
     expect(events(effects, 'peer.link-failed')).toHaveLength(1)
-    const next = connects(effects)
+    const next = dialsIn(effects)
     expect(next).toHaveLength(1)
     expect(next[0]!.to).not.toBe(dials[0]!.to)
   })
@@ -302,7 +320,9 @@ describe('peer machine: liveness', () => {
       { type: 'peer.link-down', peer: '127.0.2.1:7000', reason: 'dead' },
     ])
     const line = `Dead Node:127.0.2.1:7000:${t}:127.0.1.1`
+    // To the two seeds it registered with and to the third, over its report channel.
     for (const conn of seedConns) expect(sent(verdict, conn)).toContain(line)
+    expect(sent(verdict).filter((l) => l === line)).toHaveLength(3)
     expect(logs(verdict).some((l) => l.startsWith(`${line} sent to seeds`))).toBe(true)
     expect(closed(verdict)).toEqual([link])
   })
@@ -372,7 +392,7 @@ describe('peer machine: hostile input and shutdown', () => {
     linkAll(h, dials)
     const effects = h.feed({ type: 'stop' })
     expect(events(effects)).toEqual([{ type: 'peer.link-down', peer: '127.0.2.1:7000', reason: 'shutdown' }])
-    expect(closed(effects)).toHaveLength(3)
+    expect(closed(effects)).toHaveLength(4) // three seeds and one link
     expect(effects.at(-1)).toEqual({ type: 'exit', code: 0, reason: 'stopped' })
     expect(h.machine.nextWakeAt()).toBeNull()
   })

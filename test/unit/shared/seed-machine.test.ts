@@ -158,7 +158,7 @@ describe('seed machine', () => {
     expect(events(first)).toEqual([{ type: 'frame.rejected', from: '127.0.0.66:5555', reason: 'unknown message "GET / HTTP/1.1"' }])
     expect(closed(first)).toEqual([])
     h.feed({ type: 'frame-error', conn: 'bad', reason: 'invalid-utf8: invalid UTF-8 in a 3-byte line' })
-    const third = h.feed({ type: 'line', conn: 'bad', line: 'Hello:127.0.0.66:1' })
+    const third = h.feed({ type: 'line', conn: 'bad', line: 'Registered:127.0.0.66:1' })
     expect(closed(third)).toEqual(['bad'])
     expect(sent(h.feed({ type: 'line', conn: 'i1', line: 'Peer List Request:127.0.1.1:7000' }))).toEqual(['Peer List:1/1:'])
   })
@@ -191,10 +191,24 @@ describe('seed machine', () => {
     expect(h.machine.nextWakeAt()).toBeNull()
   })
 
+  it('takes reports over a Hello-identified report channel, which is not a registration', () => {
+    const h = seed()
+    join(h, 1)
+    h.feed({ type: 'closed', conn: 'i1' })
+    h.feed({ type: 'accepted', conn: 'r', remote: { ip: '127.0.1.2', port: 40002 } })
+    expect(events(h.feed({ type: 'line', conn: 'r', line: 'Hello:127.0.1.2:7000' }))).toEqual([])
+    // Identified connections are not closed as idle.
+    expect(h.machine.nextWakeAt()).toBeNull()
+    const effects = h.feed({ type: 'line', conn: 'r', line: `Dead Node:127.0.1.1:7000:${h.now}:127.0.1.2` })
+    expect(events(effects)).toEqual([{ type: 'seed.peer-removed', peer: '127.0.1.1:7000', reporter: '127.0.1.2:7000' }])
+    h.feed({ type: 'accepted', conn: 'q', remote: { ip: '127.0.1.3', port: 40003 } })
+    expect(sent(h.feed({ type: 'line', conn: 'q', line: 'Peer List Request:127.0.1.3:7000' }))).toEqual(['Peer List:1/1:'])
+  })
+
   it('refuses peer-only messages and a second registration on one connection', () => {
     const h = seed()
     join(h, 1)
-    for (const line of ['1800000000000:127.0.1.1:1', 'Hello:127.0.1.1:7000', 'Register:127.0.1.2:7000']) {
+    for (const line of ['1800000000000:127.0.1.1:1', 'Hello:127.0.1.1:7000', 'Register:127.0.1.2:7000', 'Peer List:1/1:']) {
       expect(events(h.feed({ type: 'line', conn: 'i1', line }), 'frame.rejected')).toHaveLength(1)
       h.feed({ type: 'line', conn: 'i1', line: 'Degree:127.0.1.1:7000:1' })
     }
