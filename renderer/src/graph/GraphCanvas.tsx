@@ -6,7 +6,7 @@ import { notifyFrame } from './frame-hooks'
 import { GraphModel, type SimNode } from './graph-model'
 import { paint } from './paint'
 import { readTheme, type GraphTheme } from './theme'
-import { fit, toWorld, zoomAt, type Viewport } from './viewport'
+import { approach, fit, toWorld, zoomAt, type Viewport } from './viewport'
 
 /** Pointer travel (CSS px) below which a press counts as a click, not a pan. */
 const CLICK_SLOP = 4
@@ -27,6 +27,7 @@ export function GraphCanvas() {
     let theme: GraphTheme = readTheme(canvas)
     let view: Viewport = { x: 0, y: 0, k: 1 }
     let userMoved = false
+    let firstFit = true
     let width = 0
     let height = 0
     let dpr = 1
@@ -75,7 +76,8 @@ export function GraphCanvas() {
       const animating = animator.advance(now)
       if (moved && !userMoved) {
         const box = model.bounds()
-        if (box) view = fit(box, width, height)
+        if (box) view = approach(view, fit(box, width, height), firstFit ? 1 : 0.15)
+        firstFit = false
       }
       const fading = model.nodeList.some((n) => n.removedAt !== null && now - n.removedAt < 1600)
       const painted = dirty || moved || animating || fading

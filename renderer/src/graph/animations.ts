@@ -29,13 +29,21 @@ export const MAX_DOTS = 400
 export const MAX_PULSES = 120
 export const PALETTE_SIZE = 12
 
-/** Stable palette index for a node id (FNV-1a). */
+/**
+ * Stable palette index for a node id: FNV-1a, then murmur3's finalizer (FNV alone leaves
+ * the low bits nearly constant for ids that differ in one digit, giving 3 colours of 12).
+ */
 export function colourOf(id: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < id.length; i++) {
     h ^= id.charCodeAt(i)
     h = Math.imul(h, 0x01000193)
   }
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
   return (h >>> 0) % PALETTE_SIZE
 }
 

@@ -37,7 +37,7 @@ export interface SimLink extends SimulationLinkDatum<SimNode> {
 const GRID_CELL = 48
 
 export function nodeRadius(role: 'seed' | 'peer', degree: number): number {
-  return role === 'seed' ? 7 + Math.min(8, Math.sqrt(degree)) : 4 + Math.min(14, 1.6 * Math.sqrt(degree))
+  return role === 'seed' ? 6 + Math.min(4, 0.5 * Math.sqrt(degree)) : 4 + Math.min(14, 1.6 * Math.sqrt(degree))
 }
 
 /**
@@ -54,13 +54,15 @@ export class GraphModel {
   private readonly grid = new SpatialGrid<SimNode>(GRID_CELL)
   private gridDirty = true
   private seedRing = 120
+  private ticks = 0
+  private seeds: SimNode[] = []
 
   constructor() {
     this.simulation = forceSimulation<SimNode, SimLink>([])
       .stop()
       .alphaDecay(0.03)
-      .force('charge', forceManyBody<SimNode>().strength(-60).theta(0.9).distanceMax(400))
-      .force('link', forceLink<SimNode, SimLink>([]).id((n) => n.id).distance(36).strength(0.5))
+      .force('charge', forceManyBody<SimNode>().strength(-90).theta(0.9).distanceMax(400))
+      .force('link', forceLink<SimNode, SimLink>([]).id((n) => n.id).distance(45).strength(0.5))
       .force('x', forceX<SimNode>(0).strength(0.06))
       .force('y', forceY<SimNode>(0).strength(0.06))
   }
@@ -131,6 +133,7 @@ export class GraphModel {
   tick(): boolean {
     if (this.simulation.alpha() < this.simulation.alphaMin()) return false
     this.simulation.tick()
+    if (++this.ticks % 10 === 0) this.placeSeedRing()
     this.gridDirty = true
     return true
   }
@@ -188,12 +191,19 @@ export class GraphModel {
 
   /**
    * Seeds have no overlay links, so they are pinned evenly on a ring around the peer
-   * cloud (its radius grows with the number of peers) rather than left to drift.
+   * cloud rather than left to drift.
    */
   private pinSeeds(seeds: SimNode[]): void {
-    const peers = this.nodes.size - seeds.length
-    this.seedRing = 110 + 22 * Math.sqrt(peers)
-    seeds.sort((a, b) => (a.id < b.id ? -1 : 1))
+    this.seeds = seeds.sort((a, b) => (a.id < b.id ? -1 : 1))
+    this.placeSeedRing()
+  }
+
+  /** Ring radius: just outside the farthest peer, so seeds frame the cloud as it grows or shrinks. */
+  private placeSeedRing(): void {
+    let extent = 0
+    for (const n of this.nodeList) if (n.role === 'peer') extent = Math.max(extent, Math.hypot(n.x ?? 0, n.y ?? 0))
+    this.seedRing = Math.max(80, extent + 50)
+    const seeds = this.seeds
     seeds.forEach((seed, i) => {
       const angle = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(1, seeds.length)
       seed.fx = Math.cos(angle) * this.seedRing

@@ -33,3 +33,8 @@ export function fit(
   const cy = (box.y0 + box.y1) / 2
   return { k, x: width / 2 - cx * k, y: height / 2 - cy * k }
 }
+
+/** Moves `from` a fraction `f` of the way to `to` (smooth auto-fit while the layout settles). */
+export function approach(from: Viewport, to: Viewport, f: number): Viewport {
+  return { x: from.x + (to.x - from.x) * f, y: from.y + (to.y - from.y) * f, k: from.k + (to.k - from.k) * f }
+}

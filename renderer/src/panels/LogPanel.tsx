@@ -99,7 +99,7 @@ export function LogPanel() {
               >
                 <span className="log-time">{formatClock(event.t)}</span>
                 <span className="log-node">{event.node}</span>
-                <span className="log-text" title={event.type}>
+                <span className="log-text" title={`${event.type}: ${describeEvent(event)}`}>
                   {describeEvent(event)}
                 </span>
               </div>

@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import { useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import type { NetworkState } from '../../../shared/model/network'
 import { killNode } from '../commands'
+import { colourOf } from '../graph/animations'
 import { displayedState, useApp } from '../store'
 
 export interface NodeRow {
@@ -120,7 +121,11 @@ export function NodeList() {
                   select(row.id)
                 }}
               >
-                <span className={`role-mark ${row.role} ${row.status}`} aria-hidden="true" />
+                <span
+                  className={`role-mark ${row.role} ${row.status}`}
+                  style={row.role === 'peer' && row.status === 'alive' ? { background: `var(--origin-${colourOf(row.id)})` } : undefined}
+                  aria-hidden="true"
+                />
                 <span className="node-id">{row.id}</span>
                 <span className={`node-state state-${row.status}`}>{row.status}</span>
               </div>
