@@ -1,0 +1,55 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { Cluster, type ClusterEvent, type ClusterNode } from '../../electron/nodes/cluster'
+import { parseEvent } from '../../shared/events'
+import type { ProtocolSettings } from '../../shared/settings'
+
+/** Helpers shared by the nodes-*.test.ts system tests (real processes of the built programs). */
+
+export const PROGRAMS = resolve(__dirname, '../../out/main')
+
+/**
+ * A second octet for this test file's 127.x.y.z addresses, drawn at random so parallel
+ * runs (or other test files) rarely share an address; ports stay below 32768.
+ */
+export function addressBlock(): number {
+  return 100 + Math.floor(Math.random() * 150)
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `gossipscope-${prefix}-`))
+}
+
+export function newCluster(prefix: string, settings: ProtocolSettings): Cluster {
+  return new Cluster({ programs: PROGRAMS, dir: tempDir(prefix), settings, events: 'stdout' })
+}
+
+/** Every event a node emitted must satisfy the shared schema. Returns the bad ones. */
+export function invalidEvents(node: ClusterNode): string[] {
+  const bad: string[] = []
+  for (const event of node.events) {
+    const result = parseEvent(event)
+    if (!result.ok) bad.push(`${JSON.stringify(event).slice(0, 200)}: ${result.reason}`)
+  }
+  return bad
+}
+
+export function logLines(node: ClusterNode): string[] {
+  const file = join(node.logDir, node.role === 'seed' ? 'seed_network.log' : 'peer_network.log')
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')
+}
+
+/** Resident memory of a process in kB, from /proc. */
+export function rssKb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN)
+}
+
+export function count(node: ClusterNode, type: string): number {
+  return node.counts.get(type) ?? 0
+}
+
+export function eventsOfType(node: ClusterNode, type: string): ClusterEvent[] {
+  return node.events.filter((e) => e.type === type)
+}
