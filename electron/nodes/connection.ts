@@ -70,11 +70,11 @@ export class Connection {
   /** Why this connection should be closed as idle at `now`, or null. */
   idleReason(now: number, idleMs: number): string | null {
     if (this.state !== 'open') return null
-    if (this.inbound && this.lines === 0 && now - this.openedAt > idleMs) {
-      return `no complete line within ${idleMs} ms of connecting`
-    }
     if (this.pendingSince !== null && now - this.pendingSince > idleMs) {
       return `unfinished line (${this.framer.pendingBytes} bytes) not completed within ${idleMs} ms`
+    }
+    if (this.inbound && this.lines === 0 && now - this.openedAt > idleMs) {
+      return `no complete line within ${idleMs} ms of connecting`
     }
     return null
   }
