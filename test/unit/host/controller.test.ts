@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { API_METHODS, type EventBatch, type HostStatus } from '../../../shared/ipc'
 import { DEFAULT_SETTINGS } from '../../../shared/settings'
 import { HostController } from '../../../electron/host/controller'
@@ -78,6 +78,7 @@ describe('HostController', () => {
   })
 
   it('starts a network, streams stamped events to ready subscribers, and records them', async () => {
+    vi.useFakeTimers()
     const batches: EventBatch[] = []
     const statuses: HostStatus[] = []
     host.onEvents((b) => batches.push(b))
@@ -86,7 +87,8 @@ describe('HostController', () => {
     expect(started.ok).toBe(true)
     expect(fake.calls).toEqual(['stopAll', 'beginSession', 'add 2 seed', 'add 3 peer'])
     await host.ready(0)
-    await until(() => batches.flatMap((b) => b.events).length === 5)
+    vi.advanceTimersByTime(10)
+    vi.useRealTimers()
     const seqs = batches.flatMap((b) => b.events.map((e) => e.seq))
     expect(seqs).toEqual([1, 2, 3, 4, 5])
     expect(statuses.at(-1)?.sessionId).toBe('session-1')
@@ -139,11 +141,3 @@ describe('HostController', () => {
     expect(await host.loadSession('missing')).toEqual({ ok: false, error: 'no session named missing' })
   })
 })
-
-async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 2))
-  }
-}

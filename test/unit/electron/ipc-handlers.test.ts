@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { API_METHODS, PUSH_CHANNELS, channelOf } from '../../../shared/ipc'
+import { HostController } from '../../../electron/host/controller'
+import { registerIpcHandlers } from '../../../electron/main/ipc-handlers'
+import { isAppUrl } from '../../../electron/main/window'
+import { FakeSupervisor } from '../host/fake-supervisor'
+
+vi.mock('electron', () => ({}))
+
+type Handler = (event: unknown, ...args: unknown[]) => unknown
+
+function fakeIpcMain() {
+  const handlers = new Map<string, Handler>()
+  return {
+    handlers,
+    handle: vi.fn((channel: string, handler: Handler) => handlers.set(channel, handler)),
+    removeHandler: vi.fn((channel: string) => handlers.delete(channel)),
+  }
+}
+
+function fakeContents(id: number, url: string) {
+  const sent: [string, unknown][] = []
+  const mainFrame = { url }
+  const listeners = new Map<string, () => void>()
+  return {
+    id,
+    mainFrame,
+    sent,
+    isDestroyed: () => false,
+    send: (channel: string, payload: unknown) => sent.push([channel, payload]),
+    once: (name: string, listener: () => void) => listeners.set(name, listener),
+    destroy: () => listeners.get('destroyed')?.(),
+  }
+}
+
+const page = { devUrl: null, indexFile: '/app/out/renderer/index.html' }
+const appUrl = pathToFileURL(page.indexFile).href
+
+describe('registerIpcHandlers', () => {
+  let dir: string
+  let fake: FakeSupervisor
+  let host: HostController
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gs-ipc-'))
+    host = new HostController({ sessionsDir: dir, exportsDir: dir, statusDelayMs: 1 }, (hooks) => (fake = new FakeSupervisor(dir, hooks)))
+  })
+  afterEach(async () => {
+    await host.shutdown()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const setup = () => {
+    const ipcMain = fakeIpcMain()
+    const call = vi.spyOn(host, 'call')
+    const handlers = registerIpcHandlers(ipcMain as never, host, (url) => isAppUrl(page, url))
+    const contents = fakeContents(1, `${appUrl}#/`)
+    handlers.attach(contents as never)
+    const event = (sender = contents, frame: { url: string } | null = contents.mainFrame) => ({ sender, senderFrame: frame })
+    return { ipcMain, call, handlers, contents, event }
+  }
+
+  it('registers exactly one channel per API method, and removes them', () => {
+    const { ipcMain, handlers } = setup()
+    expect([...ipcMain.handlers.keys()].sort()).toEqual(API_METHODS.map(channelOf).sort())
+    handlers.dispose()
+    expect(ipcMain.handlers.size).toBe(0)
+  })
+
+  it('serves the app window and validates its arguments', async () => {
+    const { ipcMain, event } = setup()
+    const addPeers = ipcMain.handlers.get(channelOf('addPeers'))!
+    expect(await addPeers(event(), -3)).toEqual({ ok: false, error: expect.stringMatching(/^addPeers: /) })
+    expect(await addPeers(event(), 2, 'extra')).toEqual({ ok: false, error: expect.stringMatching(/^addPeers: /) })
+    const kill = ipcMain.handlers.get(channelOf('killNode'))!
+    expect(await kill(event(), { id: 'x' })).toEqual({ ok: false, error: expect.stringMatching(/^killNode: /) })
+    await expect(Promise.resolve(ipcMain.handlers.get(channelOf('ready'))!(event(), 'zero'))).rejects.toThrow(/ready/)
+    expect(fake.calls).toEqual([])
+    const status = await ipcMain.handlers.get(channelOf('getStatus'))!(event())
+    expect(status).toMatchObject({ sessionId: null, running: false, maxNodes: 10 })
+  })
+
+  it('ignores calls from frames the app did not create', async () => {
+    const { ipcMain, call, contents, event } = setup()
+    const startNetwork = ipcMain.handlers.get(channelOf('startNetwork'))!
+    const stranger = fakeContents(2, appUrl)
+    const foreign = [
+      event(stranger as never), // a window the app never attached
+      event(contents, { url: 'https://evil.example/' }), // its main frame navigated away
+      event(contents, { url: appUrl }), // a subframe, even at the app's URL
+      event(contents, null), // the frame is gone
+      event(contents, { url: 'file:///tmp/other.html' }),
+    ]
+    for (const e of foreign) expect(await startNetwork(e, { seeds: 2, peers: 0, settings: {} })).toBeUndefined()
+    expect(call).not.toHaveBeenCalled()
+    expect(fake.calls).toEqual([])
+  })
+
+  it('queues pushes until the renderer calls ready, then sends status and events', async () => {
+    vi.useFakeTimers()
+    const { ipcMain, contents, event, handlers } = setup()
+    const settings = (await host.getStatus()).settings
+    expect(await ipcMain.handlers.get(channelOf('startNetwork'))!(event(), { seeds: 2, peers: 1, settings })).toMatchObject({ ok: true })
+    vi.advanceTimersByTime(100) // batches and status are due, but the renderer is not ready
+    vi.useRealTimers()
+    expect(contents.sent).toEqual([])
+    await ipcMain.handlers.get(channelOf('ready'))!(event(), 0)
+    expect(contents.sent[0]![0]).toBe(PUSH_CHANNELS.status)
+    const events = contents.sent.filter(([c]) => c === PUSH_CHANNELS.events).flatMap(([, b]) => (b as { events: { seq: number }[] }).events)
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3])
+    handlers.menu('export')
+    expect(contents.sent.at(-1)).toEqual([PUSH_CHANNELS.menu, 'export'])
+  })
+})
