@@ -7,7 +7,10 @@ import type { MessageState } from '../model/network'
 export interface MessageAnalysis {
   id: string
   origin: string
-  /** Msg# at the origin (1-based). */
+  /**
+   * Msg# at the origin (1-based), read from the text `<timestamp>:<IP>:<Msg#>`: a recorded
+   * session's `seq` field is the session sequence number (it overwrites the event's Msg#).
+   */
   seq: number
   /** ms since epoch */
   createdAt: number
@@ -60,7 +63,7 @@ export function analyzeMessage(message: MessageState, linksAtCreation: number): 
   return {
     id: message.id,
     origin: message.origin,
-    seq: message.seq,
+    seq: msgNumber(message),
     createdAt: message.createdAt,
     expected,
     reached,
@@ -76,4 +79,9 @@ export function analyzeMessage(message: MessageState, linksAtCreation: number): 
     spanningTree: nodes - 1,
     curve,
   }
+}
+
+function msgNumber(message: MessageState): number {
+  const last = message.text.slice(message.text.lastIndexOf(':') + 1)
+  return /^\d{1,9}$/.test(last) ? Number(last) : message.seq
 }
