@@ -34,6 +34,26 @@ export function takeNeighbour(pool: PeerEntry[], topology: Topology, random: () 
   return chosen
 }
 
+/**
+ * Removes and returns the entry with the highest degree (ties: the smallest `IP:PORT`),
+ * the same for every peer that sees the same list: used for repairs (docs/protocol.md).
+ */
+export function takeBestConnected(pool: PeerEntry[]): PeerEntry | undefined {
+  if (pool.length === 0) return undefined
+  let best = 0
+  for (let i = 1; i < pool.length; i++) {
+    const a = pool[i]!
+    const b = pool[best]!
+    if (a.degree > b.degree || (a.degree === b.degree && idOf(a) < idOf(b))) best = i
+  }
+  const [chosen] = pool.splice(best, 1)
+  return chosen
+}
+
+function idOf(entry: PeerEntry): string {
+  return `${entry.ip}:${entry.port}`
+}
+
 /** Up to `k` distinct entries chosen by the topology's rule (the input is not modified). */
 export function chooseNeighbours(
   entries: readonly PeerEntry[],

@@ -4,7 +4,7 @@ import { DeadlineQueue } from './deadline-queue'
 import { MAX_CONSECUTIVE_BAD_LINES, localTime, rejectionEffects } from './edge'
 import type { ConnId, Effect, Machine, MachineDeps, MachineInput, PeerOptions } from './machine'
 import { MessageList, type MessageRecord } from './message-list'
-import { takeNeighbour } from './neighbour-choice'
+import { takeBestConnected, takeNeighbour } from './neighbour-choice'
 import { sample } from './rng'
 import { type PeerEntry, type WireMessage, assertNever, decodeLine, encodeMessage, gossipText } from './wire'
 
@@ -89,6 +89,8 @@ interface Linking {
   pool: PeerEntry[]
   /** Successful new links still wanted (dials in flight count towards it). */
   need: number
+  /** Picks still to take as the best-connected peer known rather than by the topology rule. */
+  anchors: number
 }
 
 export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Machine {
@@ -291,7 +293,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       }
       phase = 'linking'
       openReportChannels()
-      startLinking(unionOf(ok), options.maxLinks, now)
+      startLinking(unionOf(ok), options.maxLinks, 0, now)
       return
     }
     if (answered.length === 0) {
@@ -300,7 +302,11 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
     }
     const pool = unionOf(answered)
     const target = Math.min(options.maxLinks, pool.length + links.size)
-    startLinking(pool, Math.max(q.lost, target - links.size), now)
+    // Replacements go first to the best-connected peer known (highest degree, ties by
+    // id): every peer cut off by the same death picks the same anchor, so the fragments
+    // it left behind all join one component.
+    const anchors = Math.max(q.lost, links.size === 0 ? 1 : 0)
+    startLinking(pool, Math.max(q.lost, target - links.size), anchors, now)
   }
 
   /** Union of the seeds' lists: self, current neighbours and peers we reported dropped. */
@@ -338,8 +344,8 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
 
   // ---- Linking -------------------------------------------------------------------------
 
-  function startLinking(pool: PeerEntry[], need: number, now: number): void {
-    linking = { pool, need }
+  function startLinking(pool: PeerEntry[], need: number, anchors: number, now: number): void {
+    linking = { pool, need, anchors }
     fillLinks(now)
   }
 
@@ -347,7 +353,8 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
     const l = linking
     if (!l) return
     while (l.need > dialing.size) {
-      const entry = takeNeighbour(l.pool, options.topology, deps.random)
+      const entry = l.anchors > 0 ? takeBestConnected(l.pool) : takeNeighbour(l.pool, options.topology, deps.random)
+      if (l.anchors > 0) l.anchors--
       if (!entry) break
       const id = formatAddress(entry)
       if (links.has(id) || dialing.has(id) || id === selfId) continue
