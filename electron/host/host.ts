@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { HostController, type HostControllerOptions } from './controller'
+import { exportSession } from './export'
 import { DEFAULT_SUPERVISOR, Supervisor, type SupervisorOptions } from './supervisor'
 
 /**
@@ -25,7 +26,7 @@ export function createHost(config: HostConfig): HostController {
     scripts: { seed: join(nodesDir, 'seed.js'), peer: join(nodesDir, 'peer.js') },
   }
   return new HostController(
-    { ...options, exportsDir: config.exportsDir ?? join(config.sessionsDir, '_exports') },
+    { exporter: exportSession, ...options, exportsDir: config.exportsDir ?? join(config.sessionsDir, '_exports') },
     (hooks) => new Supervisor(supervisorOptions, hooks),
   )
 }
