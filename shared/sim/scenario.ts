@@ -22,7 +22,7 @@ export interface ScenarioSpec {
   rngSeed?: number
   /** Virtual ms between two peers starting (default 20: each sees the ones before). */
   joinSpacingMs?: number
-  /** ms a seed waits for a reported peer's own liveness reply (default: one liveness interval). */
+  /** ms a seed waits for a reported peer's own liveness reply (default: two liveness intervals, as the node programs). */
   verifyTimeoutMs?: number
   latency?: SimOptions['latency']
   startTime?: number
@@ -59,7 +59,7 @@ export function createScenario(spec: ScenarioSpec): Scenario {
     random: seededRandom(rngSeed * 1009 + machineIndex++),
     sha256: spec.sha256,
   })
-  const verifyTimeoutMs = spec.verifyTimeoutMs ?? intervals.livenessMs
+  const verifyTimeoutMs = spec.verifyTimeoutMs ?? 2 * intervals.livenessMs
   for (const address of seeds) {
     const id = sim.add(address, 'seed', createSeedMachine(deps(address), { verifyTimeoutMs }))
     sim.start(id, seeds, settings)
@@ -83,6 +83,13 @@ export function createScenario(spec: ScenarioSpec): Scenario {
     addPeer(address)
   })
   return { sim, settings, seeds, peers, addPeer }
+}
+
+/** Creates a scenario and runs it for `runMs` of virtual time after the last peer started. */
+export function runScenario(spec: ScenarioSpec & { runMs: number }): Scenario {
+  const scenario = createScenario(spec)
+  scenario.sim.runFor(spec.runMs)
+  return scenario
 }
 
 /** The network as the events describe it (the same fold the app uses). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { EventOf, SessionEvent } from '../../../shared/events'
-import { componentCount, createScenario, edgeCount, networkOf, overlay } from '../../../shared/sim/scenario'
+import { componentCount, createScenario, edgeCount, networkOf, overlay, runScenario } from '../../../shared/sim/scenario'
 import { expectValidEvents, sha256 } from './helpers'
 
 /** Events of one type, typed. */
@@ -12,9 +12,7 @@ const LIVENESS_MS = 13_000
 
 /** 3 seeds + 20 peers at the assignment's timings, all joined after ~0.4 s. */
 function twentyPeers(rngSeed = 1) {
-  const scenario = createScenario({ seeds: 3, peers: 20, sha256, rngSeed })
-  scenario.sim.runFor(2_000)
-  return scenario
+  return runScenario({ seeds: 3, peers: 20, sha256, rngSeed, runMs: 2_000 })
 }
 
 describe('scenario: 3 seeds + 20 peers', () => {
