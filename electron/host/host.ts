@@ -14,16 +14,17 @@ export interface HostConfig extends Partial<Omit<HostControllerOptions, 'session
   exportsDir?: string
   /** Folder holding the built seed.js and peer.js. */
   nodesDir: string
-  supervisor?: Partial<Omit<SupervisorOptions, 'sessionsDir' | 'scripts'>>
+  /** Overrides, e.g. maxNodes, basePort (or other node programs, for tests). */
+  supervisor?: Partial<Omit<SupervisorOptions, 'sessionsDir'>>
 }
 
 export function createHost(config: HostConfig): HostController {
   const { nodesDir, supervisor, ...options } = config
   const supervisorOptions: SupervisorOptions = {
     ...DEFAULT_SUPERVISOR,
+    scripts: { seed: join(nodesDir, 'seed.js'), peer: join(nodesDir, 'peer.js') },
     ...supervisor,
     sessionsDir: config.sessionsDir,
-    scripts: { seed: join(nodesDir, 'seed.js'), peer: join(nodesDir, 'peer.js') },
   }
   return new HostController(
     { exporter: exportSession, ...options, exportsDir: config.exportsDir ?? join(config.sessionsDir, '_exports') },
