@@ -98,6 +98,29 @@ export interface NetworkState {
   falseReports: Array<{ node: string; reporter: string; at: number }>
   /** Counts of every event type seen. */
   counts: Map<string, number>
+  /**
+   * Message id -> receipts, forwards and duplicates seen before its gossip.created: events
+   * of different node processes can reach the host out of causal order (a neighbour's
+   * receipt may be recorded just before the origin's creation). Moved into the message
+   * when it is created. Optional so states built elsewhere stay valid; created on demand.
+   */
+  early?: Map<string, EarlyMessage>
+}
+
+export interface EarlyMessage {
+  receipts: Receipt[]
+  forwards: number
+  duplicates: number
+}
+
+function earlyOf(state: NetworkState, id: string): EarlyMessage {
+  state.early ??= new Map()
+  let early = state.early.get(id)
+  if (!early) {
+    early = { receipts: [], forwards: 0, duplicates: 0 }
+    state.early.set(id, early)
+  }
+  return early
 }
 
 export function createNetwork(): NetworkState {
@@ -110,6 +133,7 @@ export function createNetwork(): NetworkState {
     failures: [],
     falseReports: [],
     counts: new Map(),
+    early: new Map(),
   }
 }
 
@@ -251,16 +275,18 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
             expected.add(peer.id)
           }
         }
+        const early = state.early?.get(event.id)
+        state.early?.delete(event.id)
         state.messages.set(event.id, {
           id: event.id,
           text: event.text,
           origin: event.node,
           seq: event.seq,
           createdAt: t,
-          receipts: [],
+          receipts: early?.receipts ?? [],
           expected,
-          forwards: 0,
-          duplicates: 0,
+          forwards: early?.forwards ?? 0,
+          duplicates: early?.duplicates ?? 0,
         })
       }
       return
@@ -269,18 +295,23 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
       const node = ensureNode(state, event.node, 'peer')
       node.received++
       node.messages.add(event.id)
-      state.messages.get(event.id)?.receipts.push({ node: event.node, at: t, from: event.from })
+      const receipt = { node: event.node, at: t, from: event.from }
+      const message = state.messages.get(event.id)
+      if (message) message.receipts.push(receipt)
+      else earlyOf(state, event.id).receipts.push(receipt)
       return
     }
     case 'gossip.duplicate': {
       ensureNode(state, event.node, 'peer').duplicates++
       const message = state.messages.get(event.id)
       if (message) message.duplicates++
+      else earlyOf(state, event.id).duplicates++
       return
     }
     case 'gossip.forwarded': {
       const message = state.messages.get(event.id)
       if (message) message.forwards++
+      else earlyOf(state, event.id).forwards++
       return
     }
     case 'liveness.ok':
@@ -351,5 +382,6 @@ export function cloneNetwork(state: NetworkState): NetworkState {
     failures: state.failures.map((f) => ({ ...f, removals: new Map(f.removals) })),
     falseReports: state.falseReports.slice(),
     counts: new Map(state.counts),
+    early: new Map([...(state.early ?? [])].map(([id, e]) => [id, { ...e, receipts: e.receipts.slice() }])),
   }
 }

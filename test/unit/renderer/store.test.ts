@@ -90,6 +90,17 @@ describe('network slice', () => {
     ])
   })
 
+  it('counts a receipt recorded before its message was created (events of two processes out of order)', () => {
+    const { store, frame } = setup()
+    const events = smallNetwork()
+    // Swap B's receipt of m1 ahead of A's gossip.created (renumbering seq as the host would).
+    const reordered = [...events.slice(0, 9), events[11]!, events[9]!, events[10]!, ...events.slice(12)].map((e, i) => ({ ...e, seq: i + 1 }))
+    store.getState().ingest({ events: reordered })
+    frame.flush()
+    expect(store.getState().summary).toMatchObject({ delivered: 2, expected: 2, coverage: 1 })
+    expect(store.getState().live.state.early?.size ?? 0).toBe(0)
+  })
+
   it('publishes applied events for animation only in live mode', () => {
     const { store, applied } = setup()
     const seen: number[] = []

@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, type LaunchedBrowser } from './browser'
+
+/**
+ * End to end, as a person would: the web host runs real seed and peer processes, and
+ * headless Chromium clicks through the app. Time scale 0.04: gossip every 200 ms, liveness
+ * every 520 ms, so a kill is detected in about two seconds.
+ */
+
+const WEB = resolve('out/main/web.js')
+const RENDERER = resolve('out/renderer/index.html')
+const SCREENSHOT = resolve('docs/screenshot.png')
+
+let host: ChildProcess | null = null
+let browser: LaunchedBrowser | null = null
+let sessions = ''
+let url = ''
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer()
+    server.once('error', fail)
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port
+      server.close(() => ok(port))
+    })
+  })
+}
+
+/** Starts the web host and resolves with its URL once it says it is listening. */
+function startHost(port: number, basePort: number): Promise<string> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [WEB, '--port', String(port), '--sessions', sessions, '--base-port', String(basePort), '--max-nodes', '40'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    host = child
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => fail(new Error(`web host did not start in 20 s\n${out}\n${err}`)), 20_000)
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = /web host on (\S+)/.exec(out)
+      if (match) {
+        clearTimeout(timer)
+        ok(match[1]!)
+      }
+    })
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()))
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      fail(new Error(`web host exited with ${code}\n${out}\n${err}`))
+    })
+  })
+}
+
+async function stopHost(): Promise<void> {
+  const child = host
+  host = null
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  await new Promise<void>((done) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    child.once('exit', () => {
+      clearTimeout(force)
+      done()
+    })
+    child.kill('SIGTERM')
+  })
+}
+
+beforeAll(async () => {
+  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
+  expect(existsSync(RENDERER), 'out/renderer/index.html missing: run `npx electron-vite build`').toBe(true)
+  sessions = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-'))
+  const basePort = 24000 + Math.floor(Math.random() * 4000)
+  url = await startHost(await freePort(), basePort)
+  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await stopHost()
+  if (sessions) rmSync(sessions, { recursive: true, force: true })
+})
+
+describe('live network in the browser', () => {
+  it('starts a network, grows it by clicking, spreads gossip, and detects a kill', async () => {
+    const page = browser!.page
+    const count = (id: string) => page.getByTestId(`count-${id}`)
+    await page.goto(url)
+    await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled()).toBe(true)
+
+    // Settings: a short time scale, entered through the labelled field.
+    await page.getByRole('tab', { name: 'Settings' }).click()
+    await page.getByLabel('Time scale').fill('0.04')
+    await page.getByLabel('Seeds for a new network').fill('2')
+    await page.getByLabel('Peers for a new network').fill('4')
+    await page.getByRole('button', { name: 'New network' }).click()
+    await expect.poll(() => count('alive').textContent(), { timeout: 30_000 }).toBe('6')
+
+    await page.getByRole('button', { name: 'Add seed' }).click()
+    await expect.poll(() => count('seeds').textContent(), { timeout: 30_000 }).toBe('3')
+    await page.getByLabel('Number of peers to add').fill('2')
+    await page.getByRole('button', { name: 'Add peers' }).click()
+    await expect.poll(() => count('alive').textContent(), { timeout: 30_000 }).toBe('9')
+    await expect.poll(async () => Number(await count('links').textContent()), { timeout: 30_000 }).toBeGreaterThanOrEqual(5)
+
+    // Six peers, ten messages each, every one delivered to every peer expected to get it.
+    await expect.poll(async () => Number(await count('messages').textContent()), { timeout: 60_000, interval: 250 }).toBe(60)
+    await expect.poll(() => count('coverage').textContent(), { timeout: 30_000 }).toBe('100%')
+
+    // Kill the last peer from the keyboard-operable node list.
+    const peers = page.getByRole('option', { name: /, peer, alive$/ })
+    const victimLabel = (await peers.last().getAttribute('aria-label'))!
+    const victim = victimLabel.split(',')[0]!
+    await peers.last().click()
+    await page.getByRole('listbox', { name: /Nodes/ }).press('Delete')
+    await expect.poll(() => count('dead').textContent(), { timeout: 15_000 }).toBe('1')
+    await expect.poll(() => page.getByRole('option', { name: `${victim}, peer, dead` }).isVisible()).toBe(true)
+
+    // Every seed removes it once a neighbour's Dead Node report lands.
+    const details = page.getByRole('region', { name: `Details of ${victim}` })
+    await expect.poll(() => details.getByText('Removed by seeds').count(), { timeout: 30_000 }).toBe(1)
+    const failures = page.getByRole('list', { name: 'Dead-node detection times' })
+    await expect.poll(() => failures.textContent(), { timeout: 30_000 }).toMatch(new RegExp(`${victim} miss \\d.* removed 3×`))
+
+    // Killing it again is refused by the host and shown, changing nothing.
+    await page.getByRole('button', { name: `Kill selected node ${victim}` }).click()
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 }).toMatch(/Kill/)
+    expect(await count('dead').textContent()).toBe('1')
+
+    await page.getByRole('tab', { name: 'Log' }).click()
+    await page.getByRole('button', { name: 'Dismiss error' }).click()
+    await page.screenshot({ path: SCREENSHOT })
+  })
+})
