@@ -1,0 +1,169 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import type { SessionEvent } from '../../shared/events'
+import type { GossipscopeApi, HostStatus } from '../../shared/ipc'
+
+/** The renderer's client (renderer/src/api/web-client.ts); loaded by path: it belongs to the web tsconfig. */
+const WEB_CLIENT = resolve(__dirname, '../../renderer/src/api/web-client.ts')
+type CreateWebClient = (options: { url: string; WebSocketImpl: unknown }) => GossipscopeApi & { close(): void }
+
+/**
+ * The built web host (out/main/web.js) as a user runs it: HTTP for the renderer, the API
+ * over a same-origin WebSocket (raw frames and the renderer's own client), malformed
+ * frames answered, and SIGTERM leaving no node behind.
+ */
+
+const WEB = resolve(__dirname, '../../out/main/web.js')
+const port = 12000 + Math.floor(Math.random() * 8000)
+const origin = `http://127.0.0.1:${port}`
+
+/** A `ws` socket that presents this host's Origin, as a browser on the page would. */
+class PageSocket extends WebSocket {
+  constructor(url: string) {
+    super(url, { origin })
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A raw connection with request/reply and a record of pushes. */
+async function rawClient(headers: { origin?: string } = { origin }) {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/api`, headers)
+  const replies = new Map<unknown, (value: Record<string, unknown>) => void>()
+  const pushes: { push: string; payload: unknown }[] = []
+  const unmatched: Record<string, unknown>[] = []
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data)) as Record<string, unknown>
+    if ('push' in message) pushes.push(message as never)
+    else if (replies.has(message.id)) replies.get(message.id)!(message)
+    else unmatched.push(message)
+  })
+  await new Promise<void>((ok, fail) => {
+    socket.once('open', () => ok())
+    socket.once('error', fail)
+    socket.once('unexpected-response', (_req, res) => fail(new Error(`HTTP ${res.statusCode}`)))
+  })
+  let id = 0
+  const call = (method: string, args: unknown[]): Promise<Record<string, unknown>> =>
+    new Promise((ok) => {
+      const n = ++id
+      replies.set(n, ok)
+      socket.send(JSON.stringify({ id: n, method, args }))
+    })
+  const nextUnmatched = (): Promise<Record<string, unknown>> =>
+    new Promise((ok) => {
+      const check = () => (unmatched.length > 0 ? ok(unmatched.shift()!) : setTimeout(check, 5))
+      check()
+    })
+  return { socket, call, pushes, nextUnmatched }
+}
+
+describe('web host', () => {
+  let dir: string
+  let web: ChildProcess
+  let output = ''
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gs-web-sys-'))
+    web = spawn(process.execPath, [WEB, '--port', String(port), '--sessions', dir, '--base-port', String(21000 + Math.floor(Math.random() * 8000)), '--seeds', '2', '--peers', '2', '--time-scale', '0.05'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    await new Promise<void>((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`web host did not start: ${output}`)), 30_000)
+      web.stdout!.on('data', (chunk) => {
+        output += chunk
+        if (output.includes('started 2 seeds and 2 peers')) (clearTimeout(timer), ok())
+      })
+      web.stderr!.on('data', (chunk) => (output += chunk))
+      web.once('exit', () => fail(new Error(`web host exited: ${output}`)))
+    })
+  })
+
+  afterAll(() => {
+    if (web.exitCode === null) web.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('serves the renderer with its CSP, and nothing outside it', async () => {
+    const page = await fetch(`${origin}/`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
+    for (const path of ['/../package.json', '/%2e%2e/package.json', '/assets/', '/nope.js', '/exports/../../package.json']) {
+      expect((await fetch(`${origin}${path}`)).status, path).toBe(404)
+    }
+    expect((await fetch(`${origin}/`, { method: 'POST' })).status).toBe(405)
+  })
+
+  it('answers the API over the WebSocket and streams the session from seq 1', async () => {
+    const client = await rawClient()
+    const status = (await client.call('getStatus', [])).result as HostStatus
+    expect(status.running).toBe(true)
+    expect(status.nodes).toHaveLength(4)
+    expect(await client.call('ready', [0])).toEqual({ id: 2, result: null })
+    expect(client.pushes[0]!.push).toBe('status')
+    const seqs = client.pushes.filter((p) => p.push === 'events').flatMap((p) => (p.payload as { events: SessionEvent[] }).events.map((e) => e.seq))
+    expect(seqs.slice(0, 4)).toEqual([1, 2, 3, 4])
+    expect(await client.call('addPeers', [-1])).toMatchObject({ result: { ok: false, error: expect.stringMatching(/^addPeers: /) } })
+    expect(await client.call('killNode', ['127.0.0.1:1'])).toMatchObject({ result: { ok: false } })
+    expect(await client.call('nope', [])).toMatchObject({ error: expect.stringMatching(/unknown method/) })
+    client.socket.close()
+  })
+
+  it('answers malformed frames with an error and keeps the connection', async () => {
+    const client = await rawClient()
+    client.socket.send('{not json')
+    expect(await client.nextUnmatched()).toEqual({ id: null, error: 'malformed frame: not JSON' })
+    client.socket.send(JSON.stringify({ id: 'a', method: 'getStatus', args: 'x' }))
+    expect(await client.nextUnmatched()).toMatchObject({ id: 'a', error: expect.stringMatching(/^malformed frame/) })
+    client.socket.send(Buffer.from([1, 2, 3]), { binary: true })
+    expect(await client.nextUnmatched()).toMatchObject({ id: null, error: 'malformed frame: expected a text frame' })
+    expect((await client.call('getStatus', [])).result).toMatchObject({ running: true })
+    client.socket.close()
+  })
+
+  it('refuses WebSockets from other origins', async () => {
+    await expect(rawClient({ origin: 'http://evil.example' })).rejects.toThrow(/403/)
+    await expect(rawClient({})).rejects.toThrow(/403/)
+  })
+
+  it("works through the renderer's web client (events in order, Result errors)", async () => {
+    const { createWebClient } = (await import(/* @vite-ignore */ WEB_CLIENT)) as { createWebClient: CreateWebClient }
+    const api = createWebClient({ url: `ws://127.0.0.1:${port}/api`, WebSocketImpl: PageSocket })
+    const seqs: number[] = []
+    let status: HostStatus | null = null
+    api.onEvents((batch) => seqs.push(...batch.events.map((e) => e.seq)))
+    api.onStatus((s) => (status = s))
+    await api.ready(0)
+    expect(status).not.toBeNull()
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1))
+    expect(await api.addPeers(0)).toMatchObject({ ok: false })
+    const added = await api.addPeers(1)
+    expect(added).toMatchObject({ ok: true, value: [{ role: 'peer', state: 'running' }] })
+    const sessions = await api.listSessions()
+    expect(sessions).toHaveLength(1)
+    api.close()
+  })
+
+  it('stops every node and exits on SIGTERM', async () => {
+    const client = await rawClient()
+    const status = (await client.call('getStatus', [])).result as HostStatus
+    const pids = status.nodes.map((n) => n.pid!)
+    expect(pids.filter(alive)).toHaveLength(5)
+    const exited = new Promise<number | null>((ok) => web.once('exit', (code) => ok(code)))
+    web.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(pids.filter(alive)).toEqual([])
+  })
+})
