@@ -102,7 +102,7 @@ export interface NetworkState {
    * Message id -> receipts, forwards and duplicates seen before its gossip.created: events
    * of different node processes can reach the host out of causal order (a neighbour's
    * receipt may be recorded just before the origin's creation). Moved into the message
-   * when it is created. Optional so states built elsewhere stay valid; created on demand.
+   * when it is created. Absent while empty (states built elsewhere stay valid).
    */
   early?: Map<string, EarlyMessage>
 }
@@ -133,7 +133,6 @@ export function createNetwork(): NetworkState {
     failures: [],
     falseReports: [],
     counts: new Map(),
-    early: new Map(),
   }
 }
 
@@ -276,7 +275,10 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
           }
         }
         const early = state.early?.get(event.id)
-        state.early?.delete(event.id)
+        if (early) {
+          state.early!.delete(event.id)
+          if (state.early!.size === 0) delete state.early
+        }
         state.messages.set(event.id, {
           id: event.id,
           text: event.text,
@@ -382,6 +384,6 @@ export function cloneNetwork(state: NetworkState): NetworkState {
     failures: state.failures.map((f) => ({ ...f, removals: new Map(f.removals) })),
     falseReports: state.falseReports.slice(),
     counts: new Map(state.counts),
-    early: new Map([...(state.early ?? [])].map(([id, e]) => [id, { ...e, receipts: e.receipts.slice() }])),
+    ...(state.early ? { early: new Map([...state.early].map(([id, e]) => [id, { ...e, receipts: e.receipts.slice() }])) } : {}),
   }
 }
