@@ -214,8 +214,7 @@ export class HostController implements GossipscopeApi {
     exportSession: async (request) => {
       const folder = this.supervisor.session
       if (!folder) return { ok: false, error: 'no session to export yet' }
-      // INTEGRATION POINT: electron/host/export.ts provides `exportSession`; the entry points
-      // (electron/main, electron/web) pass it as `options.exporter`.
+      // createHost passes electron/host/export.ts's exportSession; a bare controller has none.
       const exporter = this.options.exporter
       if (!exporter) return { ok: false, error: 'export not available' }
       const path = this.options.exportPath

@@ -156,6 +156,20 @@ describe('web host', () => {
     api.close()
   })
 
+  it('exports the running session and serves the zip at the returned URL', async () => {
+    const client = await rawClient()
+    const reply = (await client.call('exportSession', [{ format: 'zip' }])).result as { ok: boolean; value: { url: string; bytes: number; path: string } }
+    expect(reply).toMatchObject({ ok: true, value: { url: expect.stringMatching(/^\/exports\/[\w.-]+\.zip$/) } })
+    const download = await fetch(`${origin}${reply.value.url}`)
+    expect(download.status).toBe(200)
+    expect(download.headers.get('content-type')).toBe('application/zip')
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment/)
+    const bytes = new Uint8Array(await download.arrayBuffer())
+    expect(bytes.length).toBe(reply.value.bytes)
+    expect([...bytes.slice(0, 2)]).toEqual([0x50, 0x4b]) // PK
+    client.socket.close()
+  })
+
   it('stops every node and exits on SIGTERM', async () => {
     const client = await rawClient()
     const status = (await client.call('getStatus', [])).result as HostStatus
