@@ -26,6 +26,8 @@ export const SEED_TIMEOUT_MS = 5_000
 export const JOIN_RETRY_MS = 2_000
 /** ms a new link (dialed or accepted) has to complete its Hello exchange. */
 export const HELLO_TIMEOUT_MS = 5_000
+/** Longest wait (ms) between two attempts to reconnect to a seed after joining. */
+export const MAX_SEED_RETRY_MS = 60_000
 /** A seed's list may have at most this many parts (100,000 peers). */
 export const MAX_PEER_LIST_PARTS = 100
 /** Peers reported dead remembered (so they are not dialed again), oldest forgotten first. */
@@ -47,6 +49,11 @@ interface SeedState {
    * Hello, only so that its Dead Node reports reach every seed (see docs/protocol.md).
    */
   reportOnly: boolean
+  /** Chosen at join: this peer stays registered with it (and re-registers after a reconnect). */
+  member: boolean
+  /** When to reconnect after the connection ended (after joining); doubles per failure. */
+  retryAt: number | null
+  retryDelay: number
   /** Parts of a list being received. */
   partial: { parts: number; got: Map<number, PeerEntry[]> } | null
   /** The list received in the current query; null while awaited. */
@@ -99,7 +106,19 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
   const seeds = new Map<NodeId, SeedState>()
   for (const address of deps.seeds) {
     const id = formatAddress(address)
-    seeds.set(id, { id, address, conn: null, connected: false, registered: false, reportOnly: false, partial: null, list: null })
+    seeds.set(id, {
+      id,
+      address,
+      conn: null,
+      connected: false,
+      registered: false,
+      reportOnly: false,
+      member: false,
+      retryAt: null,
+      retryDelay: JOIN_RETRY_MS,
+      partial: null,
+      list: null,
+    })
   }
   const needSeeds = majority(deps.seeds.length)
   const conns = new Map<ConnId, PeerConn>()
@@ -194,6 +213,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       return conn !== undefined && awaitingHello(conn)
     })
     if (query && now >= query.deadline) finishQuery(now, true)
+    if (phase !== 'joining') reconnectSeeds(now)
     if (joinRetryAt !== null && now >= joinRetryAt) {
       joinRetryAt = null
       startJoin(now)
@@ -292,7 +312,8 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
         return
       }
       phase = 'linking'
-      openReportChannels()
+      for (const seed of ok) seed.member = true
+      openSeedChannels()
       startLinking(unionOf(ok), options.maxLinks, 0, now)
       return
     }
@@ -323,11 +344,23 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
     return [...union.values()]
   }
 
-  /** Connects (without registering) to the seeds this peer did not register with. */
-  function openReportChannels(): void {
+  /**
+   * After joining: connects (without registering) to the seeds this peer did not register
+   * with, and reconnects to a chosen seed whose connection ended during the join.
+   */
+  function openSeedChannels(): void {
     for (const seed of seeds.values()) {
-      if (seed.conn !== null || seed.registered) continue
-      seed.reportOnly = true
+      if (seed.conn !== null) continue
+      if (!seed.member) seed.reportOnly = true
+      seed.registered = false
+      seed.conn = newConn('seed', seed.address).id
+    }
+  }
+
+  function reconnectSeeds(now: number): void {
+    for (const seed of seeds.values()) {
+      if (seed.retryAt === null || now < seed.retryAt) continue
+      seed.retryAt = null
       seed.conn = newConn('seed', seed.address).id
     }
   }
@@ -467,10 +500,13 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       const seed = seeds.get(conn.node!)
       if (!seed) return
       seed.connected = true
-      if (seed.reportOnly) send(id, { kind: 'hello', peer: deps.self })
-      else {
+      if (seed.reportOnly) {
+        seed.retryDelay = JOIN_RETRY_MS
+        send(id, { kind: 'hello', peer: deps.self })
+      } else {
         send(id, { kind: 'register', peer: deps.self })
-        send(id, { kind: 'peer-list-request', peer: deps.self })
+        // After joining a reconnect only re-registers; lists are asked for when needed.
+        if (phase === 'joining') send(id, { kind: 'peer-list-request', peer: deps.self })
       }
     } else if (conn.kind === 'dial') {
       send(id, { kind: 'hello', peer: deps.self })
@@ -502,6 +538,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
         const seed = conn.kind === 'seed' ? seeds.get(conn.node!) : undefined
         if (!seed || formatAddress(message.peer) !== selfId) return refuse(conn, 'unexpected Registered', false, now)
         conn.bad = 0
+        seed.retryDelay = JOIN_RETRY_MS
         if (!seed.registered) {
           seed.registered = true
           log(`Registered with seed ${seed.id}`)
@@ -672,8 +709,17 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       seed.conn = null
       seed.connected = false
       seed.partial = null
-      if (phase === 'joining' && !seedAnswered(seed, 'join')) seed.registered = false
-      warn(`connection to seed ${seed.id} ended (${reason})`)
+      if (phase === 'joining') {
+        if (!seedAnswered(seed, 'join')) seed.registered = false
+        warn(`connection to seed ${seed.id} ended (${reason})`)
+      } else {
+        // Keep seed connections open: reconnect (and re-register) with a growing delay,
+        // warning once per outage. A restarted seed gets this peer back in its list.
+        seed.registered = false
+        if (seed.retryDelay === JOIN_RETRY_MS) warn(`connection to seed ${seed.id} ended (${reason}); reconnecting`)
+        seed.retryAt = now + seed.retryDelay
+        seed.retryDelay = Math.min(2 * seed.retryDelay, MAX_SEED_RETRY_MS)
+      }
       checkQuery(now)
       return
     }
@@ -702,6 +748,9 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       let at: number | null = null
       for (const t of [helloQueue.peekAt(), query?.deadline ?? null, joinRetryAt, nextGossipAt, nextLivenessAt]) {
         if (t !== null && (at === null || t < at)) at = t
+      }
+      for (const seed of seeds.values()) {
+        if (seed.retryAt !== null && (at === null || seed.retryAt < at)) at = seed.retryAt
       }
       return at
     },

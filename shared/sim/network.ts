@@ -151,6 +151,17 @@ export class SimNetwork {
     node.conns.clear()
   }
 
+  /** Gives a dead node a fresh machine at the same address (a restart); call `start` next. */
+  revive(id: NodeId, machine: Machine): void {
+    const node = this.node(id)
+    if (node.alive) throw new Error(`node ${id} is still running`)
+    node.machine = machine
+    node.exitCode = null
+    node.conns.clear()
+    node.wakeAt = null
+    node.wakeVersion++
+  }
+
   /** A clean stop (SIGTERM): the machine gets `stop` and closes its links itself. */
   stop(id: NodeId): void {
     const node = this.node(id)

@@ -35,6 +35,8 @@ export interface Scenario {
   peers: Address[]
   /** Adds and starts one more peer now (to grow a network after the initial ones). */
   addPeer(address: Address): NodeId
+  /** Restarts a killed seed with a fresh machine (an empty Peer List) at the same address. */
+  restartSeed(id: NodeId): void
 }
 
 export function seedAddress(i: number): Address {
@@ -64,6 +66,12 @@ export function createScenario(spec: ScenarioSpec): Scenario {
     const id = sim.add(address, 'seed', createSeedMachine(deps(address), { verifyTimeoutMs }))
     sim.start(id, seeds, settings)
   }
+  const restartSeed = (id: NodeId) => {
+    const address = seeds.find((s) => `${s.ip}:${s.port}` === id)
+    if (!address) throw new Error(`no seed ${id}`)
+    sim.revive(id, createSeedMachine(deps(address), { verifyTimeoutMs }))
+    sim.start(id, seeds, settings)
+  }
   const peerOptions = {
     intervals,
     gossipCount: settings.gossipCount,
@@ -82,7 +90,7 @@ export function createScenario(spec: ScenarioSpec): Scenario {
     sim.runFor(i === 0 ? 1 : spacing)
     addPeer(address)
   })
-  return { sim, settings, seeds, peers, addPeer }
+  return { sim, settings, seeds, peers, addPeer, restartSeed }
 }
 
 /** Creates a scenario and runs it for `runMs` of virtual time after the last peer started. */

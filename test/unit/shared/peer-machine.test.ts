@@ -10,11 +10,13 @@ const SEEDS = [1, 2, 3].map((n) => ({ ip: `127.0.0.${n}`, port: 6000 }))
 const GOSSIP_MS = 100
 const LIVENESS_MS = 260
 
-function peer(options: { maxLinks?: number; gossipCount?: number; topology?: 'powerlaw' | 'random'; rng?: number } = {}) {
+function peer(
+  options: { maxLinks?: number; gossipCount?: number; topology?: 'powerlaw' | 'random'; rng?: number; livenessMs?: number } = {},
+) {
   const machine = createPeerMachine(
     { self: SELF, seeds: SEEDS, random: seededRandom(options.rng ?? 7), sha256 },
     {
-      intervals: { gossipMs: GOSSIP_MS, livenessMs: LIVENESS_MS },
+      intervals: { gossipMs: GOSSIP_MS, livenessMs: options.livenessMs ?? LIVENESS_MS },
       gossipCount: options.gossipCount ?? 3,
       livenessMisses: 3,
       maxLinks: options.maxLinks ?? 2,
@@ -106,6 +108,27 @@ describe('peer machine: joining', () => {
     expect(reportConns).toHaveLength(1)
     expect(seedConns).not.toContain(reportConns[0])
     expect(sent(effects, reportConns[0])).toEqual(['Hello:127.0.1.1:7000'])
+  })
+
+  it('reconnects and re-registers after joining when a seed connection ends, backing off', () => {
+    const h = peer({ maxLinks: 1, gossipCount: 0, livenessMs: 3_600_000 })
+    const { seedConns, dials } = joined(h, '127.0.2.1:7000@0')
+    linkAll(h, dials)
+    const lostAt = h.now
+    const lost = h.feed({ type: 'closed', conn: seedConns[0]! })
+    expect(events(lost, 'node.warning')).toHaveLength(1)
+    expect(h.machine.nextWakeAt()).toBe(lostAt + JOIN_RETRY_MS)
+    const retry = connects(h.tickAt(lostAt + JOIN_RETRY_MS), 'seeds')
+    expect(retry).toHaveLength(1)
+    // Refused again: the next try waits twice as long, without another warning.
+    const refused = h.feed({ type: 'connect-failed', conn: retry[0]!.conn, reason: 'ECONNREFUSED' })
+    expect(events(refused, 'node.warning')).toEqual([])
+    expect(h.machine.nextWakeAt()).toBe(h.now + 2 * JOIN_RETRY_MS)
+    const again = connects(h.tickAt(h.now + 2 * JOIN_RETRY_MS), 'seeds')
+    expect(sent(h.feed({ type: 'connected', conn: again[0]!.conn }))).toEqual(['Register:127.0.1.1:7000'])
+    const back = h.feed({ type: 'line', conn: again[0]!.conn, line: 'Registered:127.0.1.1:7000' })
+    expect(events(back, 'peer.registered')).toHaveLength(1)
+    expect(sent(back)).toEqual(['Degree:127.0.1.1:7000:1'])
   })
 
   it('reassembles a list sent in parts before acting on it', () => {

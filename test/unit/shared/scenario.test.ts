@@ -131,6 +131,26 @@ describe('scenario: 3 seeds + 20 peers', () => {
     expectValidEvents(sim)
   })
 
+  it('peers re-register with a seed that restarts, and report to it again', () => {
+    const { sim, restartSeed } = twentyPeers()
+    const seed = sim.nodeIds('seed')[0]!
+    const members = [...networkOf(sim).nodes.get(seed)!.peerList].sort()
+    expect(members.length).toBeGreaterThan(0)
+    sim.kill(seed)
+    sim.runFor(5_000)
+    restartSeed(seed)
+    sim.runFor(70_000) // reconnect delays double from 2 s while the seed is down
+    const after = networkOf(sim)
+    expect([...after.nodes.get(seed)!.peerList].sort()).toEqual(members)
+    // The restarted seed takes part in removals again.
+    const victim = members[0]!
+    const from = sim.events.length
+    sim.kill(victim)
+    sim.runFor(5 * LIVENESS_MS)
+    expect(ofType(sim.events.slice(from), 'seed.peer-removed').some((e) => e.node === seed && e.peer === victim)).toBe(true)
+    expectValidEvents(sim)
+  })
+
   it('is deterministic: the same rng seed gives the same transcript, another seed another', () => {
     const transcript = (rngSeed: number) => {
       const { sim } = twentyPeers(rngSeed)
