@@ -38,7 +38,17 @@ async function chooseExportPath(sessionId: string, request: ExportRequest): Prom
 }
 
 function start(): void {
-  const controller: HostController = createHost({ sessionsDir: sessionsDir(), nodesDir: here, exportPath: chooseExportPath })
+  const maxNodes = Number(process.env.GOSSIPSCOPE_MAX_NODES)
+  const controller: HostController = createHost({
+    sessionsDir: sessionsDir(),
+    nodesDir: here,
+    exportPath: chooseExportPath,
+    supervisor: {
+      ...(Number.isInteger(maxNodes) && maxNodes > 0 ? { maxNodes } : {}),
+      // Nodes run on Electron's own Node unless a node binary is named (lighter per process).
+      ...(process.env.GOSSIPSCOPE_NODE ? { execPath: process.env.GOSSIPSCOPE_NODE } : {}),
+    },
+  })
   guardProcessExit(controller)
   installSessionSecurity(session.defaultSession, page)
   const handlers = registerIpcHandlers(ipcMain, controller, (url) => isAppUrl(page, url))
