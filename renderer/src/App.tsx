@@ -1,3 +1,4 @@
+import { AnalysisView } from './analysis/AnalysisView'
 import { GraphCanvas } from './graph/GraphCanvas'
 import { Header } from './panels/Header'
 import { LogPanel } from './panels/LogPanel'
@@ -7,11 +8,15 @@ import { Notices } from './panels/Notices'
 import { RightPanel, type PanelTab } from './panels/RightPanel'
 import { SettingsPanel } from './panels/SettingsPanel'
 import { Toolbar } from './panels/Toolbar'
+import { SequenceView } from './sequence/SequenceView'
+import { Timeline } from './timeline/Timeline'
 
 /** Right-panel tabs. Add a feature's tab here (e.g. Analysis, Sequence). */
 const TABS: PanelTab[] = [
   { id: 'log', label: 'Log', render: () => <LogPanel /> },
   { id: 'settings', label: 'Settings', render: () => <SettingsPanel /> },
+  { id: 'analysis', label: 'Analysis', render: () => <AnalysisView /> },
+  { id: 'sequence', label: 'Sequence', render: () => <SequenceView /> },
 ]
 
 export function App() {
@@ -27,8 +32,9 @@ export function App() {
             <GraphCanvas />
             <Legend />
           </div>
-          {/* The replay timeline mounts here. */}
-          <div id="timeline-region" className="timeline-region" />
+          <div id="timeline-region" className="timeline-region">
+            <Timeline />
+          </div>
         </div>
         <aside className="right" aria-label="Inspector">
           <NodeDetails />

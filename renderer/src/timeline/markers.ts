@@ -1,0 +1,51 @@
+import type { SessionEvent } from '../../../shared/events'
+
+/** Timeline markers, found incrementally as events are appended. */
+export type MarkerKind = 'kill' | 'report' | 'removal' | 'first' | 'last'
+
+export interface Marker {
+  kind: MarkerKind
+  seq: number
+  /** ms since epoch */
+  t: number
+  label: string
+}
+
+export class MarkerIndex {
+  /** Kills, reports, removals: in seq order. */
+  readonly fixed: Marker[] = []
+  /** Message id -> its first and latest delivery (a receipt). */
+  readonly first = new Map<string, Marker>()
+  readonly last = new Map<string, Marker>()
+
+  add(events: readonly SessionEvent[]): void {
+    for (const e of events) {
+      switch (e.type) {
+        case 'host.kill':
+          if (e.signal === 'SIGKILL') this.fixed.push({ kind: 'kill', seq: e.seq, t: e.t, label: `kill ${e.node}` })
+          break
+        case 'host.exited':
+          if (!e.expected) this.fixed.push({ kind: 'kill', seq: e.seq, t: e.t, label: `crash ${e.node}` })
+          break
+        case 'peer.dead-reported':
+          this.fixed.push({ kind: 'report', seq: e.seq, t: e.t, label: `${e.node} reports ${e.peer} dead` })
+          break
+        case 'seed.peer-removed':
+          this.fixed.push({ kind: 'removal', seq: e.seq, t: e.t, label: `${e.node} removes ${e.peer}` })
+          break
+        case 'gossip.received': {
+          const text = `message ${e.text}`
+          if (!this.first.has(e.id)) this.first.set(e.id, { kind: 'first', seq: e.seq, t: e.t, label: `first delivery of ${text}` })
+          this.last.set(e.id, { kind: 'last', seq: e.seq, t: e.t, label: `last delivery of ${text}` })
+          break
+        }
+        default:
+          break
+      }
+    }
+  }
+
+  all(): Marker[] {
+    return [...this.fixed, ...this.first.values(), ...this.last.values()]
+  }
+}

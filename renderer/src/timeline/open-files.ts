@@ -1,0 +1,33 @@
+import { describeProblems, openFiles } from '../../../shared/archive/open'
+import { app } from '../store'
+import { replay } from './replay'
+
+/** Problems listed in the notice; the rest are counted. */
+const SHOWN_PROBLEMS = 4
+
+/**
+ * Opens files the user dropped or picked (zip export, events.ndjson, node events files)
+ * into replay. Parsing never throws; problems are shown naming file and line, and the
+ * readable part opens.
+ */
+export async function openUserFiles(files: readonly File[]): Promise<void> {
+  const { notify } = app.store.getState()
+  if (files.length === 0) return
+  let read: Array<{ name: string; bytes: Uint8Array }>
+  try {
+    read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })))
+  } catch (error) {
+    notify('error', `Cannot read ${files.map((f) => f.name).join(', ')}: ${error instanceof Error ? error.message : String(error)}`)
+    return
+  }
+  const opened = openFiles(read)
+  if (opened.problems.length > 0) {
+    const shown = describeProblems(opened.problems.slice(0, SHOWN_PROBLEMS))
+    const more = opened.problems.length > SHOWN_PROBLEMS ? `\n(${opened.problems.length - SHOWN_PROBLEMS} more)` : ''
+    notify('error', `${opened.events.length > 0 ? 'Opened with problems' : 'Nothing to open'}:\n${shown}${more}`)
+  }
+  if (opened.events.length === 0) return
+  replay.openRecording(opened)
+  const merged = opened.kind === 'merged' ? ` (merged from ${read.length} file${read.length > 1 ? 's' : ''})` : ''
+  notify('info', `Opened ${opened.name}: ${opened.events.length} events${merged}`)
+}

@@ -1,0 +1,209 @@
+import { createStore, useStore } from 'zustand'
+import type { OpenedSession } from '../../../shared/archive/open'
+import type { SessionEvent } from '../../../shared/events'
+import type { NetworkState } from '../../../shared/model/network'
+import { ReplayIndex } from '../../../shared/model/timeline'
+import { app } from '../store'
+import { MarkerIndex } from './markers'
+
+/**
+ * Replay: the session's events in a ReplayIndex (shared/model/timeline), a cursor, and
+ * play/step/seek that hand the state at the cursor to the app store (showReplayState), so
+ * the graph, counters, selection and log show that moment. Two sources:
+ * - 'live': the running session, appended as batches arrive (its history loaded with
+ *   `loadSession` when this page missed the start);
+ * - 'file': a recording opened from disk (shared/archive), with no nodes running.
+ * The index and the current state are mutable and live outside React; the small store
+ * below holds only what the timeline draws.
+ */
+
+export const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50] as const
+
+export interface ReplayUi {
+  source: 'live' | 'file'
+  /** Name of the opened recording (source 'file'). */
+  name: string | null
+  /** Bumped when events were appended (throttled to a frame). */
+  version: number
+  /** seq and time (ms since epoch) of the displayed moment; null = following live. */
+  cursorSeq: number | null
+  cursorT: number | null
+  playing: boolean
+  speed: number
+}
+
+export const replayUi = createStore<ReplayUi>()(() => ({
+  source: 'live',
+  name: null,
+  version: 0,
+  cursorSeq: null,
+  cursorT: null,
+  playing: false,
+  speed: 1,
+}))
+
+export function useReplay<T>(selector: (s: ReplayUi) => T): T {
+  return useStore(replayUi, selector)
+}
+
+class Replay {
+  index = new ReplayIndex()
+  markers = new MarkerIndex()
+  private state: NetworkState | null = null
+  private bumpQueued = false
+  private frame: number | null = null
+  private lastFrameAt = 0
+  private loadingHistory = false
+  /** Batches that arrived while the history was loading, appended after it. */
+  private pending: SessionEvent[] = []
+
+  /** Live batches: extend the live index (a new session restarts it). */
+  appendLive(events: readonly SessionEvent[]): void {
+    if (replayUi.getState().source !== 'live' || events.length === 0) return
+    const first = events[0]!
+    if (first.seq === 1 && this.index.lastSeq > 0) this.reset()
+    if (this.loadingHistory) {
+      this.pending.push(...events)
+      return
+    }
+    if (first.seq > this.index.lastSeq + 1) {
+      void this.loadHistory()
+      return
+    }
+    this.append(events)
+  }
+
+  private append(events: readonly SessionEvent[]): void {
+    const before = this.index.length
+    this.index.append(events)
+    if (this.index.length > before) this.markers.add(this.index.events.slice(before))
+    this.bump()
+  }
+
+  /** The page started after the session did: fetch what it missed. */
+  private async loadHistory(): Promise<void> {
+    const { api, status } = app.store.getState()
+    if (this.loadingHistory || !api || !status?.sessionId) return
+    this.loadingHistory = true
+    try {
+      const result = await api.loadSession(status.sessionId)
+      if (result.ok && replayUi.getState().source === 'live') this.append(result.value)
+    } finally {
+      this.loadingHistory = false
+      const pending = this.pending
+      this.pending = []
+      if (replayUi.getState().source === 'live') this.append(pending)
+    }
+  }
+
+  private reset(): void {
+    this.pause()
+    this.index = new ReplayIndex()
+    this.markers = new MarkerIndex()
+    this.state = null
+    replayUi.setState({ cursorSeq: null, cursorT: null })
+  }
+
+  private bump(): void {
+    if (this.bumpQueued) return
+    this.bumpQueued = true
+    requestAnimationFrame(() => {
+      this.bumpQueued = false
+      replayUi.setState((s) => ({ version: s.version + 1 }))
+    })
+  }
+
+  /** Opens a recording: replay it from its end, no nodes involved. */
+  openRecording(opened: OpenedSession): void {
+    this.reset()
+    replayUi.setState({ source: 'file', name: opened.name })
+    this.index = new ReplayIndex(opened.events)
+    this.markers.add(opened.events)
+    this.bump()
+    this.seekSeq(this.index.lastSeq)
+  }
+
+  seekSeq(seq: number): void {
+    if (this.index.length === 0) return
+    const target = Math.max(0, Math.min(seq, this.index.lastSeq))
+    this.state = this.state ? this.index.advance(this.state, target) : this.index.stateAt(target)
+    const n = this.index.countUpToSeq(target)
+    const t = n > 0 ? this.index.events[n - 1]!.t : this.index.startT
+    this.show(t)
+  }
+
+  seekTime(t: number): void {
+    if (this.index.length === 0) return
+    const seq = this.index.seqAtTime(t)
+    this.state = this.state ? this.index.advance(this.state, seq) : this.index.stateAt(seq)
+    this.show(t)
+  }
+
+  private show(t: number): void {
+    const state = this.state!
+    const source = replayUi.getState().source
+    replayUi.setState({ cursorSeq: state.seq, cursorT: t })
+    app.store.getState().showReplayState(state, source === 'file' ? this.index.events : undefined)
+  }
+
+  /** One event forward (+1) or back (-1). */
+  step(direction: 1 | -1): void {
+    this.pause()
+    const { cursorSeq } = replayUi.getState()
+    const current = cursorSeq ?? this.index.lastSeq
+    const position = this.index.countUpToSeq(current) // events shown
+    const next = direction === 1 ? this.index.events[position] : this.index.events[position - 2]
+    if (direction === -1 && position <= 1) return this.seekSeq(0)
+    if (next) this.seekSeq(next.seq)
+  }
+
+  play(): void {
+    if (this.index.length === 0) return
+    const { cursorT, cursorSeq } = replayUi.getState()
+    // Playing from live or from the end starts over from the beginning.
+    if (cursorT === null || cursorSeq === null || cursorSeq >= this.index.lastSeq) this.seekSeq(0)
+    replayUi.setState({ playing: true })
+    this.lastFrameAt = performance.now()
+    const tick = (now: number): void => {
+      const { playing, speed, cursorT: t } = replayUi.getState()
+      if (!playing) return
+      const next = (t ?? this.index.startT) + (now - this.lastFrameAt) * speed
+      this.lastFrameAt = now
+      this.seekTime(next)
+      if (next >= this.index.endT) {
+        this.pause()
+        return
+      }
+      this.frame = requestAnimationFrame(tick)
+    }
+    this.frame = requestAnimationFrame(tick)
+  }
+
+  pause(): void {
+    if (this.frame !== null) cancelAnimationFrame(this.frame)
+    this.frame = null
+    if (replayUi.getState().playing) replayUi.setState({ playing: false })
+  }
+
+  togglePlay(): void {
+    if (replayUi.getState().playing) this.pause()
+    else this.play()
+  }
+
+  /** Back to the running network; an opened recording is closed. */
+  goLive(): void {
+    this.pause()
+    const wasFile = replayUi.getState().source === 'file'
+    if (wasFile) {
+      this.index = new ReplayIndex()
+      this.markers = new MarkerIndex()
+      replayUi.setState({ source: 'live', name: null })
+      void this.loadHistory()
+    }
+    this.state = null
+    replayUi.setState({ cursorSeq: null, cursorT: null })
+    app.store.getState().goLive()
+  }
+}
+
+export const replay = new Replay()

@@ -1,0 +1,187 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { unzipSync } from 'fflate'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, type LaunchedBrowser } from './browser'
+
+/**
+ * Replay end to end in Chromium against the web host with real nodes: scrub the timeline
+ * (counters follow), step, play with the space bar, seek by a marker, go live; export the
+ * session (download URL), then open the export through the file input and its events by
+ * drag-and-drop, and see the Analysis tab's plots.
+ */
+
+const WEB = resolve('out/main/web.js')
+
+let host: ChildProcess | null = null
+let browser: LaunchedBrowser | null = null
+let sessions = ''
+let downloads = ''
+let url = ''
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer()
+    server.once('error', fail)
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port
+      server.close(() => ok(port))
+    })
+  })
+}
+
+function startHost(port: number, basePort: number): Promise<string> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [WEB, '--port', String(port), '--sessions', sessions, '--base-port', String(basePort), '--max-nodes', '20'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    host = child
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => fail(new Error(`web host did not start in 20 s\n${out}\n${err}`)), 20_000)
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = /web host on (\S+)/.exec(out)
+      if (match) {
+        clearTimeout(timer)
+        ok(match[1]!)
+      }
+    })
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()))
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      fail(new Error(`web host exited with ${code}\n${out}\n${err}`))
+    })
+  })
+}
+
+async function stopHost(): Promise<void> {
+  const child = host
+  host = null
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  await new Promise<void>((done) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    child.once('exit', () => {
+      clearTimeout(force)
+      done()
+    })
+    child.kill('SIGTERM')
+  })
+}
+
+beforeAll(async () => {
+  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
+  sessions = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-replay-'))
+  downloads = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-downloads-'))
+  url = await startHost(await freePort(), 28000 + Math.floor(Math.random() * 3000))
+  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await stopHost()
+  for (const dir of [sessions, downloads]) if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('replay in the browser', () => {
+  it('scrubs, steps, plays, exports and opens a session', async () => {
+    const page = browser!.page
+    const count = (id: string) => page.getByTestId(`count-${id}`)
+    const number = async (id: string) => Number(await count(id).textContent())
+    const slider = page.getByLabel('Replay time (ms since the session start)')
+    const position = page.getByLabel('Timeline position')
+    await page.goto(url)
+    await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled()).toBe(true)
+
+    await page.getByRole('tab', { name: 'Settings' }).click()
+    await page.getByLabel('Time scale').fill('0.04')
+    await page.getByLabel('Seeds for a new network').fill('2')
+    await page.getByLabel('Peers for a new network').fill('4')
+    await page.getByRole('button', { name: 'New network' }).click()
+    // Four peers, ten messages each.
+    await expect.poll(() => number('messages'), { timeout: 60_000, interval: 250 }).toBe(40)
+    await expect.poll(() => number('links'), { timeout: 30_000 }).toBeGreaterThanOrEqual(3)
+
+    // Scrub to the very start: nothing has happened yet.
+    await page.getByRole('button', { name: 'Stop' }).click()
+    await expect.poll(() => page.getByRole('button', { name: 'Stop' }).isEnabled(), { timeout: 30_000 }).toBe(false)
+    const liveMessages = await number('messages')
+    await slider.fill('0')
+    await expect.poll(() => number('messages')).toBe(0)
+    expect(await page.getByRole('button', { name: 'Live', exact: true }).getAttribute('aria-pressed')).toBe('false')
+    // Dragging forward through the session: the count never falls and passes through
+    // values between none and all.
+    const max = Number(await slider.getAttribute('max'))
+    const seen: number[] = []
+    for (let i = 1; i <= 20; i++) {
+      await slider.fill(String(Math.round((max * i) / 20)))
+      await expect.poll(async () => /\d+/.test((await position.textContent()) ?? '')).toBe(true)
+      seen.push(await number('messages'))
+    }
+    expect(seen).toEqual([...seen].sort((a, b) => a - b))
+    expect(seen.some((n) => n > 0 && n < liveMessages)).toBe(true)
+    expect(seen[seen.length - 1]).toBe(liveMessages)
+    await slider.fill(String(Math.round(max / 2)))
+    // Step one event forward: the event counter moves by one.
+    const before = /event (\d+)\//.exec((await position.textContent())!)![1]!
+    await page.getByRole('button', { name: 'Step forward one event' }).click()
+    await expect.poll(async () => /event (\d+)\//.exec((await position.textContent())!)![1]).toBe(String(Number(before) + 1))
+    // Space bar plays (at 50x) from here to the end.
+    await page.getByLabel('Replay speed').selectOption('50')
+    await page.locator('body').click({ position: { x: 5, y: 5 } })
+    await page.keyboard.press('Space')
+    await expect.poll(() => number('messages'), { timeout: 30_000 }).toBe(liveMessages)
+    // A first-delivery marker seeks to that delivery.
+    await page.locator('.marker-first').first().click()
+    await expect.poll(() => number('messages')).toBeGreaterThanOrEqual(1)
+    expect(await number('messages')).toBeLessThan(liveMessages)
+    await page.getByRole('button', { name: 'Live', exact: true }).click()
+    await expect.poll(() => number('messages')).toBe(liveMessages)
+
+    // Export: the web host answers with a download URL.
+    await page.getByRole('button', { name: 'Export…' }).click()
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('dialog').getByRole('button', { name: 'Export' }).click()])
+    const zipPath = join(downloads, 'session.zip')
+    await download.saveAs(zipPath)
+    const entries = unzipSync(readFileSync(zipPath))
+    const eventsName = Object.keys(entries).find((n) => n.endsWith('/events.ndjson'))!
+    expect(Object.keys(entries).some((n) => n.endsWith('/summary.md'))).toBe(true)
+
+    // Open the export through the file input: replay of the recording, no nodes needed.
+    await page.getByTestId('open-files').setInputFiles(zipPath)
+    await expect.poll(() => position.textContent()).toMatch(/session\.zip|\d{4}-\d\d-\d\dT/)
+    await expect.poll(() => number('messages')).toBe(liveMessages)
+    await slider.fill('0')
+    await expect.poll(() => number('messages')).toBe(0)
+
+    // Drop the export's events.ndjson anywhere on the window.
+    const text = new TextDecoder().decode(entries[eventsName]!)
+    await page.evaluate((content) => {
+      const data = new DataTransfer()
+      data.items.add(new File([content], 'events.ndjson', { type: 'application/x-ndjson' }))
+      window.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, cancelable: true }))
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, cancelable: true }))
+    }, text)
+    await expect.poll(() => page.getByText(/Opened .*: \d+ events/).count()).toBeGreaterThan(0)
+    await expect.poll(() => number('messages')).toBe(liveMessages)
+
+    // Analysis of the opened recording: plots, each savable.
+    await page.getByRole('tab', { name: 'Analysis' }).click()
+    await expect.poll(() => page.locator('figure[data-plot]').count()).toBe(6)
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Save Coverage over time per message as SVG/ }).click()])
+    expect(svg.suggestedFilename()).toBe('coverage.svg')
+    const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Save CDF of dissemination latency as PNG/ }).click()])
+    expect(png.suggestedFilename()).toBe('latency-cdf.png')
+    const pngPath = join(downloads, 'cdf.png')
+    await png.saveAs(pngPath)
+    expect([...readFileSync(pngPath).subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG')
+
+    // The sequence diagram of the last second shows arrows.
+    await page.getByRole('tab', { name: 'Sequence' }).click()
+    await page.getByLabel('Sequence window').selectOption('20000')
+    await expect.poll(() => page.locator('.sequence-svg line.arrow').count()).toBeGreaterThan(0)
+  })
+})
