@@ -8,7 +8,7 @@ import {
   type SimulationLinkDatum,
   type SimulationNodeDatum,
 } from 'd3-force'
-import type { NetworkState, NodeStatus } from '../../../shared/model/network'
+import type { NetworkState, NodeState, NodeStatus } from '../../../shared/model/network'
 import { SpatialGrid } from './spatial-grid'
 
 export interface SimNode extends SimulationNodeDatum {
@@ -86,7 +86,7 @@ export class GraphModel {
       node.status = source.status
       node.degree = source.role === 'seed' ? source.peerList.size : source.neighbours.size
       node.radius = nodeRadius(node.role, node.degree)
-      const removed = source.status === 'dead' && source.removedBy.size > 0 && allSeedsRemoved(state, source.removedBy)
+      const removed = isRemovedEverywhere(state, source)
       if (removed && !node.removed) node.removedAt = now
       if (!removed) node.removedAt = null
       node.removed = removed
@@ -214,9 +214,14 @@ export class GraphModel {
   }
 }
 
-function allSeedsRemoved(state: NetworkState, removedBy: ReadonlySet<string>): boolean {
-  for (const node of state.nodes.values()) {
-    if (node.role === 'seed' && node.status === 'alive' && !removedBy.has(node.id)) return false
+/**
+ * A dead peer that at least one seed removed and no live seed still lists: the network
+ * has forgotten it. (Seeds it never registered with never list it, so never remove it.)
+ */
+export function isRemovedEverywhere(state: NetworkState, node: NodeState): boolean {
+  if (node.status !== 'dead' || node.removedBy.size === 0) return false
+  for (const seed of state.nodes.values()) {
+    if (seed.role === 'seed' && seed.status === 'alive' && seed.peerList.has(node.id)) return false
   }
   return true
 }

@@ -3,12 +3,15 @@ import { useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import type { NetworkState } from '../../../shared/model/network'
 import { killNode } from '../commands'
 import { colourOf } from '../graph/animations'
+import { isRemovedEverywhere } from '../graph/graph-model'
 import { displayedState, useApp } from '../store'
 
 export interface NodeRow {
   id: string
   role: 'seed' | 'peer'
   status: string
+  /** Dead and removed by every seed that listed it. */
+  removed: boolean
   degree: number
 }
 
@@ -18,7 +21,7 @@ export function nodeRows(state: NetworkState): NodeRow[] {
   for (const role of ['seed', 'peer'] as const) {
     for (const n of state.nodes.values()) {
       if (n.role !== role) continue
-      rows.push({ id: n.id, role, status: n.status, degree: role === 'seed' ? n.peerList.size : n.neighbours.size })
+      rows.push({ id: n.id, role, status: n.status, removed: isRemovedEverywhere(state, n), degree: role === 'seed' ? n.peerList.size : n.neighbours.size })
     }
   }
   return rows
@@ -113,7 +116,7 @@ export function NodeList() {
                 id={optionId(row.id)}
                 role="option"
                 aria-selected={row.id === selected}
-                aria-label={`${row.id}, ${row.role}, ${row.status}`}
+                aria-label={`${row.id}, ${row.role}, ${row.status}${row.removed ? ', removed by seeds' : ''}`}
                 className={`node-row${item.index === activeIndex ? ' active' : ''}${row.id === selected ? ' selected' : ''}`}
                 style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
                 onClick={() => {
@@ -127,7 +130,7 @@ export function NodeList() {
                   aria-hidden="true"
                 />
                 <span className="node-id">{row.id}</span>
-                <span className={`node-state state-${row.status}`}>{row.status}</span>
+                <span className={`node-state state-${row.status}`}>{row.removed ? 'removed' : row.status}</span>
               </div>
             )
           })}

@@ -37,10 +37,12 @@ describe('GraphModel', () => {
     expect(model.links.find((l) => l.key === `${A}|${B}`)!.misses).toBe(2)
   })
 
-  it('marks a dead node removed once every live seed removed it', () => {
+  it('marks a dead node removed once no live seed lists it', () => {
     const state = foldEvents(smallNetwork())
     const e = sequence(state.seq + 1, 9_000)
     const model = new GraphModel()
+    applyEvent(state, e({ node: S1, type: 'seed.registered', peer: C }))
+    applyEvent(state, e({ node: S2, type: 'seed.registered', peer: C }))
     applyEvent(state, e({ node: C, type: 'host.kill', signal: 'SIGKILL' }))
     model.sync(state, 10)
     expect(model.nodes.get(C)).toMatchObject({ status: 'dead', removed: false })
