@@ -1,0 +1,139 @@
+import { type Address, type NodeId, formatAddress } from '../address'
+import { takeBestConnected, takeNeighbour } from './neighbour-choice'
+import { HELLO_TIMEOUT_MS, type Link, type PeerConn, type PeerContext, type Refusal, refusal } from './peer-state'
+import type { PeerEntry } from './wire'
+
+/**
+ * A peer's links: choosing and dialing neighbours, the Hello exchange, degree updates to
+ * the seeds, and dropping a neighbour for good. A link is up once the other side's Hello
+ * arrived; one link per pair of peers.
+ */
+
+/** Dials up to `need` peers from `pool`, the first `anchors` of them the best-connected. */
+export function startLinking(ctx: PeerContext, pool: PeerEntry[], need: number, anchors: number, now: number): void {
+  ctx.linking = { pool, need, anchors }
+  fillLinks(ctx, now)
+}
+
+function fillLinks(ctx: PeerContext, now: number): void {
+  const l = ctx.linking
+  if (!l) return
+  while (l.need > ctx.dialing.size) {
+    const entry = l.anchors > 0 ? takeBestConnected(l.pool) : takeNeighbour(l.pool, ctx.options.topology, ctx.deps.random)
+    if (l.anchors > 0) l.anchors--
+    if (!entry) break
+    const id = formatAddress(entry)
+    if (ctx.links.has(id) || ctx.dialing.has(id) || id === ctx.selfId) continue
+    const conn = ctx.newConn('dial', entry)
+    ctx.dialing.set(id, conn.id)
+    ctx.helloQueue.push(now + HELLO_TIMEOUT_MS, conn.id)
+    ctx.log(`Linking to ${id} (degree ${entry.degree})`)
+  }
+  if (ctx.dialing.size > 0) return
+  ctx.linking = null
+  if (ctx.phase === 'linking') startRunning(ctx, now)
+}
+
+function dialResolved(ctx: PeerContext, success: boolean, now: number): void {
+  if (ctx.linking && success) ctx.linking.need--
+  fillLinks(ctx, now)
+}
+
+/** Initial linking is complete: gossip starts one interval later, liveness rounds too. */
+function startRunning(ctx: PeerContext, now: number): void {
+  ctx.phase = 'running'
+  const { intervals, gossipCount } = ctx.options
+  ctx.log(`Linked to ${ctx.links.size} neighbours; gossip starts in ${intervals.gossipMs} ms`)
+  if (gossipCount > 0) ctx.nextGossipAt = now + intervals.gossipMs
+  ctx.nextLivenessAt = now + intervals.livenessMs
+}
+
+/** A dial ended before its Hello (refused, closed, timed out): try another peer. */
+export function dialLost(ctx: PeerContext, conn: PeerConn, reason: string, now: number): void {
+  if (conn.kind !== 'dial' || conn.node === null || ctx.dialing.get(conn.node) !== conn.id) return
+  ctx.dialing.delete(conn.node)
+  ctx.log(`Could not link to ${conn.node}: ${reason}`)
+  ctx.emit({ type: 'peer.link-failed', peer: conn.node, reason })
+  dialResolved(ctx, false, now)
+}
+
+/** True while `conn` still has to complete the Hello exchange. */
+export function awaitingHello(ctx: PeerContext, conn: PeerConn): boolean {
+  if (conn.kind === 'in') return conn.node === null
+  return conn.kind === 'dial' && conn.node !== null && ctx.dialing.get(conn.node) === conn.id
+}
+
+export function onHello(ctx: PeerContext, conn: PeerConn, address: Address, now: number): Refusal | undefined {
+  const id = formatAddress(address)
+  if (conn.kind === 'seed') return refusal('Hello on a seed connection')
+  if (id === ctx.selfId) return refusal('Hello with our own address', true)
+  if (conn.kind === 'dial') {
+    if (ctx.dialing.get(conn.node!) !== conn.id) return refusal('second Hello on a link')
+    if (id !== conn.node) return refusal(`Hello from ${id} on a link dialed to ${conn.node}`, true)
+    conn.bad = 0
+    ctx.dialing.delete(id)
+    if (ctx.links.get(id)?.conn != null) ctx.closeConn(conn.id) // linked meanwhile from the other side
+    else linkUp(ctx, conn, id, address, true)
+    dialResolved(ctx, true, now)
+    return undefined
+  }
+  if (conn.node !== null) return refusal('second Hello on a link')
+  conn.bad = 0
+  if (ctx.links.get(id)?.conn != null) {
+    ctx.log(`Closing a second link from ${id}: already linked`)
+    ctx.closeConn(conn.id)
+    return undefined
+  }
+  const ours = ctx.dialing.get(id)
+  if (ours !== undefined) {
+    // Both sides dialed each other: the link dialed by the smaller id survives, and both
+    // sides reach the same verdict without another message.
+    if (ctx.selfId < id) {
+      ctx.log(`Closing the link from ${id}: our own dial to it takes precedence`)
+      ctx.closeConn(conn.id)
+      return undefined
+    }
+    ctx.dialing.delete(id)
+    ctx.closeConn(ours)
+    ctx.send(conn.id, { kind: 'hello', peer: ctx.deps.self })
+    linkUp(ctx, conn, id, address, false)
+    dialResolved(ctx, true, now)
+    return undefined
+  }
+  ctx.send(conn.id, { kind: 'hello', peer: ctx.deps.self })
+  linkUp(ctx, conn, id, address, false)
+  return undefined
+}
+
+function linkUp(ctx: PeerContext, conn: PeerConn, id: NodeId, address: Address, initiator: boolean): void {
+  conn.node = id
+  const existing = ctx.links.get(id)
+  if (existing) {
+    // A neighbour whose link broke came back before its verdict.
+    existing.conn = conn.id
+    existing.misses = 0
+    existing.awaiting = false
+  } else {
+    ctx.links.set(id, { id, address, conn: conn.id, initiator, misses: 0, lastSent: null, lastAcked: 0, awaiting: false })
+  }
+  ctx.deadReported.delete(id)
+  ctx.log(`Link up with ${id} (${initiator ? 'dialed by us' : 'dialed by them'})`)
+  ctx.emit({ type: 'peer.link-up', peer: id, initiator })
+  degreeChanged(ctx)
+}
+
+/** Tells the seeds this peer is registered with its new degree, if it changed. */
+export function degreeChanged(ctx: PeerContext): void {
+  if (ctx.links.size === ctx.degreeSent) return
+  ctx.degreeSent = ctx.links.size
+  for (const seed of ctx.openSeeds()) ctx.send(seed.conn!, { kind: 'degree', peer: ctx.deps.self, degree: ctx.degreeSent })
+}
+
+/** Removes a neighbour for good (dead, or closed for misbehaving); a repair follows. */
+export function dropLink(ctx: PeerContext, link: Link, reason: 'dead' | 'closed'): void {
+  ctx.links.delete(link.id)
+  if (link.conn !== null) ctx.closeConn(link.conn)
+  ctx.emit({ type: 'peer.link-down', peer: link.id, reason })
+  ctx.lost++
+  degreeChanged(ctx)
+}

@@ -1,0 +1,236 @@
+import { type NodeId, formatAddress } from '../address'
+import { startLinking } from './peer-links'
+import {
+  JOIN_RETRY_MS,
+  MAX_PEER_LIST_PARTS,
+  MAX_SEED_RETRY_MS,
+  type PeerConn,
+  type PeerContext,
+  type Query,
+  type Refusal,
+  SEED_TIMEOUT_MS,
+  type SeedState,
+  refusal,
+} from './peer-state'
+import { sample } from './rng'
+import type { PeerEntry, WireMessage } from './wire'
+
+/**
+ * A peer and its seeds: joining through a random majority, asking for fresh lists when a
+ * repair is needed, report channels to the other seeds, and reconnecting after a seed
+ * connection ends. Seeds are asked in "queries": one per join attempt or repair.
+ */
+
+/** Entries of a peer list written into the log line (the event carries them all). */
+const LOGGED_ENTRIES = 50
+
+/** Connects to enough randomly chosen seeds to reach a majority with those that answered. */
+export function startJoin(ctx: PeerContext, now: number): void {
+  const all = [...ctx.seeds.values()]
+  const ok = all.filter((s) => seedAnswered(s, 'join'))
+  const chosen = sample(
+    all.filter((s) => !seedAnswered(s, 'join')),
+    ctx.needSeeds - ok.length,
+    ctx.deps.random,
+  )
+  for (const seed of chosen) {
+    seed.partial = null
+    seed.list = null
+    seed.registered = false
+    seed.conn = ctx.newConn('seed', seed.address).id
+  }
+  ctx.query = { purpose: 'join', seeds: chosen.map((s) => s.id), deadline: now + SEED_TIMEOUT_MS, lost: 0 }
+  ctx.log(`Connecting to seeds ${ctx.query.seeds.join(', ')}`)
+}
+
+/** Asks the seeds this peer is registered with for fresh lists (some must be open). */
+export function startRepair(ctx: PeerContext, now: number): void {
+  const open = ctx.openSeeds()
+  for (const seed of open) {
+    seed.partial = null
+    seed.list = null
+    ctx.send(seed.conn!, { kind: 'peer-list-request', peer: ctx.deps.self })
+  }
+  ctx.query = { purpose: 'repair', seeds: open.map((s) => s.id), deadline: now + SEED_TIMEOUT_MS, lost: ctx.lost }
+  ctx.lost = 0
+  ctx.repairDue = false
+  ctx.log(`Asking seeds ${ctx.query.seeds.join(', ')} for a fresh Peer List (degree ${ctx.links.size})`)
+}
+
+function seedAnswered(seed: SeedState, purpose: Query['purpose']): boolean {
+  return seed.list !== null && (purpose === 'repair' || seed.registered)
+}
+
+/** Finishes the query once every seed in it answered or failed. */
+function checkQuery(ctx: PeerContext, now: number): void {
+  const q = ctx.query
+  if (!q) return
+  const pending = q.seeds.some((id) => {
+    const seed = ctx.seeds.get(id)!
+    return seed.conn !== null && !seedAnswered(seed, q.purpose)
+  })
+  if (!pending) finishQuery(ctx, now, false)
+}
+
+/** Ends the current query: on time (`timedOut` false) or at its deadline. */
+export function finishQuery(ctx: PeerContext, now: number, timedOut: boolean): void {
+  const q = ctx.query!
+  ctx.query = null
+  const answered: SeedState[] = []
+  for (const id of q.seeds) {
+    const seed = ctx.seeds.get(id)!
+    if (seedAnswered(seed, q.purpose)) {
+      answered.push(seed)
+      continue
+    }
+    ctx.warn(`seed ${id} did not answer${timedOut ? ` within ${SEED_TIMEOUT_MS} ms` : ''}`)
+    if (q.purpose === 'join' && seed.conn !== null) {
+      ctx.closeConn(seed.conn)
+      seed.conn = null
+      seed.connected = false
+      seed.registered = false
+      seed.partial = null
+    }
+  }
+  if (q.purpose === 'join') {
+    const ok = [...ctx.seeds.values()].filter((s) => seedAnswered(s, 'join'))
+    if (ok.length < ctx.needSeeds) {
+      ctx.warn(`registered with ${ok.length} of the ${ctx.needSeeds} seeds needed; retrying in ${JOIN_RETRY_MS} ms`)
+      ctx.joinRetryAt = now + JOIN_RETRY_MS
+      return
+    }
+    ctx.phase = 'linking'
+    for (const seed of ok) seed.member = true
+    openSeedChannels(ctx)
+    startLinking(ctx, unionOf(ctx, ok), ctx.options.maxLinks, 0, now)
+    return
+  }
+  if (answered.length === 0) {
+    ctx.lost += q.lost // the next repair tries again
+    return
+  }
+  const pool = unionOf(ctx, answered)
+  const target = Math.min(ctx.options.maxLinks, pool.length + ctx.links.size)
+  // Replacements go first to the best-connected peer known (highest degree, ties by id):
+  // every peer cut off by the same death picks the same anchor, so the fragments it left
+  // behind all join one component.
+  const anchors = Math.max(q.lost, ctx.links.size === 0 ? 1 : 0)
+  startLinking(ctx, pool, Math.max(q.lost, target - ctx.links.size), anchors, now)
+}
+
+/** Union of the seeds' lists without self, current neighbours and peers reported dead. */
+function unionOf(ctx: PeerContext, from: readonly SeedState[]): PeerEntry[] {
+  const union = new Map<NodeId, PeerEntry>()
+  for (const seed of from) {
+    for (const entry of seed.list ?? []) {
+      const id = formatAddress(entry)
+      if (id === ctx.selfId || ctx.links.has(id) || ctx.dialing.has(id) || ctx.deadReported.has(id)) continue
+      const known = union.get(id)
+      if (!known || known.degree < entry.degree) union.set(id, entry)
+    }
+  }
+  return [...union.values()]
+}
+
+/**
+ * After joining: connects (without registering) to the seeds this peer did not register
+ * with, and reconnects to a chosen seed whose connection ended during the join.
+ */
+function openSeedChannels(ctx: PeerContext): void {
+  for (const seed of ctx.seeds.values()) {
+    if (seed.conn !== null) continue
+    if (!seed.member) seed.reportOnly = true
+    seed.registered = false
+    seed.conn = ctx.newConn('seed', seed.address).id
+  }
+}
+
+export function reconnectSeeds(ctx: PeerContext, now: number): void {
+  for (const seed of ctx.seeds.values()) {
+    if (seed.retryAt === null || now < seed.retryAt) continue
+    seed.retryAt = null
+    seed.conn = ctx.newConn('seed', seed.address).id
+  }
+}
+
+/** Earliest seed reconnect time (ms since epoch), or null. */
+export function nextReconnectAt(ctx: PeerContext): number | null {
+  let at: number | null = null
+  for (const seed of ctx.seeds.values()) if (seed.retryAt !== null && (at === null || seed.retryAt < at)) at = seed.retryAt
+  return at
+}
+
+export function onSeedConnected(ctx: PeerContext, conn: PeerConn): void {
+  const seed = ctx.seeds.get(conn.node!)
+  if (!seed) return
+  seed.connected = true
+  if (seed.reportOnly) {
+    seed.retryDelay = JOIN_RETRY_MS
+    ctx.send(conn.id, { kind: 'hello', peer: ctx.deps.self })
+    return
+  }
+  ctx.send(conn.id, { kind: 'register', peer: ctx.deps.self })
+  // After joining a reconnect only re-registers; lists are asked for when needed.
+  if (ctx.phase === 'joining') ctx.send(conn.id, { kind: 'peer-list-request', peer: ctx.deps.self })
+}
+
+/** `Registered` or a `Peer List` part on a connection; anything else is refused. */
+export function onSeedMessage(
+  ctx: PeerContext,
+  conn: PeerConn,
+  message: Extract<WireMessage, { kind: 'registered' | 'peer-list' }>,
+  now: number,
+): Refusal | undefined {
+  const seed = conn.kind === 'seed' ? ctx.seeds.get(conn.node!) : undefined
+  if (!seed) return refusal(`${message.kind} from a peer`)
+  if (message.kind === 'registered') {
+    if (formatAddress(message.peer) !== ctx.selfId) return refusal(`Registered for ${formatAddress(message.peer)}`)
+    conn.bad = 0
+    seed.retryDelay = JOIN_RETRY_MS
+    if (!seed.registered) {
+      seed.registered = true
+      ctx.log(`Registered with seed ${seed.id}`)
+      ctx.emit({ type: 'peer.registered', seed: seed.id })
+      if (ctx.links.size > 0) ctx.send(conn.id, { kind: 'degree', peer: ctx.deps.self, degree: ctx.links.size })
+    }
+    checkQuery(ctx, now)
+    return undefined
+  }
+  if (message.parts > MAX_PEER_LIST_PARTS) return refusal(`Peer List of ${message.parts} parts`, true)
+  conn.bad = 0
+  if (!seed.partial || seed.partial.parts !== message.parts) seed.partial = { parts: message.parts, got: new Map() }
+  seed.partial.got.set(message.part, message.entries)
+  if (seed.partial.got.size < message.parts) return undefined
+  const entries: PeerEntry[] = []
+  for (let i = 1; i <= message.parts; i++) entries.push(...seed.partial.got.get(i)!)
+  seed.partial = null
+  const ids = entries.map(formatAddress)
+  const shown = ids.slice(0, LOGGED_ENTRIES).join(', ')
+  const more = ids.length > LOGGED_ENTRIES ? ` and ${ids.length - LOGGED_ENTRIES} more` : ''
+  ctx.log(`Peer list from seed ${seed.id} (${ids.length} peers)${ids.length > 0 ? `: ${shown}${more}` : ''}`)
+  ctx.emit({ type: 'peer.peer-list', seed: seed.id, peers: ids })
+  seed.list = entries
+  checkQuery(ctx, now)
+  return undefined
+}
+
+/** A seed connection ended (either side closed it, or the dial failed). */
+export function seedLost(ctx: PeerContext, conn: PeerConn, reason: string, now: number): void {
+  const seed = ctx.seeds.get(conn.node!)
+  if (!seed || seed.conn !== conn.id) return
+  seed.conn = null
+  seed.connected = false
+  seed.partial = null
+  if (ctx.phase === 'joining') {
+    if (!seedAnswered(seed, 'join')) seed.registered = false
+    ctx.warn(`connection to seed ${seed.id} ended (${reason})`)
+  } else {
+    // Keep seed connections open: reconnect (and re-register) with a growing delay,
+    // warning once per outage. A restarted seed gets this peer back in its list.
+    seed.registered = false
+    if (seed.retryDelay === JOIN_RETRY_MS) ctx.warn(`connection to seed ${seed.id} ended (${reason}); reconnecting`)
+    seed.retryAt = now + seed.retryDelay
+    seed.retryDelay = Math.min(2 * seed.retryDelay, MAX_SEED_RETRY_MS)
+  }
+  checkQuery(ctx, now)
+}

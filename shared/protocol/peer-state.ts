@@ -1,0 +1,200 @@
+import { type Address, type NodeId, formatAddress } from '../address'
+import { majority } from '../config'
+import type { NodeEventBody } from '../events'
+import { DeadlineQueue } from './deadline-queue'
+import type { ConnId, Effect, MachineDeps, PeerOptions } from './machine'
+import { MessageList } from './message-list'
+import { type PeerEntry, type WireMessage, encodeMessage } from './wire'
+
+/**
+ * The peer machine's state, shared by its parts (peer-seeds, peer-links, peer-gossip,
+ * peer-machine). One PeerContext per peer; every handler appends effects to `out`.
+ */
+
+/** ms a joining peer waits for a seed's `Registered` and complete `Peer List`. */
+export const SEED_TIMEOUT_MS = 5_000
+/** ms before a join that reached fewer than a majority of seeds is tried again. */
+export const JOIN_RETRY_MS = 2_000
+/** ms a new link (dialed or accepted) has to complete its Hello exchange. */
+export const HELLO_TIMEOUT_MS = 5_000
+/** Longest wait (ms) between two attempts to reconnect to a seed after joining. */
+export const MAX_SEED_RETRY_MS = 60_000
+/** A seed's list may have at most this many parts (100,000 peers). */
+export const MAX_PEER_LIST_PARTS = 100
+
+export type Phase = 'joining' | 'linking' | 'running' | 'stopped'
+
+export interface SeedState {
+  id: NodeId
+  address: Address
+  conn: ConnId | null
+  /** The connection is open (not still being dialed). */
+  connected: boolean
+  registered: boolean
+  /**
+   * A seed this peer did not register with but keeps a connection to, identified by
+   * Hello, only so that its Dead Node reports reach every seed (see docs/protocol.md).
+   */
+  reportOnly: boolean
+  /** Chosen at join: this peer stays registered with it (and re-registers after a reconnect). */
+  member: boolean
+  /** When to reconnect after the connection ended (after joining); doubles per failure. */
+  retryAt: number | null
+  retryDelay: number
+  /** Parts of a list being received. */
+  partial: { parts: number; got: Map<number, PeerEntry[]> } | null
+  /** The list received in the current query; null while awaited. */
+  list: PeerEntry[] | null
+}
+
+export interface Query {
+  purpose: 'join' | 'repair'
+  seeds: NodeId[]
+  /** ms since epoch. */
+  deadline: number
+  /** Repair only: neighbours lost since the previous repair. */
+  lost: number
+}
+
+export interface Link {
+  id: NodeId
+  address: Address
+  /** null once the TCP connection broke: misses keep counting until the verdict. */
+  conn: ConnId | null
+  initiator: boolean
+  /** Consecutive liveness rounds that found a request unanswered. */
+  misses: number
+  /** ts of the newest request sent, and of the newest one answered (ms since epoch). */
+  lastSent: number | null
+  lastAcked: number
+  /** True while a request sent is unanswered. */
+  awaiting: boolean
+}
+
+export interface PeerConn {
+  id: ConnId
+  kind: 'seed' | 'dial' | 'in'
+  /** Remote `IP:PORT`: the address dialed, or the source of an accepted connection. */
+  remote: string
+  /** Seed conns: the seed. Dial: the peer dialed. In: the peer once its Hello arrived. */
+  node: NodeId | null
+  /** Consecutive refused lines. */
+  bad: number
+}
+
+export interface Linking {
+  pool: PeerEntry[]
+  /** Successful new links still wanted (dials in flight count towards it). */
+  need: number
+  /** Picks still to take as the best-connected peer known rather than by the topology rule. */
+  anchors: number
+}
+
+/** A message a handler refuses: the edge logs it, emits frame.rejected, maybe closes. */
+export interface Refusal {
+  reason: string
+  /** Close the connection at once rather than after repeated refusals. */
+  fatal: boolean
+}
+
+export const refusal = (reason: string, fatal = false): Refusal => ({ reason, fatal })
+
+export class PeerContext {
+  readonly selfId: NodeId
+  readonly selfIp: string
+  /** floor(n/2)+1 of the config's seeds. */
+  readonly needSeeds: number
+  readonly seeds = new Map<NodeId, SeedState>()
+  readonly conns = new Map<ConnId, PeerConn>()
+  /** Neighbours whose Hello arrived, including broken links awaiting their verdict. */
+  readonly links = new Map<NodeId, Link>()
+  /** Dials in flight (no Hello yet), by the peer dialed. */
+  readonly dialing = new Map<NodeId, ConnId>()
+  /** Hello deadlines of dials and accepted connections. */
+  readonly helloQueue = new DeadlineQueue<ConnId>()
+  readonly messages = new MessageList()
+  /** Peers this peer reported dead: never dialed again unless they say Hello. */
+  readonly deadReported = new Set<NodeId>()
+  phase: Phase = 'joining'
+  query: Query | null = null
+  linking: Linking | null = null
+  joinRetryAt: number | null = null
+  nextGossipAt: number | null = null
+  nextLivenessAt: number | null = null
+  gossipSeq = 0
+  /** Neighbours lost since the last repair started. */
+  lost = 0
+  /** A liveness round found no links: ask the seeds for peers. */
+  repairDue = false
+  degreeSent = 0
+  out: Effect[] = []
+  private connCounter = 0
+
+  constructor(
+    readonly deps: MachineDeps,
+    readonly options: PeerOptions,
+  ) {
+    this.selfId = formatAddress(deps.self)
+    this.selfIp = deps.self.ip
+    this.needSeeds = majority(deps.seeds.length)
+    for (const address of deps.seeds) {
+      const id = formatAddress(address)
+      this.seeds.set(id, {
+        id,
+        address,
+        conn: null,
+        connected: false,
+        registered: false,
+        reportOnly: false,
+        member: false,
+        retryAt: null,
+        retryDelay: JOIN_RETRY_MS,
+        partial: null,
+        list: null,
+      })
+    }
+  }
+
+  log(text: string): void {
+    this.out.push({ type: 'log', text })
+  }
+
+  emit(event: NodeEventBody): void {
+    this.out.push({ type: 'event', event })
+  }
+
+  send(conn: ConnId, message: WireMessage): void {
+    this.out.push({ type: 'send', conn, line: encodeMessage(message) })
+  }
+
+  warn(message: string): void {
+    this.log(`Warning: ${message}`)
+    this.emit({ type: 'node.warning', message })
+  }
+
+  /** Dials `to`; outgoing connection ids are `o<n>`, never reused. */
+  newConn(kind: 'seed' | 'dial', to: Address): PeerConn {
+    const id = `o${++this.connCounter}`
+    const remote = formatAddress(to)
+    const conn: PeerConn = { id, kind, remote, node: remote, bad: 0 }
+    this.conns.set(id, conn)
+    this.out.push({ type: 'connect', conn: id, to })
+    return conn
+  }
+
+  /** Closes a connection and forgets it; the caller did any bookkeeping its loss implies. */
+  closeConn(id: ConnId): void {
+    if (!this.conns.delete(id)) return
+    this.out.push({ type: 'close', conn: id })
+  }
+
+  /** Seeds registered with and still connected: list queries and Degree updates go there. */
+  openSeeds(): SeedState[] {
+    return [...this.seeds.values()].filter((s) => s.registered && s.conn !== null)
+  }
+
+  /** Every seed connected, registered or not: Dead Node reports go there. */
+  reachableSeeds(): SeedState[] {
+    return [...this.seeds.values()].filter((s) => s.connected && s.conn !== null)
+  }
+}
