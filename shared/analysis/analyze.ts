@@ -1,5 +1,5 @@
 import type { SessionEvent } from '../events'
-import { applyEvent, createNetwork, type NetworkState } from '../model/network'
+import { applyEvent, createNetwork, foldEvents, type NetworkState } from '../model/network'
 import type { ProtocolSettings } from '../settings'
 import { degreeAnalysis, type DegreeAnalysis } from './degree'
 import { analyzeFailures, type FailureAnalysis, type FalseReport } from './failures'
@@ -14,6 +14,12 @@ export interface SessionAnalysis {
   events: number
   seeds: number
   peers: number
+  /**
+   * When the degree distribution was taken (ms since epoch): the moment the overlay had the
+   * most links between alive peers, so a session that ended with a stop (links closed) or
+   * with kills still shows the topology it grew.
+   */
+  degreeAt: number
   /** Settings from the first node.started that carries them; null if none was recorded. */
   settings: ProtocolSettings | null
   messages: MessageAnalysis[]
@@ -41,12 +47,19 @@ export function analyzeSession(events: readonly SessionEvent[]): SessionAnalysis
   const state = createNetwork()
   const linksAt = new Map<string, number>()
   let settings: ProtocolSettings | null = null
-  for (const event of events) {
+  let peak = { links: -1, count: 0, t: 0 }
+  events.forEach((event, i) => {
     if (event.type === 'gossip.created' && !linksAt.has(event.id)) linksAt.set(event.id, countPeerLinks(state))
     if (event.type === 'node.started' && settings === null) settings = event.settings
     applyEvent(state, event)
-  }
-  return analyzeState(state, linksAt, settings, events)
+    const linkChange = event.type === 'peer.link-up' || event.type === 'peer.link-down' || event.type === 'node.started'
+    if (linkChange || event.type.startsWith('host.')) {
+      const links = countPeerLinks(state)
+      if (links >= peak.links) peak = { links, count: i + 1, t: state.t }
+    }
+  })
+  const atPeak = peak.count === events.length ? state : foldEvents(events.slice(0, peak.count))
+  return analyzeState(state, atPeak, peak.t, linksAt, settings, events)
 }
 
 function countPeerLinks(state: NetworkState): number {
@@ -59,6 +72,8 @@ function countPeerLinks(state: NetworkState): number {
 
 function analyzeState(
   state: NetworkState,
+  atPeak: NetworkState,
+  degreeAt: number,
   linksAt: Map<string, number>,
   settings: ProtocolSettings | null,
   events: readonly SessionEvent[],
@@ -92,7 +107,8 @@ function analyzeState(
       floodingBound: avg((m) => m.floodingBound),
       spanningTree: avg((m) => m.spanningTree),
     },
-    degree: degreeAnalysis(state),
+    degree: degreeAnalysis(atPeak),
+    degreeAt,
     failures: analyzeFailures(state, settings),
     falseReports: state.falseReports.map((r) => ({ ...r })),
   }

@@ -57,6 +57,7 @@ export function renderSummary(a: SessionAnalysis, options: SummaryOptions = {}):
   }
   push('', '## Topology', '')
   const d = a.degree
+  push(`- Taken at ${iso(a.degreeAt)}, when the overlay had the most links`)
   push(`- Alive peers: ${d.degrees.size}; mean degree ${num(d.meanDegree, 2)}`)
   push(`- Degree histogram: ${d.histogram.map(([deg, n]) => `${deg}:${n}`).join(', ') || '-'}`)
   push(

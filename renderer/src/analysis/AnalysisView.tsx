@@ -23,21 +23,22 @@ export function AnalysisView() {
   const source = useReplay((s) => s.source)
   const version = useReplay((s) => s.version)
   const [analysis, setAnalysis] = useState<SessionAnalysis | null>(null)
-  const [analysedAt, setAnalysedAt] = useState(-1)
+  /** What the shown analysis covers: the source and how many of its events. */
+  const [analysed, setAnalysed] = useState<{ source: string; count: number } | null>(null)
   const theme = currentTheme()
 
   const run = () => {
     setAnalysis(analyzeSession(replay.index.events))
-    setAnalysedAt(replay.index.length)
+    setAnalysed({ source, count: replay.index.length })
   }
   useEffect(() => {
-    if (analysedAt < 0 && replay.index.length > 0 && replay.index.length <= AUTO_LIMIT) run()
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- first analysis only; later ones on Refresh
+    const stale = analysed === null || analysed.source !== source
+    if (stale && replay.index.length > 0 && replay.index.length <= AUTO_LIMIT) run()
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- first analysis of a source only; later ones on Refresh
   }, [version, source])
-  useEffect(() => setAnalysedAt(-1), [source])
 
   const plots: Plot[] = useMemo(() => (analysis ? sessionPlots(analysis, theme) : []), [analysis, theme])
-  const fresh = replay.index.length - Math.max(0, analysedAt)
+  const fresh = analysed && analysed.source === source ? replay.index.length - analysed.count : 0
 
   return (
     <section className="analysis" aria-label="Analysis">

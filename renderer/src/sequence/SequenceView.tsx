@@ -4,9 +4,9 @@ import { replay, useReplay } from '../timeline/replay'
 import { arrowsOf, type Arrow } from './arrows'
 
 const WINDOWS_MS = [50, 200, 1000, 5000, 20000] as const
-const LANE = 26
-const HEADER = 90
-const HEIGHT = 520
+const LANE = 40
+const HEADER = 70
+const HEIGHT = 560
 const MAX_ARROWS = 1500
 
 /**
@@ -45,8 +45,8 @@ export function SequenceView() {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- recomputed when events were appended or the cursor moved
   }, [version, cursorT, windowMs, kinds, liveVersion])
 
-  const laneX = new Map(view.lanes.map((id, i) => [id, 40 + i * LANE]))
-  const width = 60 + view.lanes.length * LANE
+  const laneX = new Map(view.lanes.map((id, i) => [id, 30 + i * LANE]))
+  const width = 90 + view.lanes.length * LANE
   const y = (t: number) => HEADER + ((t - view.start) / Math.max(1, view.end - view.start)) * (HEIGHT - HEADER - 10)
   const hover = (a: Arrow | null) => {
     setHovered(a?.key ?? null)
@@ -91,8 +91,9 @@ export function SequenceView() {
               return (
                 <g key={id} className={id === selected ? 'lane selected' : 'lane'} onClick={() => select(id)}>
                   <line x1={x} x2={x} y1={HEADER} y2={HEIGHT - 10} />
-                  <text x={x} y={HEADER - 6} transform={`rotate(-60 ${x} ${HEADER - 6})`}>
-                    {id}
+                  <text x={x} y={HEADER - 6} transform={`rotate(-40 ${x} ${HEADER - 6})`}>
+                    {id.startsWith('127.') ? id.slice(4) : id}
+                    <title>{id}</title>
                   </text>
                 </g>
               )

@@ -118,13 +118,13 @@ export function Timeline() {
         </button>
         <span className="sep" aria-hidden="true" />
         <button type="button" onClick={() => replay.step(-1)} aria-label="Step back one event" disabled={index.length === 0}>
-          ⏮
+          |◀
         </button>
         <button type="button" onClick={() => replay.togglePlay()} aria-label={ui.playing ? 'Pause' : 'Play'} disabled={index.length === 0}>
           {ui.playing ? '❚❚' : '▶'}
         </button>
         <button type="button" onClick={() => replay.step(1)} aria-label="Step forward one event" disabled={index.length === 0}>
-          ⏭
+          ▶|
         </button>
         <label>
           Speed{' '}

@@ -4,6 +4,7 @@ import { fitPowerLaw, powerLawAlpha } from '../../../shared/analysis/degree'
 import { cdf, percentile } from '../../../shared/analysis/stats'
 import { renderSummary } from '../../../shared/analysis/summary'
 import type { AnyEvent, SessionEvent } from '../../../shared/events'
+import { foldEvents } from '../../../shared/model/network'
 import { syntheticSession } from '../../../shared/model/synthetic'
 import { seededRandom } from '../../../shared/protocol/rng'
 import { DEFAULT_SETTINGS } from '../../../shared/settings'
@@ -102,6 +103,25 @@ describe('failure detection', () => {
     const a = analyzeSession(lineSession([report as Omit<AnyEvent, 'v'>]))
     expect(a.falseReports).toEqual([{ node: '127.0.0.1:7003', reporter: '127.0.0.1:7001', at: T + 200 }])
     expect(renderSummary(a)).toContain('False reports (a live node reported dead): **1**')
+  })
+})
+
+describe('topology', () => {
+  it('takes the degree distribution when the overlay had the most links, even after a stop', () => {
+    const session = syntheticSession({ seeds: 3, peers: 40, gossipCount: 1, kills: 0, rngSeed: 12 })
+    const before = analyzeSession(session)
+    expect(before.degree.degrees.size).toBe(40)
+    const end = foldEvents(session)
+    let seq = session.length
+    let t = session[session.length - 1]!.t
+    const stop: SessionEvent[] = []
+    for (const link of end.links.values()) stop.push({ v: 1, t: ++t, node: link.a, type: 'peer.link-down', peer: link.b, reason: 'shutdown', seq: ++seq })
+    for (const node of end.nodes.keys()) stop.push({ v: 1, t: ++t, node, type: 'node.stopping', reason: 'SIGTERM', seq: ++seq })
+    const after = analyzeSession([...session, ...stop])
+    expect(foldEvents([...session, ...stop]).links.size).toBe(0)
+    expect(after.degree.histogram).toEqual(before.degree.histogram)
+    expect(after.degree.fit).toEqual(before.degree.fit)
+    expect(after.degreeAt).toBeLessThan(stop[0]!.t)
   })
 })
 
