@@ -69,12 +69,17 @@ export function restoreSnapshot(snapshot: Snapshot, head: NetworkState): Network
   const nodes = new Map<string, NodeState>()
   for (const s of snapshot.nodes) {
     const { messageCount, ...rest } = s
-    const messages = new Set<string>()
-    if (messageCount > 0) {
-      const source = head.nodes.get(s.id)!.messages
-      for (const id of source) {
-        messages.add(id)
-        if (messages.size === messageCount) break
+    const source = head.nodes.get(s.id)!.messages
+    // The whole list: the copy constructor is faster than adding one by one.
+    let messages: Set<string>
+    if (messageCount === source.size) messages = new Set(source)
+    else {
+      messages = new Set<string>()
+      if (messageCount > 0) {
+        for (const id of source) {
+          messages.add(id)
+          if (messages.size === messageCount) break
+        }
       }
     }
     nodes.set(s.id, {
