@@ -13,7 +13,19 @@ export interface BenchMetrics {
   /** Starts a measurement window: clears frame and latency counts. */
   reset(): void
   /** Frames and latency since the last reset. */
-  snapshot(): { seconds: number; frames: number; painted: number; p50: number | null; p99: number | null; samples: number; received: number; applied: number }
+  snapshot(): {
+    seconds: number
+    frames: number
+    painted: number
+    p50: number | null
+    p99: number | null
+    samples: number
+    received: number
+    applied: number
+    /** The graph loop's own time per frame, ms. */
+    workP50: number | null
+    workP99: number | null
+  }
 }
 
 declare global {
@@ -34,6 +46,7 @@ export function installMetrics(): BenchMetrics {
   let painted = 0
   let windowStart = performance.now()
   let pending: Array<{ t: number; count: number }> = []
+  let work: number[] = []
   app.applied.subscribe((events) => {
     // One batch shares one generation time; keep (t, count) pairs, not every event.
     let last: { t: number; count: number } | undefined
@@ -42,8 +55,9 @@ export function installMetrics(): BenchMetrics {
       else pending.push((last = { t: e.t, count: 1 }))
     }
   })
-  observeFrames((_now, didPaint) => {
+  observeFrames((_now, didPaint, workMs) => {
     frames++
+    work.push(workMs)
     if (!didPaint) return
     painted++
     const drawn = performance.timeOrigin + performance.now()
@@ -72,6 +86,7 @@ export function installMetrics(): BenchMetrics {
       samples = 0
       frames = 0
       painted = 0
+      work = []
       windowStart = performance.now()
     },
     snapshot() {
@@ -84,9 +99,17 @@ export function installMetrics(): BenchMetrics {
         samples,
         received: metrics.received,
         applied: metrics.applied(),
+        workP50: quantile(work, 0.5),
+        workP99: quantile(work, 0.99),
       }
     },
   }
   window.__gossipscopeBench = metrics
   return metrics
+}
+
+function quantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null
+  const sorted = values.slice().sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 }

@@ -61,6 +61,7 @@ export function GraphCanvas() {
 
     const loop = (now: number) => {
       frame = requestAnimationFrame(loop)
+      const workStart = performance.now()
       const state = app.store.getState()
       if (state.version !== lastVersion) {
         if (state.mode === 'replay' || lastVersion === -1) animator.clear()
@@ -85,7 +86,7 @@ export function GraphCanvas() {
         paint({ ctx, width, height, dpr, view, model, animator, state: displayedState(state), theme, selected: state.selected, hovered, now })
         dirty = false
       }
-      notifyFrame(now, painted)
+      notifyFrame(now, painted, performance.now() - workStart)
     }
     frame = requestAnimationFrame(loop)
 

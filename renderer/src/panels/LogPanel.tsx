@@ -46,9 +46,12 @@ export function LogPanel() {
     estimateSize: () => ROW_HEIGHT,
     overscan: 10,
   })
+  // Following: pin the scroll to the bottom directly (scrollToIndex keeps re-measuring
+  // for several frames, which costs every frame when events keep arriving).
   useEffect(() => {
-    if (follow && count > 0) virtual.scrollToIndex(count - 1, { align: 'end' })
-  }, [count, follow, virtual])
+    const el = scrollRef.current
+    if (follow && el) el.scrollTop = el.scrollHeight
+  }, [count, follow])
 
   return (
     <section className="log" aria-label="Event log">
