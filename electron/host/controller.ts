@@ -170,6 +170,7 @@ export class HostController implements GossipscopeApi {
       }
       return this.serial(async () => {
         await this.endSession()
+        if (this.closed) return { ok: false, error: 'the host is shutting down' }
         const folder = this.supervisor.beginSession(settings)
         const log = new EventLog(join(folder.dir, EVENTS_FILE))
         this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
@@ -274,6 +275,8 @@ export class HostController implements GossipscopeApi {
   async shutdown(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    // Stopping first cuts short any operation in flight (its waits for nodes end at once).
+    await this.supervisor.stopAll()
     await this.queue.catch(() => undefined)
     await this.endSession()
     if (this.statusTimer) clearTimeout(this.statusTimer)
@@ -298,7 +301,9 @@ export class HostController implements GossipscopeApi {
 
   private serial<T>(operation: () => Promise<Result<T>>): Promise<Result<T>> {
     if (this.closed) return Promise.resolve({ ok: false, error: 'the host is shutting down' })
-    const run = this.queue.then(operation, operation)
+    const guarded = (): Promise<Result<T>> =>
+      this.closed ? Promise.resolve({ ok: false, error: 'the host is shutting down' }) : operation()
+    const run = this.queue.then(guarded, guarded)
     this.queue = run.catch(() => undefined)
     return run.catch((error: Error) => ({ ok: false as const, error: error.message }))
   }

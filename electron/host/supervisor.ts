@@ -128,6 +128,7 @@ export class Supervisor {
     if (refusal) return { ok: false, error: refusal }
     const allocated = await this.allocate('seed', count)
     if (!allocated.ok) return allocated
+    if (!this.active) return { ok: false, error: 'the network was stopped' }
     this.seeds.push(...allocated.value)
     writeSessionFiles(this.folder!, this.current, this.seeds)
     const started = allocated.value.map((address) => this.spawn('seed', address))

@@ -99,8 +99,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       (closing ??= (async () => {
         for (const ws of wss.clients) ws.terminate()
         wss.close()
-        await new Promise<void>((done) => server.close(() => done()))
+        const closed = new Promise<void>((done) => server.close(() => done()))
         server.closeAllConnections()
+        await closed
         await controller.shutdown()
         unguard()
       })()),

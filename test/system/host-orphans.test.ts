@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -16,11 +17,24 @@ const WEB = resolve(__dirname, '../../out/main/web.js')
 const WEB_CLIENT = resolve(__dirname, '../../renderer/src/api/web-client.ts')
 type CreateWebClient = (options: { url: string; WebSocketImpl: unknown; reconnectMinMs?: number }) => GossipscopeApi & { close(): void; connected: boolean }
 
-const port = 12000 + Math.floor(Math.random() * 8000)
-const origin = `http://127.0.0.1:${port}`
+let port = 0
 class PageSocket extends WebSocket {
   constructor(url: string) {
-    super(url, { origin })
+    super(url, { origin: `http://127.0.0.1:${port}` })
+  }
+}
+
+/** A port below 32768 that is free right now on 127.0.0.1. */
+async function pickPort(): Promise<number> {
+  for (;;) {
+    const candidate = 12000 + Math.floor(Math.random() * 8000)
+    const server = createServer()
+    const free = await new Promise<boolean>((ok) => {
+      server.once('error', () => ok(false))
+      server.listen(candidate, '127.0.0.1', () => ok(true))
+    })
+    await new Promise((done) => (free ? server.close(done) : done(null)))
+    if (free) return candidate
   }
 }
 
@@ -48,7 +62,8 @@ function startWeb(dir: string, autostart: boolean): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   return new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`web host did not start: ${output}`)), 30_000)
+    const timer = setTimeout(() => fail(new Error(`web host did not start: ${output}`)), 60_000)
+    child.once('exit', (code) => (clearTimeout(timer), fail(new Error(`web host exited (${code}): ${output}`))))
     child.stdout!.on('data', (chunk) => {
       output += chunk
       if (output.includes(autostart ? 'started 2 seeds' : 'web host on')) (clearTimeout(timer), ok(child))
@@ -66,6 +81,7 @@ describe('no node outlives its host', () => {
   })
 
   it('nodes exit when the host is SIGKILLed, and the web client reconnects to a new host', async () => {
+    port = await pickPort()
     const first = await startWeb(dir, true)
     children.push(first)
     const { createWebClient } = (await import(/* @vite-ignore */ WEB_CLIENT)) as { createWebClient: CreateWebClient }

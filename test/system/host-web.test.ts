@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -18,8 +19,22 @@ type CreateWebClient = (options: { url: string; WebSocketImpl: unknown }) => Gos
  */
 
 const WEB = resolve(__dirname, '../../out/main/web.js')
-const port = 12000 + Math.floor(Math.random() * 8000)
-const origin = `http://127.0.0.1:${port}`
+let port = 0
+let origin = ''
+
+/** A port below 32768 that is free right now on 127.0.0.1. */
+async function pickPort(): Promise<number> {
+  for (;;) {
+    const candidate = 12000 + Math.floor(Math.random() * 8000)
+    const server = createServer()
+    const free = await new Promise<boolean>((ok) => {
+      server.once('error', () => ok(false))
+      server.listen(candidate, '127.0.0.1', () => ok(true))
+    })
+    await new Promise((done) => (free ? server.close(done) : done(null)))
+    if (free) return candidate
+  }
+}
 
 /** A `ws` socket that presents this host's Origin, as a browser on the page would. */
 class PageSocket extends WebSocket {
@@ -76,17 +91,19 @@ describe('web host', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gs-web-sys-'))
+    port = await pickPort()
+    origin = `http://127.0.0.1:${port}`
     web = spawn(process.execPath, [WEB, '--port', String(port), '--sessions', dir, '--base-port', String(21000 + Math.floor(Math.random() * 8000)), '--seeds', '2', '--peers', '2', '--time-scale', '0.05'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     await new Promise<void>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`web host did not start: ${output}`)), 30_000)
+      const timer = setTimeout(() => fail(new Error(`web host did not start: ${output}`)), 60_000)
       web.stdout!.on('data', (chunk) => {
         output += chunk
         if (output.includes('started 2 seeds and 2 peers')) (clearTimeout(timer), ok())
       })
       web.stderr!.on('data', (chunk) => (output += chunk))
-      web.once('exit', () => fail(new Error(`web host exited: ${output}`)))
+      web.once('exit', () => (clearTimeout(timer), fail(new Error(`web host exited: ${output}`))))
     })
   })
 
