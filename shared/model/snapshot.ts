@@ -8,7 +8,8 @@ import type { Failure, MessageState, NetworkState, NodeState } from './network'
  * - `message.receipts` only grows, so a snapshot keeps its length;
  * - `message.expected`, `Receipt` and `Link` objects are never mutated after creation, so
  *   restored states share them with the head (nothing else is shared).
- * Everything that can shrink or change (neighbours, peer lists, misses, links) is copied.
+ * Everything that can shrink or change (neighbours, peer lists, misses, links, the
+ * receipts of messages not created yet) is copied.
  */
 export interface Snapshot {
   /** Number of events folded (index into the event array). */
@@ -23,6 +24,14 @@ export interface Snapshot {
   failures: Failure[]
   falseReports: NetworkState['falseReports']
   counts: Array<[string, number]>
+  /** Receipts and counts of messages not created yet (usually none): copied, they move out. */
+  early: NetworkState['early']
+}
+
+/** A copy of the fold's `early` map; like the fold, absent while empty. */
+function copyEarly(early: NetworkState['early']): Pick<NetworkState, 'early'> {
+  if (!early || early.size === 0) return {}
+  return { early: new Map([...early].map(([id, e]) => [id, { ...e, receipts: e.receipts.slice() }])) }
 }
 
 function copyFailure(f: Failure): Failure {
@@ -61,6 +70,7 @@ export function takeSnapshot(head: NetworkState, applied: number): Snapshot {
     failures: head.failures.map(copyFailure),
     falseReports: head.falseReports.map((r) => ({ ...r })),
     counts: [...head.counts],
+    early: copyEarly(head.early).early,
   }
 }
 
@@ -114,5 +124,6 @@ export function restoreSnapshot(snapshot: Snapshot, head: NetworkState): Network
     failures: snapshot.failures.map(copyFailure),
     falseReports: snapshot.falseReports.map((r) => ({ ...r })),
     counts: new Map(snapshot.counts),
+    ...copyEarly(snapshot.early),
   }
 }

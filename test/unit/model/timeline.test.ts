@@ -91,6 +91,28 @@ describe('ReplayIndex', () => {
     }
   })
 
+  it('replays receipts recorded before their message was created (out-of-order processes)', () => {
+    // Move every gossip.created after the first receipt of its message, as two processes' events can arrive.
+    const events = session.map(({ seq: _seq, ...e }) => e)
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!
+      if (e.type !== 'gossip.created') continue
+      const receipt = events.findIndex((x, j) => j > i && x.type === 'gossip.received' && x.id === e.id)
+      if (receipt < 0) continue
+      events.splice(i, 1)
+      events.splice(receipt, 0, e)
+    }
+    const shuffled = events.map((e, i) => ({ ...e, seq: i + 1 }) as (typeof session)[number])
+    const live = foldEvents(shuffled)
+    expect([...live.messages.values()].every((m) => m.receipts.length > 0)).toBe(true)
+    const index = new ReplayIndex(shuffled, { snapshotEvery: 7 })
+    const random = seededRandom(13)
+    for (let i = 0; i < 40; i++) {
+      const count = Math.floor(random() * (shuffled.length + 1))
+      expect(index.stateAfter(count)).toEqual(foldEvents(shuffled.slice(0, count)))
+    }
+  })
+
   it('handles gaps in seq (filtered exports) and an empty index', () => {
     const sparse = session.filter((_, i) => i % 3 === 0)
     const index = new ReplayIndex(sparse, { snapshotEvery: 10 })
