@@ -39,13 +39,25 @@ function dialResolved(ctx: PeerContext, success: boolean, now: number): void {
   fillLinks(ctx, now)
 }
 
-/** Initial linking is complete: gossip starts one interval later, liveness rounds too. */
+/**
+ * Initial linking is complete: liveness rounds start one interval later, and so does
+ * gossip if the peer has a neighbour. A peer that found no one (the first to join) waits
+ * for its first link: a message created with nobody to send it to would reach no one.
+ */
 function startRunning(ctx: PeerContext, now: number): void {
   ctx.phase = 'running'
-  const { intervals, gossipCount } = ctx.options
-  ctx.log(`Linked to ${ctx.links.size} neighbours; gossip starts in ${intervals.gossipMs} ms`)
-  if (gossipCount > 0) ctx.nextGossipAt = now + intervals.gossipMs
+  const { intervals } = ctx.options
   ctx.nextLivenessAt = now + intervals.livenessMs
+  if (ctx.links.size > 0) {
+    ctx.log(`Linked to ${ctx.links.size} neighbours; gossip starts in ${intervals.gossipMs} ms`)
+    startGossip(ctx, now)
+  } else ctx.log('No peers to link to yet; gossip starts one interval after the first link')
+}
+
+function startGossip(ctx: PeerContext, now: number): void {
+  if (ctx.options.gossipCount > 0 && ctx.gossipSeq === 0 && ctx.nextGossipAt === null) {
+    ctx.nextGossipAt = now + ctx.options.intervals.gossipMs
+  }
 }
 
 /** A dial ended before its Hello (refused, closed, timed out): try another peer. */
@@ -73,7 +85,7 @@ export function onHello(ctx: PeerContext, conn: PeerConn, address: Address, now:
     conn.bad = 0
     ctx.dialing.delete(id)
     if (ctx.links.get(id)?.conn != null) ctx.closeConn(conn.id) // linked meanwhile from the other side
-    else linkUp(ctx, conn, id, address, true)
+    else linkUp(ctx, conn, id, address, true, now)
     dialResolved(ctx, true, now)
     return undefined
   }
@@ -96,16 +108,16 @@ export function onHello(ctx: PeerContext, conn: PeerConn, address: Address, now:
     ctx.dialing.delete(id)
     ctx.closeConn(ours)
     ctx.send(conn.id, { kind: 'hello', peer: ctx.deps.self })
-    linkUp(ctx, conn, id, address, false)
+    linkUp(ctx, conn, id, address, false, now)
     dialResolved(ctx, true, now)
     return undefined
   }
   ctx.send(conn.id, { kind: 'hello', peer: ctx.deps.self })
-  linkUp(ctx, conn, id, address, false)
+  linkUp(ctx, conn, id, address, false, now)
   return undefined
 }
 
-function linkUp(ctx: PeerContext, conn: PeerConn, id: NodeId, address: Address, initiator: boolean): void {
+function linkUp(ctx: PeerContext, conn: PeerConn, id: NodeId, address: Address, initiator: boolean, now: number): void {
   conn.node = id
   const existing = ctx.links.get(id)
   if (existing) {
@@ -120,6 +132,7 @@ function linkUp(ctx: PeerContext, conn: PeerConn, id: NodeId, address: Address, 
   ctx.log(`Link up with ${id} (${initiator ? 'dialed by us' : 'dialed by them'})`)
   ctx.emit({ type: 'peer.link-up', peer: id, initiator })
   degreeChanged(ctx)
+  if (ctx.phase === 'running') startGossip(ctx, now)
 }
 
 /** Tells the seeds this peer is registered with its new degree, if it changed. */

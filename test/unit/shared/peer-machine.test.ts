@@ -271,6 +271,21 @@ describe('peer machine: gossip', () => {
     expect(events(rest, 'gossip.created')).toEqual([])
   })
 
+  it('a peer that found no one to link to waits for its first link before gossiping', () => {
+    const h = peer({ maxLinks: 2, gossipCount: 3, livenessMs: 3_600_000 })
+    const { seedConns } = joined(h)
+    const joinedAt = h.now
+    expect(h.machine.nextWakeAt()).toBe(joinedAt + 3_600_000)
+    h.now = joinedAt + 5 * GOSSIP_MS
+    h.feed({ type: 'accepted', conn: 'i1', remote: { ip: '127.0.3.1', port: 1 } })
+    h.feed({ type: 'line', conn: 'i1', line: 'Hello:127.0.3.1:7000' })
+    expect(h.machine.nextWakeAt()).toBe(h.now + GOSSIP_MS)
+    const first = h.tickAt(h.now + GOSSIP_MS)
+    expect(sent(first, 'i1')).toEqual([`${h.now}:127.0.1.1:1`])
+    // Seeds were told the new degree.
+    expect(sent(h.all, seedConns[0])).toContain('Degree:127.0.1.1:7000:1')
+  })
+
   it('forwards a first receipt to every neighbour but the sender, logs it, drops later copies', () => {
     const { h, dials } = linkedPeer(0)
     h.feed({ type: 'accepted', conn: 'i1', remote: { ip: '127.0.3.1', port: 1 } })
