@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react'
 import { useApp } from '../store'
 import { replay, useReplay } from '../timeline/replay'
-import { arrowsOf, type Arrow } from './arrows'
+import { arrowsOf, type Arrow } from '../../../shared/analysis/sequence'
 
 const WINDOWS_MS = [50, 200, 1000, 5000, 20000] as const
 const LANE = 40

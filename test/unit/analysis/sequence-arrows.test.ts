@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { SessionEvent } from '../../../shared/events'
-import { arrowsOf } from '../../../renderer/src/sequence/arrows'
+import { arrowsOf } from '../../../shared/analysis/sequence'
 
 const T = 1_800_000_000_000
 const ev = (list: Array<Record<string, unknown>>): SessionEvent[] => list.map((e, i) => ({ v: 1, seq: i + 1, ...e }) as SessionEvent)

@@ -1,4 +1,4 @@
-import type { SessionEvent } from '../../../shared/events'
+import type { SessionEvent } from '../events'
 
 /**
  * Arrows of the sequence (space-time) diagram for a window of events: one per message
