@@ -159,12 +159,13 @@ describe('replay in the browser', () => {
 
     // Drop the export's events.ndjson anywhere on the window.
     const text = new TextDecoder().decode(entries[eventsName]!)
-    await page.evaluate((content) => {
+    // Page code as a string: this file is type-checked without the DOM library.
+    await page.evaluate(`(() => {
       const data = new DataTransfer()
-      data.items.add(new File([content], 'events.ndjson', { type: 'application/x-ndjson' }))
+      data.items.add(new File([${JSON.stringify(text)}], 'events.ndjson', { type: 'application/x-ndjson' }))
       window.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, cancelable: true }))
       window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, cancelable: true }))
-    }, text)
+    })()`)
     await expect.poll(() => page.getByText(/Opened .*: \d+ events/).count()).toBeGreaterThan(0)
     await expect.poll(() => number('messages')).toBe(liveMessages)
 
