@@ -33,6 +33,8 @@ const MAX_TEXT = 2000
 const MAX_REASON = 500
 /** A longer stderr line is reported as dropped rather than buffered. */
 const MAX_STDERR_LINE_BYTES = 16 * 1024
+/** Diagnostics (stderr lines, stream errors) recorded per node per second; the rest are counted. */
+export const DIAGNOSTICS_PER_SECOND = 200
 
 export class NodeProcess {
   readonly info: NodeInfo
@@ -44,6 +46,10 @@ export class NodeProcess {
   private requested: 'SIGTERM' | 'SIGKILL' | null = null
   private ended = false
   private stopTimer: NodeJS.Timeout | null = null
+  /** Start (ms) of the current diagnostics window, lines recorded in it, and lines dropped. */
+  private windowStart = 0
+  private windowCount = 0
+  private dropped = 0
   private resolveStarted!: (value: boolean) => void
   private resolveExited!: () => void
 
@@ -69,13 +75,13 @@ export class NodeProcess {
     const framer = new LineFramer(MAX_STDERR_LINE_BYTES)
     this.child.stderr?.on('data', (chunk: Buffer) => {
       for (const frame of framer.push(chunk)) {
-        this.host({ type: 'host.stderr', text: truncate(frame.kind === 'line' ? frame.line : `(${frame.detail})`, MAX_TEXT) })
+        this.diagnostic({ type: 'host.stderr', text: truncate(frame.kind === 'line' ? frame.line : `(${frame.detail})`, MAX_TEXT) })
       }
     })
     // A last line without a newline still counts.
     this.child.stderr?.on('end', () => {
       for (const frame of framer.push(Uint8Array.of(0x0a))) {
-        if (frame.kind === 'line') this.host({ type: 'host.stderr', text: truncate(frame.line, MAX_TEXT) })
+        if (frame.kind === 'line') this.diagnostic({ type: 'host.stderr', text: truncate(frame.line, MAX_TEXT) })
       }
     })
     this.child.stderr?.on('error', () => undefined)
@@ -149,7 +155,24 @@ export class NodeProcess {
     } catch {
       line = String(message)
     }
-    this.host({ type: 'host.stream-error', line: truncate(line, MAX_TEXT), reason: truncate(reason, MAX_REASON) })
+    this.diagnostic({ type: 'host.stream-error', line: truncate(line, MAX_TEXT), reason: truncate(reason, MAX_REASON) })
+  }
+
+  /** Records a stderr line or stream error, at most DIAGNOSTICS_PER_SECOND a second: a node spewing garbage cannot flood the session. */
+  private diagnostic(body: Extract<DistributiveOmit<HostEvent, 'v' | 't' | 'node'>, { type: 'host.stderr' | 'host.stream-error' }>): void {
+    const now = this.options.now()
+    if (now - this.windowStart >= 1000) {
+      if (this.dropped > 0) this.host({ type: 'host.stderr', text: `(${this.dropped} more lines of output or bad events dropped)` })
+      this.windowStart = now
+      this.windowCount = 0
+      this.dropped = 0
+    }
+    if (this.windowCount >= DIAGNOSTICS_PER_SECOND) {
+      this.dropped++
+      return
+    }
+    this.windowCount++
+    this.host(body)
   }
 
   private onError(error: Error): void {
@@ -162,6 +185,7 @@ export class NodeProcess {
     if (this.ended) return
     this.ended = true
     if (this.stopTimer) clearTimeout(this.stopTimer)
+    if (this.dropped > 0) this.host({ type: 'host.stderr', text: `(${this.dropped} more lines of output or bad events dropped)` })
     this.info.state = this.requested === 'SIGKILL' ? 'killed' : this.requested === 'SIGTERM' ? 'exited' : 'crashed'
     this.host({ type: 'host.exited', code, signal, expected: this.requested !== null })
     this.resolveStarted(false)

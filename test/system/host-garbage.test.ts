@@ -21,7 +21,10 @@ process.on('disconnect', () => process.exit(0))
 const base = { v: 1, t: Date.now(), node }
 process.send({ ...base, type: 'node.started', role: 'peer', seeds: [], settings: ${JSON.stringify(DEFAULT_SETTINGS)}, pid: process.pid })
 if (mode === 'crash') setTimeout(() => process.exit(3), 50)
-else {
+else if (mode === 'spew') {
+  process.stderr.write('spew\\n'.repeat(5000), () => process.send({ ...base, type: 'node.warning', message: 'spewed' }))
+  setInterval(() => {}, 1000)
+} else {
   process.send({ hello: 'not an event' })
   process.send({ ...base, type: 'gossip.received', id: 'm', text: 'x', from: 42 })
   process.send({ ...base, node: '127.9.9.9:1', type: 'node.warning', message: 'forged sender' })
@@ -112,5 +115,23 @@ describe('host with misbehaving nodes', () => {
     expect(about(id, 'host.exited')).toMatchObject([{ code: 3, signal: null, expected: false }])
     expect((await host.getStatus()).nodes.find((n) => n.id === id)?.state).toBe('crashed')
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1))
+  })
+
+  it('caps the output of a node that spews stderr, and says how much was dropped', async () => {
+    process.env.FAKE_MODE = 'spew'
+    const added = await host.addPeers(1)
+    delete process.env.FAKE_MODE
+    if (!added.ok) throw new Error(added.error)
+    const id = added.value[0]!.id
+    await until('the spew', () => about(id, 'node.warning').length === 1)
+    expect(await host.killNode(id)).toEqual({ ok: true, value: undefined })
+    await until('the kill', () => about(id, 'host.exited').length === 1)
+    const lines = about(id, 'host.stderr').map((e) => (e as { text: string }).text)
+    expect(lines.filter((l) => l === 'spew').length).toBeLessThan(5000)
+    expect(lines.filter((l) => l === 'spew').length).toBeGreaterThanOrEqual(200)
+    const dropped = lines.filter((l) => /more lines of output or bad events dropped/.test(l))
+    expect(dropped.length).toBeGreaterThanOrEqual(1)
+    const counted = dropped.reduce((sum, l) => sum + Number(/\((\d+) more/.exec(l)![1]), 0)
+    expect(counted + lines.filter((l) => l === 'spew').length).toBe(5000)
   })
 })
