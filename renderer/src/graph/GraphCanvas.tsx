@@ -21,7 +21,7 @@ export function GraphCanvas() {
 
   useEffect(() => {
     const canvas = canvasRef.current!
-    const ctx = canvas.getContext('2d', { alpha: true })!
+    const ctx = canvas.getContext('2d', { alpha: false })!
     const model = new GraphModel()
     const animator = new Animator((id) => displayedState(app.store.getState()).messages.get(id)?.origin)
     let theme: GraphTheme = readTheme(canvas)

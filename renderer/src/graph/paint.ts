@@ -21,6 +21,8 @@ export interface PaintInput {
   now: number
 }
 
+/** Above this many nodes, peers and dots are filled without an outline (half the raster work). */
+const OUTLINE_MAX_NODES = 300
 /** Labels are drawn when there are few nodes or the view is zoomed in enough to read them. */
 const LABEL_MAX_NODES = 60
 /** ms a removed node takes to fade to its resting opacity. */
@@ -35,7 +37,8 @@ export function paint(p: PaintInput): void {
   const { ctx, view, model, theme, dpr } = p
   const k = view.k
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
-  ctx.clearRect(0, 0, p.width, p.height)
+  ctx.fillStyle = theme.background
+  ctx.fillRect(0, 0, p.width, p.height)
   ctx.setTransform(dpr * k, 0, 0, dpr * k, dpr * view.x, dpr * view.y)
   const px = 1 / k
 
@@ -139,6 +142,7 @@ function paintNodes(p: PaintInput, px: number): void {
   }
   ctx.lineWidth = px
   ctx.strokeStyle = theme.peerStroke
+  const outline = model.nodeList.length <= OUTLINE_MAX_NODES
   for (const [colour, list] of byColour) {
     ctx.fillStyle = theme.palette[colour]!
     ctx.beginPath()
@@ -147,7 +151,7 @@ function paintNodes(p: PaintInput, px: number): void {
       ctx.arc(n.x!, n.y!, n.radius, 0, 2 * Math.PI)
     }
     ctx.fill()
-    ctx.stroke()
+    if (outline) ctx.stroke()
   }
   for (const n of others) {
     ctx.globalAlpha = nodeAlpha(n, now)
@@ -215,6 +219,7 @@ function paintDots(p: PaintInput, px: number): void {
   }
   ctx.lineWidth = px
   ctx.strokeStyle = theme.textHalo
+  const outline = model.nodeList.length <= OUTLINE_MAX_NODES
   byColour.forEach((xy, colour) => {
     ctx.fillStyle = theme.palette[colour]!
     ctx.beginPath()
@@ -223,7 +228,7 @@ function paintDots(p: PaintInput, px: number): void {
       ctx.arc(xy[i]!, xy[i + 1]!, r, 0, 2 * Math.PI)
     }
     ctx.fill()
-    ctx.stroke()
+    if (outline) ctx.stroke()
   })
 }
 

@@ -2,6 +2,8 @@ import { PALETTE_SIZE } from './animations'
 
 /** Colours the canvas uses, read from the page's CSS variables (light or dark theme). */
 export interface GraphTheme {
+  /** Canvas background (the canvas is opaque: cheaper to composite). */
+  background: string
   link: string
   linkMiss: string
   seed: string
@@ -17,6 +19,7 @@ export interface GraphTheme {
 }
 
 const FALLBACK: GraphTheme = {
+  background: '#ffffff',
   link: '#9aa4b2',
   linkMiss: '#d6336c',
   seed: '#f59f00',
@@ -36,6 +39,7 @@ export function readTheme(element: Element): GraphTheme {
   const palette: string[] = []
   for (let i = 0; i < PALETTE_SIZE; i++) palette.push(v(`--origin-${i}`, FALLBACK.palette[i]!))
   return {
+    background: v('--bg', FALLBACK.background),
     link: v('--graph-link', FALLBACK.link),
     linkMiss: v('--graph-link-miss', FALLBACK.linkMiss),
     seed: v('--graph-seed', FALLBACK.seed),

@@ -101,7 +101,9 @@ export function LogPanel() {
                 style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
               >
                 <span className="log-time">{formatClock(event.t)}</span>
-                <span className="log-node">{event.node}</span>
+                <span className="log-node" title={event.node}>
+                  {event.node.startsWith('127.') ? event.node.slice(4) : event.node}
+                </span>
                 <span className="log-text" title={`${event.type}: ${describeEvent(event)}`}>
                   {describeEvent(event)}
                 </span>
