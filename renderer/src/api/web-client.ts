@@ -135,7 +135,9 @@ export function createWebClient(options: WebClientOptions = {}): WebClient {
   }
 
   const resume = async (): Promise<void> => {
-    if (!subscribed) return
+    // A ready() the renderer queued while disconnected is about to go out: it resumes by itself.
+    const readyQueued = [...pending.values()].some((entry) => entry.method === 'ready')
+    if (!subscribed || readyQueued) return
     try {
       const status = await request<HostStatus>('getStatus', [])
       const from = status.sessionId === sessionId ? lastSeq : 0
@@ -152,8 +154,8 @@ export function createWebClient(options: WebClientOptions = {}): WebClient {
     ws.onopen = () => {
       open = true
       delay = minDelay
-      for (const entry of pending.values()) if (!entry.sent) transmit(entry)
       void resume()
+      for (const entry of pending.values()) if (!entry.sent) transmit(entry)
     }
     ws.onmessage = (event: MessageEvent) => onMessage(event.data)
     ws.onclose = () => {
