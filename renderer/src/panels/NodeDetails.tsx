@@ -1,6 +1,7 @@
 import type { NodeState, NetworkState } from '../../../shared/model/network'
 import { killNode } from '../commands'
 import { displayedState, useApp } from '../store'
+import { MessageCoverage } from './MessageCoverage'
 
 /** Everything known about the selected node in the displayed state. */
 export function NodeDetails() {
@@ -15,6 +16,7 @@ export function NodeDetails() {
     return (
       <section className="details empty" aria-label="Node details">
         <p>Select a node in the graph or the node list to see its details.</p>
+        <MessageCoverage />
       </section>
     )
   }
