@@ -12,6 +12,7 @@ import type { PeerEntry } from './wire'
 /** Dials up to `need` peers from `pool`, the first `anchors` of them the best-connected. */
 export function startLinking(ctx: PeerContext, pool: PeerEntry[], need: number, anchors: number, now: number): void {
   ctx.linking = { pool, need, anchors }
+  if (pool.length > 0) ctx.hadCandidates = true
   fillLinks(ctx, now)
 }
 
@@ -129,6 +130,7 @@ function linkUp(ctx: PeerContext, conn: PeerConn, id: NodeId, address: Address, 
     ctx.links.set(id, { id, address, conn: conn.id, initiator, misses: 0, lastSent: null, lastAcked: 0, awaiting: false })
   }
   ctx.deadReported.delete(id)
+  ctx.hadCandidates = true
   ctx.log(`Link up with ${id} (${initiator ? 'dialed by us' : 'dialed by them'})`)
   ctx.emit({ type: 'peer.link-up', peer: id, initiator })
   degreeChanged(ctx)

@@ -387,6 +387,26 @@ describe('peer machine: liveness', () => {
     expect(events(seen, 'peer.link-down')).toEqual([{ type: 'peer.link-down', peer: '127.0.2.1:7000', reason: 'dead' }])
   })
 
+  it('after reporting its only neighbour, asks the seeds for peers and dials a replacement', () => {
+    const { h, seedConns, linkedAt } = linked()
+    for (let round = 1; round <= 4; round++) h.tickAt(linkedAt + round * LIVENESS_MS)
+    const asked = h.all.filter((e) => e.type === 'send' && e.line === 'Peer List Request:127.0.1.1:7000' && seedConns.includes(e.conn))
+    expect(asked).toHaveLength(4) // two at join, two for the repair
+    // The dead peer, still listed by a seed that has not removed it yet, is not dialed again.
+    const fresh = h.feed({ type: 'line', conn: seedConns[0]!, line: 'Peer List:1/1:127.0.2.1:7000@0,127.0.2.7:7000@2' })
+    expect(dialsIn(fresh)).toEqual([])
+    const done = h.feed({ type: 'line', conn: seedConns[1]!, line: 'Peer List:1/1:' })
+    expect(dialsIn(done).map((d) => d.to)).toEqual(['127.0.2.7:7000'])
+  })
+
+  it('the first peer, with nobody to link to, does not poll the seeds', () => {
+    const h = peer({ gossipCount: 0 })
+    const { seedConns } = joined(h)
+    h.advanceTo(h.now + 10 * LIVENESS_MS)
+    const asked = h.all.filter((e) => e.type === 'send' && e.line.startsWith('Peer List Request') && seedConns.includes(e.conn))
+    expect(asked).toHaveLength(2) // the join only
+  })
+
   it('refuses replies it never asked for', () => {
     const { h, link } = linked()
     const effects = h.feed({ type: 'line', conn: link, line: `Liveness Reply:${h.now}:127.0.1.1:127.0.2.1` })
