@@ -37,8 +37,8 @@ export function registerIpcHandlers(
   const trusted = (event: IpcMainInvokeEvent): HostClient | null => {
     const entry = clients.get(event.sender.id)
     const frame = event.senderFrame
-    if (!entry || entry.contents !== event.sender || !frame) return null
-    if (frame !== event.sender.mainFrame || !isAppUrl(frame.url)) return null
+    // Only the top frame (no parent) of an attached window, showing the app's page.
+    if (!entry || !frame || frame.parent !== null || !isAppUrl(frame.url)) return null
     return entry.client
   }
 

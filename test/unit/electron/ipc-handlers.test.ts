@@ -24,7 +24,7 @@ function fakeIpcMain() {
 
 function fakeContents(id: number, url: string) {
   const sent: [string, unknown][] = []
-  const mainFrame = { url }
+  const mainFrame = { url, parent: null }
   const listeners = new Map<string, () => void>()
   return {
     id,
@@ -59,7 +59,7 @@ describe('registerIpcHandlers', () => {
     const handlers = registerIpcHandlers(ipcMain as never, host, (url) => isAppUrl(page, url))
     const contents = fakeContents(1, `${appUrl}#/`)
     handlers.attach(contents as never)
-    const event = (sender = contents, frame: { url: string } | null = contents.mainFrame) => ({ sender, senderFrame: frame })
+    const event = (sender = contents, frame: { url: string; parent: unknown } | null = contents.mainFrame) => ({ sender, senderFrame: frame })
     return { ipcMain, call, handlers, contents, event }
   }
 
@@ -89,10 +89,10 @@ describe('registerIpcHandlers', () => {
     const stranger = fakeContents(2, appUrl)
     const foreign = [
       event(stranger as never), // a window the app never attached
-      event(contents, { url: 'https://evil.example/' }), // its main frame navigated away
-      event(contents, { url: appUrl }), // a subframe, even at the app's URL
+      event(contents, { url: 'https://evil.example/', parent: null }), // its main frame navigated away
+      event(contents, { url: appUrl, parent: contents.mainFrame }), // a subframe, even at the app's URL
       event(contents, null), // the frame is gone
-      event(contents, { url: 'file:///tmp/other.html' }),
+      event(contents, { url: 'file:///tmp/other.html', parent: null }),
     ]
     for (const e of foreign) expect(await startNetwork(e, { seeds: 2, peers: 0, settings: {} })).toBeUndefined()
     expect(call).not.toHaveBeenCalled()
