@@ -65,6 +65,7 @@ export function shortId(id: string): string {
 }
 
 export function formatMs(ms: number): string {
+  if (ms === 0) return '0 ms'
   if (ms < 1) return `${ms.toFixed(2)} ms`
   if (ms < 1000) return `${Math.round(ms)} ms`
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
