@@ -1,7 +1,7 @@
 import { unzipSync } from 'fflate'
 import { z } from 'zod'
 import type { SessionEvent } from '../events'
-import { mergeNodeEvents } from '../model/merge'
+import { inferCrashes, mergeNodeEvents } from '../model/merge'
 import { protocolSettingsSchema } from '../settings'
 import { decodeText, formatProblem, parseEventsText, sessionEventsOf, type ImportProblem } from './ndjson'
 
@@ -40,6 +40,8 @@ export interface OpenedSession {
   config: string | null
   /** Merged files: node id -> ms added to its clock. */
   offsets: Map<string, number> | null
+  /** Merged files: nodes found crashed (silent, then reported dead); see inferCrashes. */
+  inferredCrashes: string[]
   problems: ImportProblem[]
 }
 
@@ -91,7 +93,7 @@ export function openFiles(input: readonly ArchiveFile[], name?: string): OpenedS
   const candidates = sessionFile ? [sessionFile] : files.filter((f) => base(f.name) !== 'session.json' && base(f.name) !== 'config.txt')
   if (candidates.length === 0) {
     if (problems.length === 0) problems.push({ file: title, line: null, message: 'no events file found (events.ndjson or *.events.ndjson)' })
-    return { kind: 'session', name: title, events: [], meta, config, offsets: null, problems }
+    return { kind: 'session', name: title, events: [], meta, config, offsets: null, inferredCrashes: [], problems }
   }
   const parsed = candidates.map((f) => parseEventsText(f.name, decodeText(f.bytes)))
   for (const p of parsed) problems.push(...p.problems)
@@ -99,14 +101,16 @@ export function openFiles(input: readonly ArchiveFile[], name?: string): OpenedS
   if (single && single.sequenced) {
     const session = sessionEventsOf(single)
     problems.push(...session.problems)
-    return { kind: 'session', name: meta?.id ?? title, events: session.events, meta, config, offsets: null, problems }
+    return { kind: 'session', name: meta?.id ?? title, events: session.events, meta, config, offsets: null, inferredCrashes: [], problems }
   }
   const usable = parsed.filter((p) => p.events.length > 0)
   const merged = mergeNodeEvents(usable.map((p) => ({ name: p.file, events: p.events.map((e) => e.event) })))
   if (merged.violations > 0) {
     problems.push({ file: title, line: null, message: `${merged.violations} receipts still precede their send after clock adjustment` })
   }
-  return { kind: 'merged', name: title, events: merged.events, meta, config, offsets: merged.offsets, problems }
+  // Node files know nothing of kills: a node that fell silent and was then reported dead crashed.
+  const inferred = inferCrashes(merged.events)
+  return { kind: 'merged', name: title, events: inferred.events, meta, config, offsets: merged.offsets, inferredCrashes: inferred.crashed, problems }
 }
 
 function readMeta(file: ArchiveFile | undefined, problems: ImportProblem[]): SessionMeta | null {

@@ -36,6 +36,7 @@ export function Timeline() {
   const [exporting, setExporting] = useState(false)
   const [dragging, setDragging] = useState(false)
   const fileInput = useRef<HTMLInputElement>(null)
+  const folderInput = useRef<HTMLInputElement>(null)
 
   useEffect(() => (api ? api.onEvents((batch) => replay.appendLive(batch.events)) : undefined), [api])
 
@@ -108,6 +109,20 @@ export function Timeline() {
           hidden
           aria-label="Open recorded session files"
           data-testid="open-files"
+          onChange={(e) => {
+            void openUserFiles([...(e.target.files ?? [])])
+            e.target.value = ''
+          }}
+        />
+        <button type="button" onClick={() => folderInput.current?.click()} title="Open a session folder or a directory of node logs (events files are merged)">
+          Open folder…
+        </button>
+        <input
+          ref={folderInput}
+          type="file"
+          hidden
+          aria-label="Open a session folder or node log directory"
+          {...{ webkitdirectory: '' }}
           onChange={(e) => {
             void openUserFiles([...(e.target.files ?? [])])
             e.target.value = ''

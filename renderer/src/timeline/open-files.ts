@@ -2,20 +2,27 @@ import { describeProblems, openFiles } from '../../../shared/archive/open'
 import { app } from '../store'
 import { replay } from './replay'
 
+/** Files of a picked folder worth reading. */
+const RELEVANT = /(\.ndjson|\.jsonl|^session\.json|^config\.txt)$/
+
 /** Problems listed in the notice; the rest are counted. */
 const SHOWN_PROBLEMS = 4
 
 /**
- * Opens files the user dropped or picked (zip export, events.ndjson, node events files)
+ * Opens files the user dropped or picked (zip export, events.ndjson, node events files, or
+ * a whole folder: a session folder or a directory of node logs)
  * into replay. Parsing never throws; problems are shown naming file and line, and the
  * readable part opens.
  */
-export async function openUserFiles(files: readonly File[]): Promise<void> {
+export async function openUserFiles(picked: readonly File[]): Promise<void> {
   const { notify } = app.store.getState()
+  // A picked folder lists every file in it: read only what can hold events or settings.
+  const files = picked.some((f) => f.webkitRelativePath) ? picked.filter((f) => RELEVANT.test(f.name)) : picked
+  if (picked.length > 0 && files.length === 0) notify('error', 'No events.ndjson or *.events.ndjson in that folder')
   if (files.length === 0) return
   let read: Array<{ name: string; bytes: Uint8Array }>
   try {
-    read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })))
+    read = await Promise.all(files.map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) })))
   } catch (error) {
     notify('error', `Cannot read ${files.map((f) => f.name).join(', ')}: ${error instanceof Error ? error.message : String(error)}`)
     return

@@ -155,8 +155,17 @@ describe('node log directories', () => {
     const others = [...opened.value.offsets!.entries()].filter(([n]) => n !== node).map(([, o]) => o)
     expect(Math.abs(opened.value.offsets!.get(node)! - others[0]! - 3000)).toBeLessThan(30)
     const nodeEvents = events.filter((e) => !e.type.startsWith('host.'))
-    expect(opened.value.events).toHaveLength(nodeEvents.length)
+    // The killed peer fell silent and was reported dead: its crash is inferred.
+    const victim = events.find((e) => e.type === 'host.kill')!.node
+    expect(opened.value.inferredCrashes).toEqual([victim])
+    expect(opened.value.events).toHaveLength(nodeEvents.length + 1)
     const state = foldEvents(opened.value.events)
-    expect(state.counts).toEqual(foldEvents(nodeEvents.map((e, i) => ({ ...e, seq: i + 1 }))).counts)
+    expect(state.failures.map((f) => f.node)).toEqual([victim])
+    expect(state.falseReports).toEqual([])
+    const lastOwn = opened.value.events.filter((e) => e.node === victim && e.type !== 'host.exited').pop()!
+    expect(state.failures[0]!.at).toBe(lastOwn.t)
+    const counts = new Map(state.counts)
+    counts.delete('host.exited')
+    expect(counts).toEqual(foldEvents(nodeEvents.map((e, i) => ({ ...e, seq: i + 1 }))).counts)
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AnyEvent, SessionEvent } from '../../../shared/events'
-import { mergeNodeEvents, type MergeInput } from '../../../shared/model/merge'
+import { inferCrashes, mergeNodeEvents, type MergeInput } from '../../../shared/model/merge'
 import { foldEvents } from '../../../shared/model/network'
 import { syntheticSession } from '../../../shared/model/synthetic'
 
@@ -92,5 +92,41 @@ describe('mergeNodeEvents', () => {
     const one = nodeFiles(session, {})[0]!
     const merged = mergeNodeEvents([one])
     expect(merged.events.map((e) => e.type)).toEqual(one.events.map((e) => e.type))
+  })
+})
+
+describe('inferCrashes', () => {
+  const T = 1_800_000_000_000
+  const ev = (list: Array<Record<string, unknown>>) => list.map((e, i) => ({ v: 1, seq: i + 1, ...e }) as SessionEvent)
+  const [a, b, seed] = ['127.0.0.1:7001', '127.0.0.1:7002', '127.0.0.1:6000']
+
+  it('marks a node that fell silent and was reported dead as crashed after its last event', () => {
+    const events = ev([
+      { t: T, node: b, type: 'liveness.sent', peer: a },
+      { t: T + 5, node: a, type: 'liveness.missed', peer: b, count: 3 },
+      { t: T + 6, node: a, type: 'peer.dead-reported', peer: b, seeds: [seed] },
+    ])
+    const result = inferCrashes(events)
+    expect(result.crashed).toEqual([b])
+    expect(result.events.map((e) => [e.seq, e.type, e.node])).toEqual([
+      [1, 'liveness.sent', b],
+      [2, 'host.exited', b],
+      [3, 'liveness.missed', a],
+      [4, 'peer.dead-reported', a],
+    ])
+    expect(foldEvents(result.events).failures[0]).toMatchObject({ node: b, at: T, firstMissAt: T + 5, reportedAt: T + 6 })
+  })
+
+  it('leaves nodes that stopped cleanly or kept talking alone', () => {
+    const stopped = ev([
+      { t: T, node: b, type: 'node.stopping', reason: 'SIGTERM' },
+      { t: T + 6, node: a, type: 'peer.dead-reported', peer: b, seeds: [seed] },
+    ])
+    expect(inferCrashes(stopped).crashed).toEqual([])
+    const alive = ev([
+      { t: T + 6, node: a, type: 'peer.dead-reported', peer: b, seeds: [seed] },
+      { t: T + 9, node: b, type: 'liveness.sent', peer: a },
+    ])
+    expect(inferCrashes(alive).crashed).toEqual([])
   })
 })
