@@ -4,9 +4,9 @@
 // Markdown table of frames per second, event-to-pixel latency and dropped events for
 // 50, 200 and 1000 nodes at 10,000 events/s, plus the machine it ran on.
 // Usage: node scripts/bench-ui.mjs [--nodes 50,200,1000] [--rate 10000] [--seconds 5] [--warmup 3] [--root out/renderer]
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { cpSync, createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:http'
-import { cpus, loadavg, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { extname, join, normalize, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { chromium } from 'playwright-core'
@@ -29,11 +29,14 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 3) || !(rate > 0) || !(seconds
   process.exit(2)
 }
 
-const root = resolve(values.root)
-if (!existsSync(join(root, 'index.html'))) {
-  console.error(`bench-ui: ${root}/index.html is missing; run \`npx electron-vite build\` first`)
+const built = resolve(values.root)
+if (!existsSync(join(built, 'index.html'))) {
+  console.error(`bench-ui: ${built}/index.html is missing; run \`npx electron-vite build\` first`)
   process.exit(2)
 }
+// Serve a copy, so a build running meanwhile (it empties out/) cannot pull files away.
+const root = mkdtempSync(join(tmpdir(), 'gossipscope-bench-ui-'))
+cpSync(built, root, { recursive: true })
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' }
 const server = createServer((req, res) => {
@@ -41,7 +44,9 @@ const server = createServer((req, res) => {
   let file = join(root, path)
   if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html')
   res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
-  createReadStream(file).pipe(res)
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res)
 })
 await new Promise((ok) => server.listen(0, '127.0.0.1', ok))
 const port = server.address().port
@@ -70,6 +75,7 @@ try {
   const version = browser.version()
   await browser.close()
   server.close()
+  rmSync(root, { recursive: true, force: true })
   const fmt = (v, d = 1) => (v === null ? '–' : v.toFixed(d))
   const cpu = cpus()
   console.log(`\nUI benchmark: synthetic stream at ${rate} events/s, ${seconds} s window after ${warmup} s warm-up, headless Chromium, 1440x900 canvas\n`)
