@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -167,6 +167,12 @@ describe('replay in the browser', () => {
       window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, cancelable: true }))
     })()`)
     await expect.poll(() => page.getByText(/Opened .*: \d+ events/).count()).toBeGreaterThan(0)
+    await expect.poll(() => number('messages')).toBe(liveMessages)
+
+    // A plain node log directory (the nodes' own events files) opens merged into one timeline.
+    const sessionId = readdirSync(sessions).find((name) => name !== '_exports')!
+    await page.getByLabel('Open a session folder or node log directory').setInputFiles(join(sessions, sessionId, 'logs'))
+    await expect.poll(() => page.getByText(/merged from \d+ files/).count(), { timeout: 15_000 }).toBeGreaterThan(0)
     await expect.poll(() => number('messages')).toBe(liveMessages)
 
     // Analysis of the opened recording: plots, each savable.
