@@ -33,6 +33,8 @@ export function GraphCanvas() {
     let dpr = 1
     let dirty = true
     let lastVersion = -1
+    let lastMode = app.store.getState().mode
+    let lastSeq = 0
     let lastSelected: string | null = null
     let hovered: string | null = null
     let frame = 0
@@ -64,9 +66,14 @@ export function GraphCanvas() {
       const workStart = performance.now()
       const state = app.store.getState()
       if (state.version !== lastVersion) {
-        if (state.mode === 'replay' || lastVersion === -1) animator.clear()
+        const shown = displayedState(state)
+        // Dots in flight belong to the moment they were sent: drop them when the view jumps
+        // (live <-> replay, or a seek backwards), keep them while time moves forward.
+        if (state.mode !== lastMode || shown.seq < lastSeq) animator.clear()
+        lastMode = state.mode
+        lastSeq = shown.seq
         lastVersion = state.version
-        model.sync(displayedState(state), now)
+        model.sync(shown, now)
         dirty = true
       }
       if (state.selected !== lastSelected) {
