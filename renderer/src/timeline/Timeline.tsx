@@ -3,7 +3,7 @@ import './timeline.css'
 import { onMenuCommand } from '../connect'
 import { useApp } from '../store'
 import { ExportDialog } from './ExportDialog'
-import type { MarkerKind } from './markers'
+import type { MarkerKind } from '../../../shared/analysis/markers'
 import { openUserFiles } from './open-files'
 import { replay, replayUi, SPEEDS, useReplay } from './replay'
 

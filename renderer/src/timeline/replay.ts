@@ -4,7 +4,7 @@ import type { SessionEvent } from '../../../shared/events'
 import type { NetworkState } from '../../../shared/model/network'
 import { ReplayIndex } from '../../../shared/model/timeline'
 import { app } from '../store'
-import { MarkerIndex } from './markers'
+import { MarkerIndex } from '../../../shared/analysis/markers'
 
 /**
  * Replay: the session's events in a ReplayIndex (shared/model/timeline), a cursor, and

@@ -1,4 +1,4 @@
-import type { SessionEvent } from '../../../shared/events'
+import type { SessionEvent } from '../events'
 
 /** Timeline markers, found incrementally as events are appended. */
 export type MarkerKind = 'kill' | 'report' | 'removal' | 'first' | 'last'
