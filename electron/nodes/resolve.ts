@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { type Address, formatAddress, isLoopback, parsePort, sameAddress } from '../../shared/address'
@@ -40,7 +40,7 @@ export const PORT_QUESTION = 'Enter a distinct port number: '
 
 export function defaultIo(askPort: ResolveIo['askPort']): ResolveIo {
   return {
-    readText: (path) => readFile(path, 'utf8'),
+    readText: async (path) => readFileSync(path, 'utf8'),
     localIps: () =>
       Object.values(networkInterfaces())
         .flat()

@@ -1,5 +1,4 @@
 import { createHash, randomInt } from 'node:crypto'
-import { createInterface } from 'node:readline'
 import { formatAddress } from '../../shared/address'
 import type { Machine, MachineDeps } from '../../shared/protocol/machine'
 import { seededRandom } from '../../shared/protocol/rng'
@@ -27,7 +26,9 @@ function usageError(role: Role, message: string): never {
   process.exit(2)
 }
 
-function askOnTerminal(question: string): Promise<string | null> {
+/** Loaded only when a terminal user must be asked (saves start-up time for every other node). */
+async function askOnTerminal(question: string): Promise<string | null> {
+  const { createInterface } = await import('node:readline')
   return new Promise((resolve) => {
     const rl = createInterface({ input: process.stdin, output: process.stdout })
     let answered = false

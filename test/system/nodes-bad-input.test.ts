@@ -54,7 +54,7 @@ async function waitRejection(node: ClusterNode, from: string, pattern: RegExp, t
 beforeAll(async () => {
   cluster = newCluster('nodes-bad-input', SETTINGS)
   cluster.writeConfig(seedAddresses)
-  ;[seed] = await Promise.all(seedAddresses.map((a) => cluster.start('seed', a)))
+  seed = (await Promise.all(seedAddresses.map((a) => cluster.start('seed', a))))[0]!
 })
 
 afterAll(async () => {
