@@ -21,7 +21,7 @@ export function SequenceView() {
   const liveVersion = useApp((s) => s.liveVersion)
   const selected = useApp((s) => s.selected)
   const select = useApp((s) => s.select)
-  const [windowMs, setWindowMs] = useState<number>(1000)
+  const [windowMs, setWindowMs] = useState<number>(200)
   const [hovered, setHovered] = useState<string | null>(null)
   const [kinds, setKinds] = useState({ gossip: true, liveness: true })
 
