@@ -3,7 +3,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
-import { Cluster, type ClusterNode } from '../electron/nodes/cluster'
+import { Cluster, type ClusterNode, snapshotPrograms } from '../electron/nodes/cluster'
 import { DEFAULT_SETTINGS, type ProtocolSettings, TOPOLOGIES, type Topology, scaledIntervals } from '../shared/settings-core'
 
 /**
@@ -42,9 +42,10 @@ const settings: ProtocolSettings = {
 const intervals = scaledIntervals(settings)
 const dir = mkdtempSync(join(tmpdir(), 'gossipscope-bench-'))
 const block = 100 + Math.floor(Math.random() * 150)
+// This file runs as out/main/bench-nodes.js, next to seed.js and peer.js.
+const programs = snapshotPrograms(fileURLToPath(new URL('.', import.meta.url)))
 const cluster = new Cluster({
-  // This file runs as out/main/bench-nodes.js, next to seed.js and peer.js.
-  programs: fileURLToPath(new URL('.', import.meta.url)),
+  programs: programs.dir,
   dir,
   settings,
   events: 'file',
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
   for (const node of all) node.proc.kill('SIGTERM')
   await Promise.all(all.map((n) => n.exited))
   report(seedNodes, peers, launchedAt, launchedIn, peak, cpu, doneAt !== null)
+  programs.remove()
   if (opts.keep) console.log(`\nLogs and events: ${dir}`)
   else rmSync(dir, { recursive: true, force: true })
 }
@@ -241,9 +243,10 @@ function report(
   )
 }
 
-process.once('SIGINT', () => void cluster.killAll().then(() => process.exit(130)))
+process.once('SIGINT', () => void cluster.killAll().then(() => (programs.remove(), process.exit(130))))
 main().catch(async (e) => {
   console.error(`bench-nodes: ${(e as Error).message}`)
   await cluster.killAll()
+  programs.remove()
   process.exit(1)
 })

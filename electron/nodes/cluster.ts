@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { type Address, formatAddress } from '../../shared/address'
 import { formatConfig } from '../../shared/config'
 import type { ProtocolSettings } from '../../shared/settings-core'
@@ -42,6 +42,18 @@ export interface ClusterNode {
   counts: Map<string, number>
   stderr: string
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/**
+ * Copies the built programs (`<dir>/*.js` and `<dir>/chunks`) to a fresh sibling folder
+ * and returns it with a remover. A rebuild of out/main while nodes run replaces the
+ * hashed chunk files under them; a copy keeps a long run's late starters loadable. The
+ * copy stays inside the repository so that `commander` still resolves from node_modules.
+ */
+export function snapshotPrograms(dir: string): { dir: string; remove: () => void } {
+  const copy = mkdtempSync(join(dirname(dir), '.nodes-programs-'))
+  cpSync(dir, copy, { recursive: true })
+  return { dir: copy, remove: () => rmSync(copy, { recursive: true, force: true }) }
 }
 
 type Waiter = { check: () => boolean; resolve: () => void }

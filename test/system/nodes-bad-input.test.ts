@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Cluster, ClusterNode } from '../../electron/nodes/cluster'
 import { type PeerEntry, encodeMessage, peerListMessages } from '../../shared/protocol/wire'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
-import { addressBlock, count, eventsOfType, invalidEvents, newCluster, rssKb } from './nodes-helpers'
+import { addressBlock, count, eventsOfType, invalidEvents, newCluster, rssKb, programsCopy } from './nodes-helpers'
 
 /**
  * Hostile input against real node processes: every case must give `frame.rejected` (or a
@@ -17,6 +17,7 @@ const seedAddresses = [1, 2].map((i) => ({ ip: `127.${block}.1.${i}`, port: 7101
 const attackerIp = `127.${block}.9.9`
 
 let cluster: Cluster
+const programs = programsCopy()
 let seed: ClusterNode
 const servers: Server[] = []
 const sockets: Socket[] = []
@@ -52,7 +53,7 @@ async function waitRejection(node: ClusterNode, from: string, pattern: RegExp, t
 }
 
 beforeAll(async () => {
-  cluster = newCluster('nodes-bad-input', SETTINGS)
+  cluster = newCluster('nodes-bad-input', SETTINGS, programs.dir)
   cluster.writeConfig(seedAddresses)
   seed = (await Promise.all(seedAddresses.map((a) => cluster.start('seed', a))))[0]!
 })
@@ -61,6 +62,7 @@ afterAll(async () => {
   for (const socket of sockets) socket.destroy()
   for (const server of servers) server.close()
   await cluster?.killAll()
+  programs.remove()
 })
 
 describe('a seed under hostile input', () => {
@@ -167,7 +169,7 @@ describe('a peer under hostile input', () => {
         if (line.startsWith('Hello:')) socket.write(`Hello:${address.ip}:${address.port}\n`)
       })
     }
-    const side = newCluster('nodes-bad-input-peer', SETTINGS)
+    const side = newCluster('nodes-bad-input-peer', SETTINGS, programs.dir)
     side.writeConfig(fakeSeeds)
     const peer = await side.start('peer', { ip: `127.${block}.2.2`, port: 7102 })
     try {

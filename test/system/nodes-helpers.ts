@@ -1,13 +1,22 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { Cluster, type ClusterEvent, type ClusterNode } from '../../electron/nodes/cluster'
+import { Cluster, type ClusterEvent, type ClusterNode, snapshotPrograms } from '../../electron/nodes/cluster'
 import { parseEvent } from '../../shared/events'
 import type { ProtocolSettings } from '../../shared/settings'
 
 /** Helpers shared by the nodes-*.test.ts system tests (real processes of the built programs). */
 
 export const PROGRAMS = resolve(__dirname, '../../out/main')
+
+/**
+ * A private copy of the built programs for one test file (a rebuild of out/main by
+ * someone else must not pull the chunks from under running nodes). Call in beforeAll,
+ * remove in afterAll.
+ */
+export function programsCopy(): { dir: string; remove: () => void } {
+  return snapshotPrograms(PROGRAMS)
+}
 
 /**
  * A second octet for this test file's 127.x.y.z addresses, drawn at random so parallel
@@ -21,8 +30,8 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `gossipscope-${prefix}-`))
 }
 
-export function newCluster(prefix: string, settings: ProtocolSettings): Cluster {
-  return new Cluster({ programs: PROGRAMS, dir: tempDir(prefix), settings, events: 'stdout' })
+export function newCluster(prefix: string, settings: ProtocolSettings, programs = PROGRAMS): Cluster {
+  return new Cluster({ programs, dir: tempDir(prefix), settings, events: 'stdout' })
 }
 
 /** Every event a node emitted must satisfy the shared schema. Returns the bad ones. */

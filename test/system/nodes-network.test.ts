@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Cluster, ClusterNode } from '../../electron/nodes/cluster'
 import { DEFAULT_SETTINGS, type ProtocolSettings, scaledIntervals } from '../../shared/settings'
-import { addressBlock, count, eventsOfType, invalidEvents, logLines, newCluster } from './nodes-helpers'
+import { addressBlock, count, eventsOfType, invalidEvents, logLines, newCluster, programsCopy } from './nodes-helpers'
 
 /**
  * 3 seeds + 20 peers as real processes, each on its own 127.x address.
@@ -31,6 +31,7 @@ const seedAddresses = [1, 2, 3].map((i) => ({ ip: `127.${block}.1.${i}`, port: 7
 const peerAddresses = Array.from({ length: PEERS }, (_, i) => ({ ip: `127.${block}.2.${i + 1}`, port: 7002 }))
 
 let cluster: Cluster
+const programs = programsCopy()
 const seeds: ClusterNode[] = []
 const peers: ClusterNode[] = []
 
@@ -51,7 +52,7 @@ async function startPeer(index: number, earlier: number): Promise<ClusterNode> {
 }
 
 beforeAll(async () => {
-  cluster = newCluster('nodes-network', SETTINGS)
+  cluster = newCluster('nodes-network', SETTINGS, programs.dir)
   cluster.writeConfig(seedAddresses)
   seeds.push(...(await Promise.all(seedAddresses.map((a) => cluster.start('seed', a)))))
   peers.push(await startPeer(0, 0))
@@ -62,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.killAll()
+  programs.remove()
 })
 
 describe('3 seeds + 20 peers over loopback TCP', () => {
