@@ -38,18 +38,44 @@ function copyFailure(f: Failure): Failure {
   return { ...f, removals: new Map(f.removals) }
 }
 
-export function takeSnapshot(head: NetworkState, applied: number): Snapshot {
+/** The previous snapshot's copy when the contents are unchanged (snapshot sets are never mutated). */
+function reuseSet(previous: Set<string> | undefined, current: Set<string>): Set<string> {
+  if (previous && previous.size === current.size) {
+    let same = true
+    for (const x of current) {
+      if (!previous.has(x)) {
+        same = false
+        break
+      }
+    }
+    if (same) return previous
+  }
+  return new Set(current)
+}
+
+function reuseMap(previous: Map<string, number> | undefined, current: Map<string, number>): Map<string, number> {
+  if (previous && previous.size === current.size && [...current].every(([k, v]) => previous.get(k) === v)) return previous
+  return new Map(current)
+}
+
+/**
+ * Takes a snapshot of `head` after `applied` events. Sets and maps unchanged since
+ * `previous` are shared with it, so a long session's snapshots cost little memory.
+ */
+export function takeSnapshot(head: NetworkState, applied: number, previous?: Snapshot): Snapshot {
+  const before = new Map(previous?.nodes.map((n) => [n.id, n]))
   const nodes: Snapshot['nodes'] = []
   for (const n of head.nodes.values()) {
     const { messages, ...rest } = n
+    const p = before.get(n.id)
     nodes.push({
       ...rest,
       messageCount: messages.size,
-      peerList: new Set(n.peerList),
-      registeredWith: new Set(n.registeredWith),
-      neighbours: new Set(n.neighbours),
-      misses: new Map(n.misses),
-      removedBy: new Set(n.removedBy),
+      peerList: reuseSet(p?.peerList, n.peerList),
+      registeredWith: reuseSet(p?.registeredWith, n.registeredWith),
+      neighbours: reuseSet(p?.neighbours, n.neighbours),
+      misses: reuseMap(p?.misses, n.misses),
+      removedBy: reuseSet(p?.removedBy, n.removedBy),
     })
   }
   const messageCounters = new Int32Array(head.messages.size * 3)
