@@ -16,7 +16,7 @@ export function expectValidEvents(sim: SimNetwork): void {
 }
 
 
-type InputWithoutNow = MachineInput extends infer I ? (I extends MachineInput ? Omit<I, 'now'> : never) : never
+export type InputWithoutNow = MachineInput extends infer I ? (I extends MachineInput ? Omit<I, 'now'> : never) : never
 
 /** Drives one machine by hand: inputs at a clock the test moves, effects inspected. */
 export class Harness {
