@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { analyzeSession } from '../../shared/analysis/analyze'
@@ -62,9 +62,9 @@ async function runExport(dir: string, out: string, opts: { from?: TimeFlag; to?:
   if (!checked.success) throw new UsageError(`invalid export request: ${checked.error.issues[0]?.message ?? 'invalid'}`)
   if (fromT !== undefined && toT !== undefined && toT < fromT) throw new UsageError('--to is before --from')
   try {
-    await readFile(join(dir, 'events.ndjson')).catch(() => {
+    if (!(await stat(join(dir, 'events.ndjson')).catch(() => null))?.isFile()) {
       throw new UsageError(`${dir} is not a session folder (no events.ndjson)`)
-    })
+    }
     const result = await exportSession(dir, checked.data, out)
     process.stdout.write(`${result.path} (${result.bytes} bytes)\n`)
   } catch (error) {
