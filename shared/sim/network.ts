@@ -60,6 +60,7 @@ type Delivery =
   | { kind: 'input'; owner: string; input: MachineInput; end: End | null }
   | { kind: 'wake'; owner: string; version: number }
 
+/** A scheduled delivery; built once and stamped in place (the hot path allocates little). */
 type Item = Delivery & { time: number; seq: number }
 
 interface SimNode {
@@ -261,7 +262,10 @@ export class SimNetwork {
   }
 
   private schedule(time: number, delivery: Delivery): void {
-    this.queue.push({ ...delivery, time, seq: ++this.seq })
+    const item = delivery as Item
+    item.time = time
+    item.seq = ++this.seq
+    this.queue.push(item)
   }
 
   private addressOf(owner: string): Address {
@@ -354,7 +358,9 @@ export class SimNetwork {
         node.conns.delete(item.end.conn)
       }
     }
-    this.deliver(node, { ...item.input, now: this.now } as MachineInput)
+    // Each input object is made for one delivery, so it is stamped in place.
+    item.input.now = this.now
+    this.deliver(node, item.input)
   }
 
   private deliver(node: SimNode, input: MachineInput): void {
@@ -416,11 +422,13 @@ export class SimNetwork {
   }
 
   private record(node: SimNode, body: object): void {
-    this.pushEvent({ v: EVENT_VERSION, t: this.now, node: node.id, ...body } as AnyEvent)
+    this.pushEvent({ v: EVENT_VERSION, t: this.now, node: node.id, ...body, seq: 0 } as SessionEvent)
   }
 
-  private pushEvent(event: AnyEvent): void {
-    const stamped: SessionEvent = { ...event, seq: this.events.length + 1 }
+  /** Numbers the event (in place: it was built for this call) and hands it to listeners. */
+  private pushEvent(event: AnyEvent | SessionEvent): void {
+    const stamped = event as SessionEvent
+    stamped.seq = this.events.length + 1
     this.events.push(stamped)
     for (const listener of this.listeners) listener(stamped)
   }
