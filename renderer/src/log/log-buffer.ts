@@ -14,7 +14,7 @@ export interface LogBuffer {
   capacity: number
 }
 
-export function createLogBuffer(capacity = 50_000): LogBuffer {
+export function createLogBuffer(capacity = 20_000): LogBuffer {
   return { entries: [], dropped: 0, capacity }
 }
 

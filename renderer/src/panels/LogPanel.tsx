@@ -23,7 +23,8 @@ export function LogPanel() {
   const types = useApp((s) => s.logTypes)
   const setLogNode = useApp((s) => s.setLogNode)
   const setLogTypes = useApp((s) => s.setLogTypes)
-  const nodesTick = useApp((s) => s.logVersion + s.version)
+  // The node filter's choices follow the log's slow cadence, not every frame.
+  const nodesTick = useApp((s) => (s.mode === 'live' ? s.logVersion : -1 - s.version))
   const nodeIds = useMemo(
     () => [...displayedState(app.store.getState()).nodes.keys()].sort(),
     // eslint-disable-next-line react-hooks/exhaustive-deps -- recomputed on the store's cadence

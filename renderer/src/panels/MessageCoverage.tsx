@@ -40,7 +40,8 @@ export function recentMessages(state: NetworkState, count = SHOWN): MessageRow[]
 
 /** Per-message delivery coverage, shown while no node is selected. */
 export function MessageCoverage() {
-  useApp((s) => s.version)
+  // A table is read, not watched: refresh at the log's cadence while live.
+  useApp((s) => (s.mode === 'live' ? s.logVersion : -1 - s.version))
   const state = useApp(displayedState)
   const rows = recentMessages(state)
   if (rows.length === 0) return null
