@@ -1,7 +1,8 @@
 import { unzipSync } from 'fflate'
 import { z } from 'zod'
 import type { SessionEvent } from '../events'
-import { inferCrashes, mergeNodeEvents } from '../model/merge'
+import { inferCrashes } from '../model/infer-crashes'
+import { mergeNodeEvents } from '../model/merge'
 import { protocolSettingsSchema } from '../settings'
 import { decodeText, formatProblem, parseEventsText, sessionEventsOf, type ImportProblem } from './ndjson'
 

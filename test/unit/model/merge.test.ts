@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { AnyEvent, SessionEvent } from '../../../shared/events'
-import { inferCrashes, mergeNodeEvents, type MergeInput } from '../../../shared/model/merge'
+import { inferCrashes } from '../../../shared/model/infer-crashes'
+import { mergeNodeEvents, type MergeInput } from '../../../shared/model/merge'
 import { foldEvents } from '../../../shared/model/network'
 import { syntheticSession } from '../../../shared/model/synthetic'
 
