@@ -9,6 +9,14 @@ import { preview } from './wire'
  */
 export const MAX_CONSECUTIVE_BAD_LINES = 3
 
+/**
+ * A framing error after which the connection is closed at once: an over-long line (the
+ * driver reports `line-too-long: ...`). Invalid UTF-8 counts as one refused line.
+ */
+export function isFatalFrameError(reason: string): boolean {
+  return /too.long|longer than/i.test(reason)
+}
+
 /** The `frame.rejected` event and its log line. `from` is the remote `IP:PORT`. */
 export function rejectionEffects(from: string, reason: string): Effect[] {
   const short = preview(reason, 400)

@@ -1,5 +1,5 @@
 import { formatAddress } from '../address'
-import { MAX_CONSECUTIVE_BAD_LINES, rejectionEffects } from './edge'
+import { MAX_CONSECUTIVE_BAD_LINES, isFatalFrameError, rejectionEffects } from './edge'
 import type { Effect, Machine, MachineDeps, MachineInput, PeerOptions } from './machine'
 import { createGossip, livenessRound, onGossip, onLivenessReply } from './peer-gossip'
 import { awaitingHello, dialLost, dropLink, onHello } from './peer-links'
@@ -59,7 +59,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       }
       case 'frame-error': {
         const conn = ctx.conns.get(input.conn)
-        if (conn) refuse(conn, refusal(input.reason, /too.long|longer/i.test(input.reason)), now)
+        if (conn) refuse(conn, refusal(input.reason, isFatalFrameError(input.reason)), now)
         break
       }
       case 'closed': {

@@ -1,6 +1,6 @@
 import { type Address, type NodeId, formatAddress } from '../address'
 import { DeadlineQueue } from './deadline-queue'
-import { MAX_CONSECUTIVE_BAD_LINES, rejectionEffects } from './edge'
+import { MAX_CONSECUTIVE_BAD_LINES, isFatalFrameError, rejectionEffects } from './edge'
 import type { ConnId, Effect, Machine, MachineDeps, MachineInput, SeedOptions } from './machine'
 import { type WireMessage, assertNever, encodeMessage, decodeLine, peerListMessages } from './wire'
 
@@ -88,7 +88,7 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
       }
       case 'frame-error': {
         const conn = conns.get(input.conn)
-        if (conn) refuse(conn, input.reason, input.reason.includes('too-long') || input.reason.includes('longer'), now)
+        if (conn) refuse(conn, input.reason, isFatalFrameError(input.reason), now)
         break
       }
       case 'closed': {
