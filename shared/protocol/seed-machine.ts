@@ -16,7 +16,7 @@ import { type WireMessage, assertNever, encodeMessage, decodeLine, peerListMessa
  * A closed connection alone never removes a peer: removal needs a report.
  */
 
-/** An accepted connection that has not registered within this many ms is closed. */
+/** An accepted connection that has neither registered nor said Hello within this many ms is closed. */
 export const UNREGISTERED_TIMEOUT_MS = 30_000
 /** Reporters remembered per pending verification (further ones are only logged). */
 const MAX_REPORTERS = 16
