@@ -243,7 +243,9 @@ function report(
   )
 }
 
-process.once('SIGINT', () => void cluster.killAll().then(() => (programs.remove(), process.exit(130))))
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void cluster.killAll().then(() => (programs.remove(), process.exit(130))))
+}
 main().catch(async (e) => {
   console.error(`bench-nodes: ${(e as Error).message}`)
   await cluster.killAll()
