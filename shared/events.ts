@@ -58,8 +58,8 @@ const nodeEventSchemas = [
     reason: z.enum(['dead', 'closed', 'shutdown', 'replaced']),
   }),
   z.object({ ...base, type: z.literal('peer.link-failed'), peer: nodeId, reason: z.string().max(500) }),
-  /** `id` is the SHA-256 (hex) of `text`; the Message List key. `seq` is the Msg# (1-based). */
-  z.object({ ...base, type: z.literal('gossip.created'), id: messageId, text: gossipText, seq: count }),
+  /** `id` is the SHA-256 (hex) of `text`; the Message List key. `n` is the Msg# (1-based). */
+  z.object({ ...base, type: z.literal('gossip.created'), id: messageId, text: gossipText, n: count }),
   /** First receipt only; `from` is the neighbour it came from. */
   z.object({ ...base, type: z.literal('gossip.received'), id: messageId, text: gossipText, from: nodeId }),
   /** A later copy, dropped. */

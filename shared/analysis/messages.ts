@@ -63,7 +63,7 @@ export function analyzeMessage(message: MessageState, linksAtCreation: number): 
   return {
     id: message.id,
     origin: message.origin,
-    seq: msgNumber(message),
+    seq: message.n,
     createdAt: message.createdAt,
     expected,
     reached,
@@ -79,9 +79,4 @@ export function analyzeMessage(message: MessageState, linksAtCreation: number): 
     spanningTree: nodes - 1,
     curve,
   }
-}
-
-function msgNumber(message: MessageState): number {
-  const last = message.text.slice(message.text.lastIndexOf(':') + 1)
-  return /^\d{1,9}$/.test(last) ? Number(last) : message.seq
 }

@@ -70,14 +70,12 @@ export function parseEventsText(file: string, text: string): ParsedEventsFile {
     const parsed = parseEvent(value)
     if (!parsed.ok) return problem(lineNo, `not a valid event: ${parsed.reason}`)
     const seq = (value as { seq?: unknown }).seq
-    // gossip.created has a `seq` of its own (the Msg#); a session line's seq replaces it.
     const sessionSeq = typeof seq === 'number' && Number.isInteger(seq) && seq >= 1 ? seq : null
     if (sessionSeq !== null) withSeq++
     result.events.push({ event: parsed.event, seq: sessionSeq })
   })
-  // A node's own events file has no seq except on gossip.created lines.
-  const created = result.events.filter((e) => e.event.type === 'gossip.created').length
-  result.sequenced = withSeq > 0 && withSeq > created && withSeq >= result.events.length / 2
+  // A node's own events file has no seq; a recorded session's lines all have one.
+  result.sequenced = withSeq > 0 && withSeq >= result.events.length / 2
   if (result.badLines > result.problems.length) {
     result.problems.push({ file, line: null, message: `${result.badLines - result.problems.length} more unreadable lines` })
   }

@@ -59,7 +59,8 @@ export interface MessageState {
   id: string
   text: string
   origin: string
-  seq: number
+  /** Msg# within its origin (1-based). */
+  n: number
   createdAt: number
   /** First receipts, in arrival order (the origin is not included). */
   receipts: Receipt[]
@@ -283,7 +284,7 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
           id: event.id,
           text: event.text,
           origin: event.node,
-          seq: event.seq,
+          n: event.n,
           createdAt: t,
           receipts: early?.receipts ?? [],
           expected,

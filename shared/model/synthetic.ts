@@ -162,7 +162,7 @@ export function syntheticSession(options: Partial<SyntheticOptions> = {}): Sessi
   function flood(origin: string, k: number, t0: number): void {
     const text = `${Math.round(t0)}:${origin.split(':')[0]}:${k}`
     const id = `m${k}-${origin}`
-    emit(t0, { node: origin, type: 'gossip.created', id, text, seq: k })
+    emit(t0, { node: origin, type: 'gossip.created', id, text, n: k })
     // Dijkstra over per-hop latencies: first arrival wins, every later copy is a duplicate.
     const first = new Map<string, number>([[origin, t0]])
     const frontier: Array<{ node: string; from: string; at: number }> = []

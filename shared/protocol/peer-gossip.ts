@@ -19,7 +19,7 @@ export function createGossip(ctx: PeerContext, now: number): void {
   const id = ctx.deps.sha256(text)
   const record = ctx.messages.add(id, null)
   ctx.log(`Created gossip ${text}`)
-  ctx.emit({ type: 'gossip.created', id, text, seq })
+  ctx.emit({ type: 'gossip.created', id, text, n: seq })
   forward(ctx, id, text, record)
 }
 

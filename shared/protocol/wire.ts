@@ -19,7 +19,8 @@ import { type Address, IPV4_SOURCE, formatAddress, parsePort } from '../address'
  *                                       (empty when there are none); a long list is split
  *                                       into parts so that every line stays under the limit
  *   Degree:<ip>:<port>:<degree>         peer -> seed, the peer's current number of links
- *   Hello:<ip>:<port>                   peer <-> peer, first line on a link: who I am
+ *   Hello:<ip>:<port>                   peer <-> peer, first line on a link: who I am; also
+ *                                       peer -> seed on a report-only channel (no registration)
  */
 
 /** A peer as a seed lists it: address plus its last reported degree (links). */

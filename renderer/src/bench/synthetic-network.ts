@@ -77,7 +77,7 @@ export class SyntheticNetwork {
     const n = ++this.messages
     const text = `${t}:${origin.split(':')[0]}:${n}`
     const id = `m${n.toString(16).padStart(15, '0')}`
-    this.queue.push({ node: origin, type: 'gossip.created', id, text, seq: n })
+    this.queue.push({ node: origin, type: 'gossip.created', id, text, n })
     const from = new Map<string, string>([[origin, origin]])
     let frontier = [origin]
     while (frontier.length > 0) {

@@ -27,7 +27,7 @@ export function describeEvent(event: AnyEvent): string {
     case 'peer.link-failed':
       return `could not link to ${event.peer}: ${event.reason}`
     case 'gossip.created':
-      return `created message #${event.seq} "${event.text}"`
+      return `created message #${event.n} "${event.text}"`
     case 'gossip.received':
       return `received "${event.text}" from ${event.from}`
     case 'gossip.duplicate':

@@ -22,7 +22,7 @@ function lineSession(extra: Array<Omit<AnyEvent, 'v'>> = []): SessionEvent[] {
     { t: T + 10, node: b, type: 'peer.link-up', peer: c, initiator: true },
     { t: T + 10, node: c, type: 'peer.link-up', peer: d, initiator: true },
     { t: T + 10, node: a, type: 'peer.link-up', peer: c, initiator: true },
-    { t: T + 100, node: a, type: 'gossip.created', id: 'm1', text: `${T}:127.0.0.1:1`, seq: 1 },
+    { t: T + 100, node: a, type: 'gossip.created', id: 'm1', text: `${T}:127.0.0.1:1`, n: 1 },
     { t: T + 100, node: a, type: 'gossip.forwarded', id: 'm1', to: b },
     { t: T + 100, node: a, type: 'gossip.forwarded', id: 'm1', to: c },
     { t: T + 102, node: b, type: 'gossip.received', id: 'm1', text: 'x', from: a },

@@ -43,7 +43,7 @@ export function writeSessionFolder(root: string, events: SessionEvent[] = synthe
       join(logDir, `${role}-${dirName(node)}.events.ndjson`),
       // A node's own file has no session seq; gossip.created carries its Msg# as `seq`.
       list
-        .map(({ seq: _seq, ...e }) => (e.type === 'gossip.created' ? { ...e, seq: Number(e.text.split(':').pop()) } : e))
+        .map(({ seq: _seq, ...e }) => e)
         .map((e) => `${JSON.stringify(e)}\n`)
         .join(''),
     )

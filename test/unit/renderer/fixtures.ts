@@ -33,7 +33,7 @@ export function smallNetwork(): SessionEvent[] {
     e({ node: S2, type: 'seed.registered', peer: A }),
     e({ node: A, type: 'peer.link-up', peer: B, initiator: false }),
     e({ node: B, type: 'peer.link-up', peer: C, initiator: true }),
-    e({ node: A, type: 'gossip.created', id: 'm1', text: '1:127.0.1.1:1', seq: 1 }),
+    e({ node: A, type: 'gossip.created', id: 'm1', text: '1:127.0.1.1:1', n: 1 }),
     e({ node: A, type: 'gossip.forwarded', id: 'm1', to: B }),
     e({ node: B, type: 'gossip.received', id: 'm1', text: '1:127.0.1.1:1', from: A }),
     e({ node: B, type: 'gossip.forwarded', id: 'm1', to: C }),

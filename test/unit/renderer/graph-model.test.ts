@@ -109,7 +109,7 @@ describe('Animator', () => {
   it('pulses at the origin of a new message and at a seed removing a peer', () => {
     const animator = new Animator(() => undefined)
     const e = sequence()
-    animator.push([e({ node: A, type: 'gossip.created', id: 'm', text: 't', seq: 1 }), e({ node: S1, type: 'seed.peer-removed', peer: C, reporter: B })], 0)
+    animator.push([e({ node: A, type: 'gossip.created', id: 'm', text: 't', n: 1 }), e({ node: S1, type: 'seed.peer-removed', peer: C, reporter: B })], 0)
     expect(animator.pulses.map((p) => [p.node, p.kind])).toEqual([
       [A, 'origin'],
       [S1, 'removal'],

@@ -29,7 +29,7 @@ describe('per-message coverage rows', () => {
   it('lists the newest message first with its receipts over expected and time to reach all', () => {
     const state = foldEvents(smallNetwork())
     const e = sequence(state.seq + 1, 50_000)
-    applyEvent(state, e({ node: A, type: 'gossip.created', id: 'm2', text: '50010:127.0.1.1:2', seq: 2 }))
+    applyEvent(state, e({ node: A, type: 'gossip.created', id: 'm2', text: '50010:127.0.1.1:2', n: 2 }))
     const rows = recentMessages(state)
     expect(rows.map((r) => [r.number, r.hits, r.expected, r.completeMs])).toEqual([
       ['2', 0, 2, null],

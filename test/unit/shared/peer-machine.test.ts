@@ -260,7 +260,7 @@ describe('peer machine: gossip', () => {
       // The liveness round at 260 ms falls between the 2nd and the 3rd message.
       const effects = h.advanceTo(at)
       const text = `${at}:127.0.1.1:${i}`
-      expect(events(effects, 'gossip.created')).toEqual([{ type: 'gossip.created', id: sha256(text), text, seq: i }])
+      expect(events(effects, 'gossip.created')).toEqual([{ type: 'gossip.created', id: sha256(text), text, n: i }])
       for (const d of dials) expect(sent(effects, d.conn)).toContain(text)
       expect(events(effects, 'gossip.forwarded')).toHaveLength(2)
       created.push(text)
