@@ -96,7 +96,7 @@ describe('3 seeds + 20 peers over loopback TCP', () => {
     }
     for (const peer of peers) {
       const own = eventsOfType(peer, 'gossip.created')
-      expect(own.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+      expect(own.map((e) => e.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
       const got = eventsOfType(peer, 'gossip.received').map((e) => e.id as string)
       expect(new Set(got).size, `${peer.id} received a message twice`).toBe(got.length)
       const expected = new Set(created.filter((e) => e.node !== peer.id).map((e) => e.id as string))
