@@ -23,8 +23,8 @@ const program = new Command('bench-nodes')
   .option('--gossip-count <n>', 'messages per peer', (v) => parseInt(v, 10), DEFAULT_SETTINGS.gossipCount)
   .option('--topology <kind>', TOPOLOGIES.join('|'), DEFAULT_SETTINGS.topology)
   .option('--node-flags <flags>', 'flags for every node process', '--max-semi-space-size=1 --max-old-space-size=64')
-  .option('--launch-concurrency <n>', 'peers starting at the same time (default: one per core)', (v) => parseInt(v, 10), cpus().length)
-  .option('--timeout <s>', 'give up after this many seconds', Number, 180)
+  .option('--launch-concurrency <n>', 'peers starting at the same time', (v) => parseInt(v, 10), 8)
+  .option('--timeout <s>', 'stop waiting for gossip this many seconds after the last launch', Number, 180)
   .option('--keep', 'keep the temporary folder with all logs and events')
   .parse()
 const opts = program.opts<{
@@ -114,10 +114,20 @@ async function main(): Promise<void> {
   }
   await Promise.all(seedNodes.map(waitStarted))
 
-  // Peers are launched a few at a time (one per core by default): starting a Node process
-  // costs ~0.1 s of CPU, and 100 at once would starve the running peers' liveness replies.
+  // Peers are launched a few at a time: starting a Node process costs ~0.2 s of CPU, and
+  // 100 at once starve the running peers' liveness replies; one at a time is slow because
+  // every running peer already costs ~1% CPU in liveness rounds at time scale 0.05.
   const launchedAt = Date.now()
   const peers: ClusterNode[] = []
+  const peak = new Map<ClusterNode, { priv: number; rss: number }>()
+  const sample = () => {
+    for (const node of [...seedNodes, ...peers]) {
+      const m = memory(node.proc.pid!)
+      const p = peak.get(node) ?? { priv: 0, rss: 0 }
+      if (m) peak.set(node, { priv: Math.max(p.priv, m.priv), rss: Math.max(p.rss, m.rss) })
+    }
+  }
+  const sampler = setInterval(sample, 500)
   let next = 0
   const launcher = async () => {
     while (next < opts.peers) {
@@ -133,21 +143,17 @@ async function main(): Promise<void> {
   const all = [...seedNodes, ...peers]
   const tails = new Map(peers.map((p) => [p, new Tail(eventsPath(p))]))
   const created = new Map(peers.map((p) => [p, 0]))
-  const peak = new Map(all.map((n) => [n, { priv: 0, rss: 0 }]))
-  const deadline = launchedAt + opts.timeout * 1000
+  const deadline = Date.now() + opts.timeout * 1000
   let doneAt: number | null = null
   while (Date.now() < deadline) {
-    for (const node of all) {
-      const m = memory(node.proc.pid!)
-      const p = peak.get(node)!
-      if (m) peak.set(node, { priv: Math.max(p.priv, m.priv), rss: Math.max(p.rss, m.rss) })
-    }
     for (const [peer, tail] of tails) created.set(peer, created.get(peer)! + occurrences(tail.read(), '"type":"gossip.created"'))
     if (doneAt === null && peers.every((p) => created.get(p)! >= settings.gossipCount)) doneAt = Date.now()
     // Settle: the last messages need a few hops; a second is hundreds of hop times.
     if (doneAt !== null && Date.now() - doneAt > 1000 + intervals.gossipMs) break
     await sleep(500)
   }
+  clearInterval(sampler)
+  sample()
   const cpu = new Map(all.map((n) => [n, cpuSeconds(n.proc.pid!)]))
   for (const node of all) node.proc.kill('SIGTERM')
   await Promise.all(all.map((n) => n.exited))
@@ -179,6 +185,8 @@ function report(
           edges.add([e.node, e.peer!].sort().join(' '))
           break
         }
+        // Links as they stood when the run ended (the stop's own link-downs excluded).
+        case 'peer.link-down': if (e.reason !== 'shutdown') edges.delete([e.node, e.peer!].sort().join(' ')); break
         case 'gossip.created': created.set(e.id!, e); break
         case 'gossip.received': {
           if (!receipts.has(e.id!)) receipts.set(e.id!, new Map())
@@ -216,9 +224,10 @@ function report(
   const bound = 2 * edges.size - (n - 1)
   const sends = [...created.keys()].map((id) => forwards.get(id) ?? 0)
   const meanSends = sends.reduce((a, b) => a + b, 0) / Math.max(1, sends.length)
-  const peerPriv = peers.map((p) => peak.get(p)!.priv / 1024)
-  const peerRss = peers.map((p) => peak.get(p)!.rss / 1024)
-  const seedPriv = seedNodes.map((p) => peak.get(p)!.priv / 1024)
+  const none = { priv: NaN, rss: NaN }
+  const peerPriv = peers.map((p) => (peak.get(p) ?? none).priv / 1024)
+  const peerRss = peers.map((p) => (peak.get(p) ?? none).rss / 1024)
+  const seedPriv = seedNodes.map((p) => (peak.get(p) ?? none).priv / 1024)
   const peerCpu = peers.map((p) => cpu.get(p)!)
   const seedCpu = seedNodes.map((p) => cpu.get(p)!)
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a')
@@ -227,7 +236,7 @@ function report(
     ["time to all linked (first launch -> last peer's first link)", `${f(linkedAll / 1000, 2)} s (all ${n} processes listening after ${f(launchedIn / 1000, 2)} s, ${opts.launchConcurrency} launched at a time)`],
     ['messages created / delivered to expected receivers', `${created.size} / coverage ${f((100 * got) / Math.max(1, expected), 2)}%${finished ? '' : ' (timed out)'}`],
     ['dissemination latency p50 / p99 / max (created -> last expected receipt)', `${quantile(latencies, 0.5)} / ${quantile(latencies, 0.99)} / ${latencies[latencies.length - 1] ?? 'n/a'} ms`],
-    ['messages sent per gossip (mean) vs flooding bound 2E-(N-1)', `${f(meanSends)} vs ${bound} (E = ${edges.size} links; ${duplicates} duplicates dropped)`],
+    ['messages sent per gossip (mean) vs flooding bound 2E-(N-1)', `${f(meanSends)} vs ${bound} (E = ${edges.size} links at the end; ${duplicates} duplicates dropped)`],
     ['peak private memory per peer, median / max', `${f(median(peerPriv))} / ${f(Math.max(...peerPriv))} MB`],
     ['peak RSS per peer, median / max', `${f(median(peerRss))} / ${f(Math.max(...peerRss))} MB`],
     ['peak private memory per seed, max', `${f(Math.max(...seedPriv))} MB`],
