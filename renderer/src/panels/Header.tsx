@@ -10,10 +10,14 @@ export function Header() {
   const s = useApp((st) => st.summary)
   const mode = useApp((st) => st.mode)
   const status = useApp((st) => st.status)
+  const ingest = useApp((st) => {
+    const l = st.live
+    return `${l.applied} events applied of ${l.received} received; ${l.duplicates} repeats skipped; ${l.gaps} gaps in seq`
+  })
   return (
     <header className="header">
       <h1 className="brand">Gossipscope</h1>
-      <span className={`badge ${mode}`} aria-label={`showing ${mode}`}>
+      <span className={`badge ${mode}`} aria-label={`showing ${mode}`} title={ingest} data-testid="ingest-stats">
         {mode === 'live' ? (status?.running ? 'LIVE' : 'IDLE') : 'REPLAY'}
       </span>
       <dl className="counts" aria-label="Network counts">
