@@ -143,7 +143,16 @@ describe('replay in the browser', () => {
 
     // Export: the web host answers with a download URL.
     await page.getByRole('button', { name: 'Export…' }).click()
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('dialog').getByRole('button', { name: 'Export' }).click()])
+    const downloaded = page.waitForEvent('download', { timeout: 60_000 })
+    await page.getByRole('dialog').getByRole('button', { name: 'Export' }).click()
+    // A refused export shows its reason in the dialog: fail with it rather than a bare timeout.
+    const refused = page.getByRole('dialog').getByRole('alert')
+    const download = await Promise.race([
+      downloaded,
+      refused.waitFor({ timeout: 60_000 }).then(async () => {
+        throw new Error(`export refused: ${await refused.textContent()}`)
+      }),
+    ])
     const zipPath = join(downloads, 'session.zip')
     await download.saveAs(zipPath)
     const entries = unzipSync(readFileSync(zipPath))

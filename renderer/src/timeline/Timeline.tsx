@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
+import { createPortal } from 'react-dom'
 import './timeline.css'
 import { onMenuCommand } from '../connect'
 import { useApp } from '../store'
@@ -194,12 +195,15 @@ export function Timeline() {
           </rect>
         ))}
       </svg>
-      {exporting && <ExportDialog onClose={() => setExporting(false)} />}
-      {dragging && (
-        <div className="drop-overlay" aria-hidden="true">
-          Drop a session export, events.ndjson or node events files to open them
-        </div>
-      )}
+      {/* Portaled to <body>: the timeline region may contain paint (a fixed overlay inside it would be clipped). */}
+      {exporting && createPortal(<ExportDialog onClose={() => setExporting(false)} />, document.body)}
+      {dragging &&
+        createPortal(
+          <div className="drop-overlay" aria-hidden="true">
+            Drop a session export, events.ndjson or node events files to open them
+          </div>,
+          document.body,
+        )}
     </section>
   )
 }
