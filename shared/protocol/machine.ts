@@ -34,6 +34,15 @@ export type MachineInput =
   | { type: 'closed'; now: number; conn: ConnId }
   /** Clean shutdown requested (SIGTERM, SIGINT): say goodbye, close links. */
   | { type: 'stop'; now: number }
+  /**
+   * The config's current seed list, fed again whenever config.txt changes while the node
+   * runs (added after the first release: drivers that never send it keep the old
+   * behaviour). Seeds: ignored. Peers: each seed not known yet gets a report channel
+   * (`Hello`, then `Dead Node` reports) once the peer has joined; seeds no longer listed
+   * are left as they are (registration and report channels stay). Duplicates, the peer's
+   * own address and malformed entries are skipped; it never throws.
+   */
+  | { type: 'seeds'; now: number; seeds: Address[] }
 
 export type Effect =
   | { type: 'connect'; conn: ConnId; to: Address }

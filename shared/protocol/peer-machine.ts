@@ -3,7 +3,7 @@ import { MAX_CONSECUTIVE_BAD_LINES, isFatalFrameError, rejectionEffects } from '
 import type { Effect, Machine, MachineDeps, MachineInput, PeerOptions } from './machine'
 import { createGossip, livenessRound, onGossip, onLivenessReply } from './peer-gossip'
 import { awaitingHello, dialLost, dropLink, onHello } from './peer-links'
-import { finishQuery, nextReconnectAt, onSeedConnected, onSeedMessage, reconnectSeeds, seedLost, startJoin, startRepair } from './peer-seeds'
+import { finishQuery, nextReconnectAt, onConfigSeeds, onSeedConnected, onSeedMessage, reconnectSeeds, seedLost, startJoin, startRepair } from './peer-seeds'
 import { HELLO_TIMEOUT_MS, type PeerConn, PeerContext, type Refusal, refusal } from './peer-state'
 import { assertNever, decodeLine } from './wire'
 
@@ -70,6 +70,9 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       case 'stop':
         stop()
         return ctx.out
+      case 'seeds':
+        onConfigSeeds(ctx, input.seeds)
+        break
       default:
         assertNever(input)
     }

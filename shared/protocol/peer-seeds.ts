@@ -1,4 +1,4 @@
-import { type NodeId, formatAddress } from '../address'
+import { type Address, type NodeId, formatAddress, parseAddress } from '../address'
 import { startLinking } from './peer-links'
 import {
   JOIN_RETRY_MS,
@@ -143,6 +143,42 @@ function openSeedChannels(ctx: PeerContext): void {
     seed.registered = false
     seed.conn = ctx.newConn('seed', seed.address).id
   }
+}
+
+/**
+ * config.txt changed: its current seed list. A seed not known yet is added; once the peer
+ * has joined it gets a report channel at once (while joining, the channel opens with the
+ * others when the join completes, and a join retry may pick it). Seeds no longer listed
+ * keep their connections: dropping a registration would only hide this peer from seeds
+ * that may still be running. Entries that are not valid addresses, repeats and this
+ * peer's own address are skipped. The majority needed to join stays the one at start.
+ */
+export function onConfigSeeds(ctx: PeerContext, seeds: unknown): void {
+  if (!Array.isArray(seeds)) return
+  const added: SeedState[] = []
+  for (const entry of seeds as unknown[]) {
+    const address = validAddress(entry)
+    if (!address) continue
+    const id = formatAddress(address)
+    if (id === ctx.selfId || ctx.seeds.has(id)) continue
+    added.push(ctx.addSeed(address))
+  }
+  if (added.length === 0) return
+  const joined = ctx.phase !== 'joining'
+  ctx.log(`Config lists new seeds ${added.map((s) => s.id).join(', ')}${joined ? '; opening report channels' : ''}`)
+  if (!joined) return
+  for (const seed of added) {
+    seed.reportOnly = true
+    seed.conn = ctx.newConn('seed', seed.address).id
+  }
+}
+
+/** The address an outside entry names, in canonical form, or null. */
+function validAddress(entry: unknown): Address | null {
+  if (typeof entry !== 'object' || entry === null) return null
+  const { ip, port } = entry as { ip?: unknown; port?: unknown }
+  if (typeof ip !== 'string' || typeof port !== 'number') return null
+  return parseAddress(`${ip}:${port}`)
 }
 
 export function reconnectSeeds(ctx: PeerContext, now: number): void {

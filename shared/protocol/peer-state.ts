@@ -102,7 +102,7 @@ export const refusal = (reason: string, fatal = false): Refusal => ({ reason, fa
 export class PeerContext {
   readonly selfId: NodeId
   readonly selfIp: string
-  /** floor(n/2)+1 of the config's seeds. */
+  /** floor(n/2)+1 of the config's seeds at start (seeds added later do not change it). */
   readonly needSeeds: number
   readonly seeds = new Map<NodeId, SeedState>()
   readonly conns = new Map<ConnId, PeerConn>()
@@ -142,22 +142,27 @@ export class PeerContext {
     this.selfId = formatAddress(deps.self)
     this.selfIp = deps.self.ip
     this.needSeeds = majority(deps.seeds.length)
-    for (const address of deps.seeds) {
-      const id = formatAddress(address)
-      this.seeds.set(id, {
-        id,
-        address,
-        conn: null,
-        connected: false,
-        registered: false,
-        reportOnly: false,
-        member: false,
-        retryAt: null,
-        retryDelay: JOIN_RETRY_MS,
-        partial: null,
-        list: null,
-      })
+    for (const address of deps.seeds) this.addSeed(address)
+  }
+
+  /** Adds a seed not known yet (no connection); returns it. */
+  addSeed(address: Address): SeedState {
+    const id = formatAddress(address)
+    const seed: SeedState = {
+      id,
+      address,
+      conn: null,
+      connected: false,
+      registered: false,
+      reportOnly: false,
+      member: false,
+      retryAt: null,
+      retryDelay: JOIN_RETRY_MS,
+      partial: null,
+      list: null,
     }
+    this.seeds.set(id, seed)
+    return seed
   }
 
   log(text: string): void {

@@ -100,6 +100,9 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
       case 'connect-failed':
         // A seed never dials; nothing to do.
         break
+      case 'seeds':
+        // A seed does not talk to other seeds: a changed config.txt changes nothing here.
+        return out
       case 'stop':
         stopped = true
         for (const id of conns.keys()) out.push({ type: 'close', conn: id })

@@ -171,6 +171,12 @@ export class SimNetwork {
     this.deliver(node, { type: 'stop', now: this.now })
   }
 
+  /** config.txt changed: the node (if running) gets the new seed list now, as from its driver. */
+  setSeeds(id: NodeId, seeds: readonly Address[]): void {
+    const node = this.node(id)
+    if (node.alive) this.deliver(node, { type: 'seeds', now: this.now, seeds: seeds.map((s) => ({ ...s })) })
+  }
+
   isAlive(id: NodeId): boolean {
     return this.nodes.get(id)?.alive ?? false
   }

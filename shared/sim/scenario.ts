@@ -37,6 +37,14 @@ export interface Scenario {
   addPeer(address: Address): NodeId
   /** Restarts a killed seed with a fresh machine (an empty Peer List) at the same address. */
   restartSeed(id: NodeId): void
+  /**
+   * Adds and starts one more seed now, as the app's "Add seed" does: it joins the config,
+   * so peers started afterwards (and restarted seeds) see it. Running peers learn of it
+   * only from `announceSeeds`.
+   */
+  addSeed(): NodeId
+  /** Feeds every running peer the current seed list, as each driver does when config.txt changes. */
+  announceSeeds(): void
 }
 
 export function seedAddress(i: number): Address {
@@ -57,7 +65,7 @@ export function createScenario(spec: ScenarioSpec): Scenario {
   let machineIndex = 0
   const deps = (self: Address) => ({
     self,
-    seeds,
+    seeds: [...seeds],
     random: seededRandom(rngSeed * 1009 + machineIndex++),
     sha256: spec.sha256,
   })
@@ -90,7 +98,17 @@ export function createScenario(spec: ScenarioSpec): Scenario {
     sim.runFor(i === 0 ? 1 : spacing)
     addPeer(address)
   })
-  return { sim, settings, seeds, peers, addPeer, restartSeed }
+  const addSeed = (): NodeId => {
+    const address = seedAddress(seeds.length)
+    seeds.push(address)
+    const id = sim.add(address, 'seed', createSeedMachine(deps(address), { verifyTimeoutMs }))
+    sim.start(id, seeds, settings)
+    return id
+  }
+  const announceSeeds = (): void => {
+    for (const id of sim.nodeIds('peer')) sim.setSeeds(id, seeds)
+  }
+  return { sim, settings, seeds, peers, addPeer, restartSeed, addSeed, announceSeeds }
 }
 
 /** Creates a scenario and runs it for `runMs` of virtual time after the last peer started. */
