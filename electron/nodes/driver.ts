@@ -76,6 +76,11 @@ export class NodeDriver {
     this.feed({ type: 'start', now: this.now() })
   }
 
+  /** config.txt changed: the machine gets its current seed list. */
+  configSeeds(seeds: Address[]): void {
+    this.feed({ type: 'seeds', now: this.now(), seeds })
+  }
+
   stop(): void {
     this.server.close()
     this.feed({ type: 'stop', now: this.now() })
@@ -266,7 +271,8 @@ export class NodeDriver {
     }, Math.max(0, this.refusalReportAt - Date.now()))
   }
 
-  private warn(message: string): void {
+  /** A `warning: ...` log line and a node.warning event. */
+  warn(message: string): void {
     const now = this.now()
     this.output.log(now, `warning: ${message}`)
     this.output.event(now, { type: 'node.warning', message: message.slice(0, 2000) })

@@ -4,6 +4,7 @@ import type { Machine, MachineDeps } from '../../shared/protocol/machine'
 import { seededRandom } from '../../shared/protocol/rng'
 import type { ProtocolSettings } from '../../shared/settings-core'
 import { type Role, parseNodeArgs } from './cli'
+import { ConfigWatcher } from './config-watch'
 import { DEFAULT_LIMITS } from './connection'
 import { NodeDriver } from './driver'
 import { NodeOutput } from './output'
@@ -77,10 +78,19 @@ export async function runNode(role: Role, argv: readonly string[], createMachine
     random: seededRandom(rngSeed),
     sha256: (text) => createHash('sha256').update(text, 'utf8').digest('hex'),
   }
+  // A peer follows config.txt: seeds added while it runs get report channels.
+  const watcher =
+    role === 'peer'
+      ? new ConfigWatcher(parsed.args.configPath, setup.seeds, {
+          seeds: (seeds) => driver.configSeeds(seeds),
+          warn: (message) => driver.warn(message),
+        })
+      : null
   let exiting = false
   const exit = (code: number): void => {
     if (exiting) return
     exiting = true
+    watcher?.stop()
     void driver.closeAll(300).finally(() => {
       out.close()
       process.exit(code)
@@ -114,6 +124,7 @@ export async function runNode(role: Role, argv: readonly string[], createMachine
       process.exit(0)
     }
     stopping = true
+    watcher?.stop()
     driver.emit({ type: 'node.stopping', reason: signal })
     driver.log(`stopping (${signal})`)
     driver.stop()
@@ -132,4 +143,5 @@ export async function runNode(role: Role, argv: readonly string[], createMachine
     pid: process.pid,
   })
   driver.start()
+  watcher?.start()
 }
