@@ -9,8 +9,8 @@ const SHOWN = 12
 export interface MessageRow {
   id: string
   origin: string
-  /** Msg# from the text `<timestamp>:<IP>:<Msg#>`. */
-  number: string
+  /** Msg# within its origin (1-based). */
+  number: number
   hits: number
   expected: number
   /** ms from creation to the last expected receipt, once every expected peer has it. */
@@ -30,7 +30,7 @@ export function recentMessages(state: NetworkState, count = SHOWN): MessageRow[]
       return {
         id: m.id,
         origin: m.origin,
-        number: m.text.split(':').pop() ?? '',
+        number: m.n,
         hits: c.hits,
         expected: c.expected,
         completeMs: c.hits >= c.expected ? last - m.createdAt : null,

@@ -32,8 +32,8 @@ describe('per-message coverage rows', () => {
     applyEvent(state, e({ node: A, type: 'gossip.created', id: 'm2', text: '50010:127.0.1.1:2', n: 2 }))
     const rows = recentMessages(state)
     expect(rows.map((r) => [r.number, r.hits, r.expected, r.completeMs])).toEqual([
-      ['2', 0, 2, null],
-      ['1', 2, 2, 40],
+      [2, 0, 2, null],
+      [1, 2, 2, 40],
     ])
   })
 })
