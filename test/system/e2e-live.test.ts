@@ -14,7 +14,11 @@ import { launchBrowser, type LaunchedBrowser } from './browser'
 
 const WEB = resolve('out/main/web.js')
 const RENDERER = resolve('out/renderer/index.html')
-const SCREENSHOT = resolve('docs/screenshot.png')
+/** The README's screenshot is refreshed only on request (GOSSIPSCOPE_SCREENSHOT=docs npm test). */
+const SCREENSHOT =
+  process.env.GOSSIPSCOPE_SCREENSHOT === 'docs'
+    ? resolve('docs/screenshot.png')
+    : join(tmpdir(), `gossipscope-e2e-live-${process.pid}.png`)
 
 let host: ChildProcess | null = null
 let browser: LaunchedBrowser | null = null
