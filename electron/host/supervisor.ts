@@ -122,17 +122,23 @@ export class Supervisor {
     return null
   }
 
-  /** Starts seeds (config.txt lists them before any starts) and waits until they listen. */
+  /**
+   * Starts seeds and waits until they listen. The session's first seeds are written to
+   * config.txt before they start; a seed added later is written once it listens, because
+   * running peers re-read config.txt and connect to every seed it lists.
+   */
   async addSeeds(count: number): Promise<Result<NodeInfo[]>> {
     const refusal = this.capacityError(count, 'seed')
     if (refusal) return { ok: false, error: refusal }
     const allocated = await this.allocate('seed', count)
     if (!allocated.ok) return allocated
     if (!this.active) return { ok: false, error: 'the network was stopped' }
+    const first = this.seeds.length === 0
     this.seeds.push(...allocated.value)
-    writeSessionFiles(this.folder!, this.current, this.seeds)
+    if (first) writeSessionFiles(this.folder!, this.current, this.seeds)
     const started = allocated.value.map((address) => this.spawn('seed', address))
     await this.awaitStarted(started)
+    if (!first && this.active) writeSessionFiles(this.folder!, this.current, this.seeds)
     return { ok: true, value: started.map((node) => ({ ...node.info })) }
   }
 
