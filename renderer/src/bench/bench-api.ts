@@ -2,7 +2,8 @@ import type { EventBatch, GossipscopeApi, HostStatus } from '../../../shared/ipc
 import { DEFAULT_SETTINGS } from '../../../shared/settings'
 import { app } from '../store'
 import { installMetrics } from './metrics'
-import { SyntheticNetwork, mulberry32 } from './synthetic-network'
+import { seededRandom } from '../../../shared/protocol/rng'
+import { SyntheticNetwork } from './synthetic-network'
 
 /** ms between two generated batches (the real host batches about every 50 ms). */
 const BATCH_MS = 20
@@ -18,7 +19,7 @@ export const wallNow = (): number => performance.timeOrigin + performance.now()
 export function startBench(params: URLSearchParams): GossipscopeApi {
   const nodes = Math.max(3, Math.min(5000, Number(params.get('bench')) || 200))
   const rate = Math.max(1, Number(params.get('rate')) || 10_000)
-  const network = new SyntheticNetwork(nodes, mulberry32(42))
+  const network = new SyntheticNetwork(nodes, seededRandom(42))
   const listeners = new Set<(batch: EventBatch) => void>()
   const metrics = installMetrics()
   let generated = 0
