@@ -106,6 +106,8 @@ export class Cluster {
     this.nodes.set(id, node)
     proc.stderr!.setEncoding('utf8').on('data', (text: string) => {
       if (node.stderr.length < 100_000) node.stderr += text
+      // waitFor checks may read stderr (human log lines in stdout mode).
+      this.wake()
     })
     if (this.options.events === 'stdout') {
       let rest = ''

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Cluster, ClusterNode } from '../../electron/nodes/cluster'
 import { type PeerEntry, encodeMessage, peerListMessages } from '../../shared/protocol/wire'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
-import { addressBlock, count, eventsOfType, invalidEvents, newCluster, rssKb, programsCopy } from './nodes-helpers'
+import { addressBlock, count, eventsOfType, invalidEvents, newCluster, rssKb, programsCopy, settle } from './nodes-helpers'
 
 /**
  * Hostile input against real node processes: every case must give `frame.rejected` (or a
@@ -171,15 +171,18 @@ describe('a peer under hostile input', () => {
     }
     const side = newCluster('nodes-bad-input-peer', SETTINGS, programs.dir)
     side.writeConfig(fakeSeeds)
-    const peer = await side.start('peer', { ip: `127.${block}.2.2`, port: 7102 })
     try {
+      // Inside the try: a start that times out must not leave the peer running.
+      const peer = await side.start('peer', { ip: `127.${block}.2.2`, port: 7102 })
       await side.waitFor(() => count(peer, 'peer.link-up') === 2, 10_000, 'links to the fake peers', peer)
       const lists = eventsOfType(peer, 'peer.peer-list')
       expect(lists.map((e) => (e.peers as string[]).length)).toEqual([10_000, 10_000])
       const c = await raw(peer.address)
       c.socket.write('\u0000\u0001garbage\nLiveness Request:1:1.2.3.4\n')
-      await side.waitFor(() => c.data.includes('Liveness Reply:1:1.2.3.4:'), 5_000, 'a liveness reply')
-      expect(eventsOfType(peer, 'frame.rejected').some((e) => e.from === c.from)).toBe(true)
+      // Polled: side.waitFor re-checks only when a node writes an event, not on socket data.
+      expect(await settle(() => c.data.includes('Liveness Reply:1:1.2.3.4:'), 10_000), 'a liveness reply').toBe(true)
+      // The reply comes on the socket, the rejection event on the peer's stdout: either may land first.
+      await side.waitFor(() => eventsOfType(peer, 'frame.rejected').some((e) => e.from === c.from), 10_000, 'the garbage to be rejected', peer)
       expect(invalidEvents(peer)).toEqual([])
       expect(peer.proc.exitCode).toBeNull()
     } finally {

@@ -44,6 +44,21 @@ export function invalidEvents(node: ClusterNode): string[] {
   return bad
 }
 
+/**
+ * Polls `check` every 50 ms until it holds or `timeoutMs` passes; resolves with the last
+ * result. For things with no event to wait on: a node's log file is written in batches
+ * after the event that the test waited for may already have arrived on its stdout. The
+ * caller then asserts as before, so a timeout fails with the assertion's own message.
+ */
+export async function settle(check: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const end = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > end) return false
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return true
+}
+
 export function logLines(node: ClusterNode): string[] {
   const file = join(node.logDir, node.role === 'seed' ? 'seed_network.log' : 'peer_network.log')
   return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')

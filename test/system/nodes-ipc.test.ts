@@ -45,6 +45,8 @@ describe('a node forked with an IPC channel', () => {
     expect(started).toMatchObject({ v: 1, node: `127.${block}.1.1:7401`, role: 'seed', pid: child.pid })
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
+    // 'exit' comes from the process table, messages from the channel: the last may still be in flight.
+    await until(() => events.some((e) => e.type === 'node.stopping'), 5_000).catch(() => undefined)
     expect(events.some((e) => e.type === 'node.stopping' && e.reason === 'SIGTERM')).toBe(true)
   })
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Cluster, ClusterNode } from '../../electron/nodes/cluster'
 import { DEFAULT_SETTINGS, type ProtocolSettings, scaledIntervals } from '../../shared/settings'
-import { addressBlock, count, eventsOfType, invalidEvents, logLines, newCluster, programsCopy } from './nodes-helpers'
+import { addressBlock, count, eventsOfType, invalidEvents, logLines, newCluster, programsCopy, settle } from './nodes-helpers'
 
 /**
  * 3 seeds + 20 peers as real processes, each on its own 127.x address.
@@ -67,7 +67,18 @@ afterAll(async () => {
 })
 
 describe('3 seeds + 20 peers over loopback TCP', () => {
-  it('registers every peer with a majority of seeds', () => {
+  it('registers every peer with a majority of seeds', async () => {
+    // A peer's peer.registered can reach the test before the seed's own seed.registered:
+    // each process's events come on its own stdout. Wait for the seeds' side first.
+    const seedKnows = (seed: string, peer: string) =>
+      eventsOfType(cluster.nodes.get(seed)!, 'seed.registered').some((e) => e.peer === peer)
+    await cluster
+      .waitFor(
+        () => peers.every((p) => eventsOfType(p, 'peer.registered').every((e) => seedKnows(e.seed as string, p.id))),
+        10_000,
+        'the seeds to report every registration',
+      )
+      .catch(() => undefined) // the assertions below say which one is missing
     for (const peer of peers) {
       const registered = new Set(eventsOfType(peer, 'peer.registered').map((e) => e.seed))
       expect(registered.size, peer.id).toBeGreaterThanOrEqual(2)
@@ -104,7 +115,10 @@ describe('3 seeds + 20 peers over loopback TCP', () => {
     }
   })
 
-  it('writes the required log lines, tagged with IP:PORT, and only valid events', () => {
+  it('writes the required log lines, tagged with IP:PORT, and only valid events', async () => {
+    // The log files are written in batches, after the events this test waited for.
+    const receivedLines = (peer: ClusterNode) => logLines(peer).filter((l) => / received from \S+ at /.test(l)).length
+    await settle(() => peers.every((p) => receivedLines(p) >= (PEERS - 1) * SETTINGS.gossipCount))
     const stamp = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}'
     for (const peer of peers) {
       const lines = logLines(peer)
@@ -153,6 +167,8 @@ describe('3 seeds + 20 peers over loopback TCP', () => {
       'every neighbour to report',
     )
     const [ip, port] = victim.id.split(':')
+    // The log line is written after (or in a later batch than) the event waited for above.
+    await settle(() => around.every((p) => logLines(p).some((l) => l.includes(`Dead Node:${ip}:${port}:`))))
     for (const peer of around) {
       expect(logLines(peer).some((l) => l.includes(`Dead Node:${ip}:${port}:`)), peer.id).toBe(true)
     }
