@@ -25,15 +25,21 @@ let browser: LaunchedBrowser | null = null
 let sessions = ''
 let url = ''
 
+/**
+ * A port free right now on 127.0.0.1, below 32768 (port 0 would give one in the kernel's
+ * ephemeral range, which outgoing connections also draw from) and below the nodes' base ports.
+ */
 async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
+  for (;;) {
+    const candidate = 12000 + Math.floor(Math.random() * 8000)
     const server = createServer()
-    server.once('error', fail)
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => ok(port))
+    const free = await new Promise<boolean>((ok) => {
+      server.once('error', () => ok(false))
+      server.listen(candidate, '127.0.0.1', () => ok(true))
     })
-  })
+    await new Promise((done) => (free ? server.close(done) : done(null)))
+    if (free) return candidate
+  }
 }
 
 /** Starts the web host and resolves with its URL once it says it is listening. */
@@ -96,7 +102,7 @@ describe('live network in the browser', () => {
     const page = browser!.page
     const count = (id: string) => page.getByTestId(`count-${id}`)
     await page.goto(url)
-    await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled()).toBe(true)
+    await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
 
     // Settings: a short time scale, entered through the labelled field.
     await page.getByRole('tab', { name: 'Settings' }).click()
@@ -140,16 +146,17 @@ describe('live network in the browser', () => {
     await peers.first().click()
     await page.getByRole('listbox', { name: /Nodes/ }).press('Delete')
     await expect.poll(() => count('dead').textContent(), { timeout: 15_000 }).toBe('1')
-    await expect.poll(() => page.getByRole('option', { name: `${victim}, peer, dead` }).isVisible()).toBe(true)
+    await expect.poll(() => page.getByRole('option', { name: `${victim}, peer, dead` }).isVisible(), { timeout: 15_000 }).toBe(true)
 
     // Every seed that listed it removes it once a neighbour's Dead Node report lands.
     await expect
       .poll(() => page.getByRole('option', { name: `${victim}, peer, dead, removed by seeds` }).count(), { timeout: 30_000 })
       .toBe(1)
     const details = page.getByRole('region', { name: `Details of ${victim}` })
-    expect(await details.getByText('Removed by seeds').count()).toBe(1)
+    // Other panels may render the same state a frame later: poll them too.
+    await expect.poll(() => details.getByText('Removed by seeds').count(), { timeout: 15_000 }).toBe(1)
     const failures = page.getByRole('list', { name: 'Dead-node detection times' })
-    expect(await failures.textContent()).toMatch(new RegExp(`${victim} miss \\d.* report \\d.* removed \\d× by`))
+    await expect.poll(() => failures.textContent(), { timeout: 15_000 }).toMatch(new RegExp(`${victim} miss \\d.* report \\d.* removed \\d× by`))
 
     // Killing it again is refused by the host and shown, changing nothing.
     await page.getByRole('button', { name: `Kill selected node ${victim}` }).click()

@@ -15,6 +15,8 @@ import { launchBrowser, type LaunchedBrowser } from './browser'
  */
 
 const WEB = resolve('out/main/web.js')
+/** Bound for the page to catch up after an action (expect.poll's own default is 1 s; a loaded CI machine needs more). */
+const WAIT = 15_000
 
 let host: ChildProcess | null = null
 let browser: LaunchedBrowser | null = null
@@ -22,15 +24,21 @@ let sessions = ''
 let downloads = ''
 let url = ''
 
+/**
+ * A port free right now on 127.0.0.1, below 32768 (port 0 would give one in the kernel's
+ * ephemeral range, which outgoing connections also draw from) and below the nodes' base ports.
+ */
 async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
+  for (;;) {
+    const candidate = 12000 + Math.floor(Math.random() * 8000)
     const server = createServer()
-    server.once('error', fail)
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => ok(port))
+    const free = await new Promise<boolean>((ok) => {
+      server.once('error', () => ok(false))
+      server.listen(candidate, '127.0.0.1', () => ok(true))
     })
-  })
+    await new Promise((done) => (free ? server.close(done) : done(null)))
+    if (free) return candidate
+  }
 }
 
 function startHost(port: number, basePort: number): Promise<string> {
@@ -94,7 +102,7 @@ describe('replay in the browser', () => {
     const slider = page.getByLabel('Replay time (ms since the session start)')
     const position = page.getByLabel('Timeline position')
     await page.goto(url)
-    await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled()).toBe(true)
+    await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
 
     await page.getByRole('tab', { name: 'Settings' }).click()
     await page.getByLabel('Time scale').fill('0.04')
@@ -110,7 +118,7 @@ describe('replay in the browser', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Stop' }).isEnabled(), { timeout: 30_000 }).toBe(false)
     const liveMessages = await number('messages')
     await slider.fill('0')
-    await expect.poll(() => number('messages')).toBe(0)
+    await expect.poll(() => number('messages'), { timeout: WAIT }).toBe(0)
     expect(await page.getByRole('button', { name: 'Live', exact: true }).getAttribute('aria-pressed')).toBe('false')
     // Dragging forward through the session: the count never falls and passes through
     // values between none and all.
@@ -118,7 +126,7 @@ describe('replay in the browser', () => {
     const seen: number[] = []
     for (let i = 1; i <= 20; i++) {
       await slider.fill(String(Math.round((max * i) / 20)))
-      await expect.poll(async () => /\d+/.test((await position.textContent()) ?? '')).toBe(true)
+      await expect.poll(async () => /\d+/.test((await position.textContent()) ?? ''), { timeout: WAIT }).toBe(true)
       seen.push(await number('messages'))
     }
     expect(seen).toEqual([...seen].sort((a, b) => a - b))
@@ -128,7 +136,7 @@ describe('replay in the browser', () => {
     // Step one event forward: the event counter moves by one.
     const before = /event (\d+)\//.exec((await position.textContent())!)![1]!
     await page.getByRole('button', { name: 'Step forward one event' }).click()
-    await expect.poll(async () => /event (\d+)\//.exec((await position.textContent())!)![1]).toBe(String(Number(before) + 1))
+    await expect.poll(async () => /event (\d+)\//.exec((await position.textContent())!)![1], { timeout: WAIT }).toBe(String(Number(before) + 1))
     // Space bar plays (at 50x) from here to the end.
     await page.getByLabel('Replay speed').selectOption('50')
     await page.locator('body').click({ position: { x: 5, y: 5 } })
@@ -136,10 +144,11 @@ describe('replay in the browser', () => {
     await expect.poll(() => number('messages'), { timeout: 30_000 }).toBe(liveMessages)
     // A first-delivery marker seeks to that delivery.
     await page.locator('.marker-first').first().click()
-    await expect.poll(() => number('messages')).toBeGreaterThanOrEqual(1)
-    expect(await number('messages')).toBeLessThan(liveMessages)
+    // Wait for the seek itself (the count was liveMessages before it), then check the floor.
+    await expect.poll(() => number('messages'), { timeout: WAIT }).toBeLessThan(liveMessages)
+    expect(await number('messages')).toBeGreaterThanOrEqual(1)
     await page.getByRole('button', { name: 'Live', exact: true }).click()
-    await expect.poll(() => number('messages')).toBe(liveMessages)
+    await expect.poll(() => number('messages'), { timeout: WAIT }).toBe(liveMessages)
 
     // Export: the web host answers with a download URL.
     await page.getByRole('button', { name: 'Export…' }).click()
@@ -161,10 +170,10 @@ describe('replay in the browser', () => {
 
     // Open the export through the file input: replay of the recording, no nodes needed.
     await page.getByTestId('open-files').setInputFiles(zipPath)
-    await expect.poll(() => position.textContent()).toMatch(/session\.zip|\d{4}-\d\d-\d\dT/)
-    await expect.poll(() => number('messages')).toBe(liveMessages)
+    await expect.poll(() => position.textContent(), { timeout: WAIT }).toMatch(/session\.zip|\d{4}-\d\d-\d\dT/)
+    await expect.poll(() => number('messages'), { timeout: WAIT }).toBe(liveMessages)
     await slider.fill('0')
-    await expect.poll(() => number('messages')).toBe(0)
+    await expect.poll(() => number('messages'), { timeout: WAIT }).toBe(0)
 
     // Drop the export's events.ndjson anywhere on the window.
     const text = new TextDecoder().decode(entries[eventsName]!)
@@ -175,18 +184,18 @@ describe('replay in the browser', () => {
       window.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, cancelable: true }))
       window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, cancelable: true }))
     })()`)
-    await expect.poll(() => page.getByText(/Opened .*: \d+ events/).count()).toBeGreaterThan(0)
-    await expect.poll(() => number('messages')).toBe(liveMessages)
+    await expect.poll(() => page.getByText(/Opened .*: \d+ events/).count(), { timeout: WAIT }).toBeGreaterThan(0)
+    await expect.poll(() => number('messages'), { timeout: WAIT }).toBe(liveMessages)
 
     // A plain node log directory (the nodes' own events files) opens merged into one timeline.
     const sessionId = readdirSync(sessions).find((name) => name !== '_exports')!
     await page.getByLabel('Open a session folder or node log directory').setInputFiles(join(sessions, sessionId, 'logs'))
     await expect.poll(() => page.getByText(/merged from \d+ files/).count(), { timeout: 15_000 }).toBeGreaterThan(0)
-    await expect.poll(() => number('messages')).toBe(liveMessages)
+    await expect.poll(() => number('messages'), { timeout: WAIT }).toBe(liveMessages)
 
     // Analysis of the opened recording: plots, each savable.
     await page.getByRole('tab', { name: 'Analysis' }).click()
-    await expect.poll(() => page.locator('figure[data-plot]').count()).toBe(6)
+    await expect.poll(() => page.locator('figure[data-plot]').count(), { timeout: WAIT }).toBe(6)
     const [svg] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Save Coverage over time per message as SVG/ }).click()])
     expect(svg.suggestedFilename()).toBe('coverage.svg')
     const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Save CDF of dissemination latency as PNG/ }).click()])
@@ -198,6 +207,6 @@ describe('replay in the browser', () => {
     // The sequence diagram of the last second shows arrows.
     await page.getByRole('tab', { name: 'Sequence' }).click()
     await page.getByLabel('Sequence window').selectOption('20000')
-    await expect.poll(() => page.locator('.sequence-svg line.arrow').count()).toBeGreaterThan(0)
+    await expect.poll(() => page.locator('.sequence-svg line.arrow').count(), { timeout: WAIT }).toBeGreaterThan(0)
   })
 })

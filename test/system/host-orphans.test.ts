@@ -62,7 +62,8 @@ function startWeb(dir: string, autostart: boolean): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   return new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`web host did not start: ${output}`)), 60_000)
+    // On timeout the host is killed too: the test never holds it, so afterAll could not.
+    const timer = setTimeout(() => (child.kill('SIGKILL'), fail(new Error(`web host did not start: ${output}`))), 60_000)
     child.once('exit', (code) => (clearTimeout(timer), fail(new Error(`web host exited (${code}): ${output}`))))
     child.stdout!.on('data', (chunk) => {
       output += chunk
