@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, type LaunchedBrowser } from './browser'
+import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
 
 /**
  * Replay end to end in Chromium against the web host with real nodes: scrub the timeline
@@ -14,83 +13,27 @@ import { launchBrowser, type LaunchedBrowser } from './browser'
  * drag-and-drop, and see the Analysis tab's plots.
  */
 
-const WEB = resolve('out/main/web.js')
 /** Bound for the page to catch up after an action (expect.poll's own default is 1 s; a loaded CI machine needs more). */
 const WAIT = 15_000
 
-let host: ChildProcess | null = null
+let host: WebHost | null = null
 let browser: LaunchedBrowser | null = null
 let sessions = ''
 let downloads = ''
 let url = ''
 
-/**
- * A port free right now on 127.0.0.1, below 32768 (port 0 would give one in the kernel's
- * ephemeral range, which outgoing connections also draw from) and below the nodes' base ports.
- */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const candidate = 12000 + Math.floor(Math.random() * 8000)
-    const server = createServer()
-    const free = await new Promise<boolean>((ok) => {
-      server.once('error', () => ok(false))
-      server.listen(candidate, '127.0.0.1', () => ok(true))
-    })
-    await new Promise((done) => (free ? server.close(done) : done(null)))
-    if (free) return candidate
-  }
-}
-
-function startHost(port: number, basePort: number): Promise<string> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [WEB, '--port', String(port), '--sessions', sessions, '--base-port', String(basePort), '--max-nodes', '20'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    host = child
-    let out = ''
-    let err = ''
-    const timer = setTimeout(() => fail(new Error(`web host did not start in 20 s\n${out}\n${err}`)), 20_000)
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      const match = /web host on (\S+)/.exec(out)
-      if (match) {
-        clearTimeout(timer)
-        ok(match[1]!)
-      }
-    })
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()))
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      fail(new Error(`web host exited with ${code}\n${out}\n${err}`))
-    })
-  })
-}
-
-async function stopHost(): Promise<void> {
-  const child = host
-  host = null
-  if (!child || child.exitCode !== null || child.signalCode !== null) return
-  await new Promise<void>((done) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
-    child.once('exit', () => {
-      clearTimeout(force)
-      done()
-    })
-    child.kill('SIGTERM')
-  })
-}
-
 beforeAll(async () => {
   expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
   sessions = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-replay-'))
   downloads = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-downloads-'))
-  url = await startHost(await freePort(), 28000 + Math.floor(Math.random() * 3000))
+  host = await startWebHost({ port: await freePort(), sessions, basePort: randomBasePort(28000, 3000), args: ['--max-nodes', '20'] })
+  url = host.url
   browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
 })
 
 afterAll(async () => {
   await browser?.close()
-  await stopHost()
+  await host?.stop()
   for (const dir of [sessions, downloads]) if (dir) rmSync(dir, { recursive: true, force: true })
 })
 

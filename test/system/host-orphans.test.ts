@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { GossipscopeApi, HostStatus } from '../../shared/ipc'
+import { freePort, isAlive, randomBasePort, startWebHost } from './web-host'
 
 /**
  * The host itself is SIGKILLed (no chance to clean up): its nodes must still go, because
@@ -13,7 +13,6 @@ import type { GossipscopeApi, HostStatus } from '../../shared/ipc'
  * web client reconnects by itself and resumes.
  */
 
-const WEB = resolve(__dirname, '../../out/main/web.js')
 const WEB_CLIENT = resolve(__dirname, '../../renderer/src/api/web-client.ts')
 type CreateWebClient = (options: { url: string; WebSocketImpl: unknown; reconnectMinMs?: number }) => GossipscopeApi & { close(): void; connected: boolean }
 
@@ -21,29 +20,6 @@ let port = 0
 class PageSocket extends WebSocket {
   constructor(url: string) {
     super(url, { origin: `http://127.0.0.1:${port}` })
-  }
-}
-
-/** A port below 32768 that is free right now on 127.0.0.1. */
-async function pickPort(): Promise<number> {
-  for (;;) {
-    const candidate = 12000 + Math.floor(Math.random() * 8000)
-    const server = createServer()
-    const free = await new Promise<boolean>((ok) => {
-      server.once('error', () => ok(false))
-      server.listen(candidate, '127.0.0.1', () => ok(true))
-    })
-    await new Promise((done) => (free ? server.close(done) : done(null)))
-    if (free) return candidate
-  }
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
   }
 }
 
@@ -56,21 +32,10 @@ async function eventually(what: string, test: () => boolean, timeoutMs = 15_000)
   }
 }
 
-function startWeb(dir: string, autostart: boolean): Promise<ChildProcess> {
-  const args = [WEB, '--port', String(port), '--sessions', dir, '--base-port', String(21000 + Math.floor(Math.random() * 8000))]
-  if (autostart) args.push('--seeds', '2', '--peers', '3', '--time-scale', '0.05')
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  return new Promise((ok, fail) => {
-    // On timeout the host is killed too: the test never holds it, so afterAll could not.
-    const timer = setTimeout(() => (child.kill('SIGKILL'), fail(new Error(`web host did not start: ${output}`))), 60_000)
-    child.once('exit', (code) => (clearTimeout(timer), fail(new Error(`web host exited (${code}): ${output}`))))
-    child.stdout!.on('data', (chunk) => {
-      output += chunk
-      if (output.includes(autostart ? 'started 2 seeds' : 'web host on')) (clearTimeout(timer), ok(child))
-    })
-    child.stderr!.on('data', (chunk) => (output += chunk))
-  })
+async function startWeb(dir: string, autostart: boolean): Promise<ChildProcess> {
+  const args = autostart ? ['--seeds', '2', '--peers', '3', '--time-scale', '0.05'] : []
+  const readyText = autostart ? 'started 2 seeds' : 'web host on'
+  return (await startWebHost({ port, sessions: dir, basePort: randomBasePort(), args, readyText })).child
 }
 
 describe('no node outlives its host', () => {
@@ -82,7 +47,7 @@ describe('no node outlives its host', () => {
   })
 
   it('nodes exit when the host is SIGKILLed, and the web client reconnects to a new host', async () => {
-    port = await pickPort()
+    port = await freePort()
     const first = await startWeb(dir, true)
     children.push(first)
     const { createWebClient } = (await import(/* @vite-ignore */ WEB_CLIENT)) as { createWebClient: CreateWebClient }
@@ -93,10 +58,10 @@ describe('no node outlives its host', () => {
     const status = await api.getStatus()
     const pids = status.nodes.map((n) => n.pid!)
     expect(pids).toHaveLength(5)
-    expect(pids.every(alive)).toBe(true)
+    expect(pids.every(isAlive)).toBe(true)
 
     first.kill('SIGKILL')
-    await eventually('every node to exit after its host died', () => pids.every((pid) => !alive(pid)))
+    await eventually('every node to exit after its host died', () => pids.every((pid) => !isAlive(pid)))
     await eventually('the client to notice', () => !api.connected)
     // A request made while disconnected waits for the next host.
     const pending = api.listSessions()

@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { SessionEvent } from '../../shared/events'
 import type { GossipscopeApi, HostStatus } from '../../shared/ipc'
+import { freePort, isAlive, randomBasePort, startWebHost } from './web-host'
 
 /** The renderer's client (renderer/src/api/web-client.ts); loaded by path: it belongs to the web tsconfig. */
 const WEB_CLIENT = resolve(__dirname, '../../renderer/src/api/web-client.ts')
@@ -18,37 +18,13 @@ type CreateWebClient = (options: { url: string; WebSocketImpl: unknown }) => Gos
  * frames answered, and SIGTERM leaving no node behind.
  */
 
-const WEB = resolve(__dirname, '../../out/main/web.js')
 let port = 0
 let origin = ''
-
-/** A port below 32768 that is free right now on 127.0.0.1. */
-async function pickPort(): Promise<number> {
-  for (;;) {
-    const candidate = 12000 + Math.floor(Math.random() * 8000)
-    const server = createServer()
-    const free = await new Promise<boolean>((ok) => {
-      server.once('error', () => ok(false))
-      server.listen(candidate, '127.0.0.1', () => ok(true))
-    })
-    await new Promise((done) => (free ? server.close(done) : done(null)))
-    if (free) return candidate
-  }
-}
 
 /** A `ws` socket that presents this host's Origin, as a browser on the page would. */
 class PageSocket extends WebSocket {
   constructor(url: string) {
     super(url, { origin })
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
   }
 }
 
@@ -87,24 +63,20 @@ async function rawClient(headers: { origin?: string } = { origin }) {
 describe('web host', () => {
   let dir: string
   let web: ChildProcess
-  let output = ''
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gs-web-sys-'))
-    port = await pickPort()
+    port = await freePort()
     origin = `http://127.0.0.1:${port}`
-    web = spawn(process.execPath, [WEB, '--port', String(port), '--sessions', dir, '--base-port', String(21000 + Math.floor(Math.random() * 8000)), '--seeds', '2', '--peers', '2', '--time-scale', '0.05'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    await new Promise<void>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`web host did not start: ${output}`)), 60_000)
-      web.stdout!.on('data', (chunk) => {
-        output += chunk
-        if (output.includes('started 2 seeds and 2 peers')) (clearTimeout(timer), ok())
+    web = (
+      await startWebHost({
+        port,
+        sessions: dir,
+        basePort: randomBasePort(),
+        args: ['--seeds', '2', '--peers', '2', '--time-scale', '0.05'],
+        readyText: 'started 2 seeds and 2 peers',
       })
-      web.stderr!.on('data', (chunk) => (output += chunk))
-      web.once('exit', () => (clearTimeout(timer), fail(new Error(`web host exited: ${output}`))))
-    })
+    ).child
   })
 
   afterAll(() => {
@@ -191,10 +163,10 @@ describe('web host', () => {
     const client = await rawClient()
     const status = (await client.call('getStatus', [])).result as HostStatus
     const pids = status.nodes.map((n) => n.pid!)
-    expect(pids.filter(alive)).toHaveLength(5)
+    expect(pids.filter(isAlive)).toHaveLength(5)
     const exited = new Promise<number | null>((ok) => web.once('exit', (code) => ok(code)))
     web.kill('SIGTERM')
     expect(await exited).toBe(0)
-    expect(pids.filter(alive)).toEqual([])
+    expect(pids.filter(isAlive)).toEqual([])
   })
 })
