@@ -20,21 +20,14 @@ export const API_METHODS = [
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]
 
+/** Methods that resolve with a plain value and reject on a bad argument or a lost connection. */
+const PLAIN_METHODS: ReadonlySet<ApiMethod> = new Set<ApiMethod>(['getStatus', 'listSessions', 'ready'])
+
 /**
  * Methods whose reply is a `Result`: a bad argument or a lost connection is answered
- * `{ok:false, error}`. The others (getStatus, listSessions, ready) reject instead.
+ * `{ok:false, error}`. The others (PLAIN_METHODS) reject instead.
  */
-export const RESULT_METHODS: ReadonlySet<ApiMethod> = new Set<ApiMethod>([
-  'startNetwork',
-  'stopNetwork',
-  'addSeed',
-  'addPeers',
-  'killNode',
-  'stopNode',
-  'setSettings',
-  'exportSession',
-  'loadSession',
-])
+export const RESULT_METHODS: ReadonlySet<ApiMethod> = new Set(API_METHODS.filter((m) => !PLAIN_METHODS.has(m)))
 
 /** Application-menu commands the renderer acts on (its dialogs own the details). */
 export const MENU_COMMANDS = ['new-network', 'export', 'open-session'] as const
