@@ -17,6 +17,9 @@ export const API_METHODS = [
   'listSessions',
   'loadSession',
   'ready',
+  'setConditions',
+  'partition',
+  'heal',
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]
 
