@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { maxHop, propagationAt, propagationOf, transmissionSeqs } from '../../../shared/analysis/propagation'
-import { A, B, C, sequence } from '../renderer/fixtures'
+import { A, B, C, sequence } from './fixtures'
 
 const D = '127.0.1.4:10003'
 
