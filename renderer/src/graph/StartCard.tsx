@@ -27,7 +27,7 @@ export function StartCard() {
       </p>
       <div className="start-actions">
         <button type="button" className="primary" disabled={!connected} onClick={() => void startNetwork(DEFAULT_SEEDS, DEFAULT_PEERS)}>
-          New network ({DEFAULT_SEEDS} seeds, {DEFAULT_PEERS} peers)
+          Start {DEFAULT_SEEDS} seeds and {DEFAULT_PEERS} peers
         </button>
         <button type="button" onClick={() => runMenuCommand('open-session')}>
           Open a recording…
