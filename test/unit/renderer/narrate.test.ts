@@ -4,7 +4,7 @@ import { DEFAULT_SETTINGS } from '../../../shared/settings'
 import { listOf, narrate, ordinal, type MessageNames } from '../../../renderer/src/narration/narrate'
 import { A, B, C, S1, S2 } from './fixtures'
 
-type Body = Omit<SessionEvent, 'v' | 't' | 'seq'>
+type Body = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'v' | 't' | 'seq'> : never) : never
 const ev = (body: Body, seq = 7): SessionEvent => ({ v: 1, t: 5_000, seq, ...body }) as SessionEvent
 
 /**
