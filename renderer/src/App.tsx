@@ -1,5 +1,9 @@
 import { AnalysisView } from './analysis/AnalysisView'
+import { FollowBar } from './follow/FollowBar'
 import { GraphCanvas } from './graph/GraphCanvas'
+import { GraphMenu } from './graph/GraphMenu'
+import { setShowRegistrations, useGraphUi } from './graph/graph-ui'
+import { StartCard } from './graph/StartCard'
 import { Header } from './panels/Header'
 import { LogPanel } from './panels/LogPanel'
 import { NodeDetails } from './panels/NodeDetails'
@@ -30,7 +34,10 @@ export function App() {
         <div className="center">
           <div className="graph-region">
             <GraphCanvas />
+            <FollowBar />
             <Legend />
+            <StartCard />
+            <GraphMenu />
           </div>
           <div id="timeline-region" className="timeline-region">
             <Timeline />
@@ -46,8 +53,9 @@ export function App() {
 }
 
 function Legend() {
+  const registrations = useGraphUi((s) => s.showRegistrations)
   return (
-    <ul className="legend" aria-label="Legend">
+    <ul className="legend" aria-label="Legend" data-graph-overlay>
       <li>
         <span className="role-mark seed" aria-hidden="true" /> seed
       </li>
@@ -59,6 +67,12 @@ function Legend() {
       </li>
       <li>
         <span className="legend-miss" aria-hidden="true" /> liveness misses
+      </li>
+      <li>
+        <label>
+          <input type="checkbox" checked={registrations} onChange={(e) => setShowRegistrations(e.target.checked)} />{' '}
+          <span className="legend-registration" aria-hidden="true" /> registrations
+        </label>
       </li>
     </ul>
   )
