@@ -109,3 +109,32 @@ export function maxHop(p: Propagation): number {
 export function transmissionSeqs(p: Propagation): number[] {
   return [...p.hops.map((h) => h.seq), ...p.duplicates.map((d) => d.seq)].sort((a, b) => a - b)
 }
+
+/** Time span (ms since epoch) from the creation (or first transmission) to the last transmission; null with no events. */
+export function propagationWindow(p: Propagation): { start: number; end: number } | null {
+  const times = [...(p.createdAt !== null ? [p.createdAt] : []), ...p.hops.map((h) => h.at), ...p.duplicates.map((d) => d.at)]
+  if (times.length === 0) return null
+  return { start: Math.min(...times), end: Math.max(...times) }
+}
+
+/** Sequence-diagram lanes: the origin, then every receiver in order of first receipt, then nodes that only sent or got duplicates. */
+export function lanesByFirstReceipt(p: Propagation): string[] {
+  const lanes: string[] = []
+  const seen = new Set<string>()
+  const add = (id: string | null) => {
+    if (id !== null && !seen.has(id)) {
+      seen.add(id)
+      lanes.push(id)
+    }
+  }
+  add(p.origin)
+  for (const h of p.hops) {
+    add(h.from)
+    add(h.node)
+  }
+  for (const d of p.duplicates) {
+    add(d.from)
+    add(d.to)
+  }
+  return lanes
+}

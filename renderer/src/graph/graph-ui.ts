@@ -16,6 +16,8 @@ export interface GraphMenu {
  * loop reads it with `getState()` and nothing re-renders per frame.
  */
 export interface GraphUi {
+  /** What the centre area shows: the graph, or the full-size Analysis view over it. */
+  center: 'graph' | 'analysis'
   menu: GraphMenu | null
   /** Draw every peer's registrations with seeds as faint dashed lines. */
   showRegistrations: boolean
@@ -23,7 +25,7 @@ export interface GraphUi {
   version: number
 }
 
-export const graphUi = createStore<GraphUi>()(() => ({ menu: null, showRegistrations: true, version: 0 }))
+export const graphUi = createStore<GraphUi>()(() => ({ center: 'graph', menu: null, showRegistrations: true, version: 0 }))
 
 export function useGraphUi<T>(selector: (s: GraphUi) => T): T {
   return useStore(graphUi, selector)
@@ -39,4 +41,8 @@ export function closeMenu(): void {
 
 export function setShowRegistrations(show: boolean): void {
   graphUi.setState((s) => ({ showRegistrations: show, version: s.version + 1 }))
+}
+
+export function setCenter(center: GraphUi['center']): void {
+  graphUi.setState({ center, menu: null })
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { maxHop, propagationAt, propagationOf, transmissionSeqs } from '../../../shared/analysis/propagation'
+import { lanesByFirstReceipt, maxHop, propagationAt, propagationOf, propagationWindow, transmissionSeqs } from '../../../shared/analysis/propagation'
 import { A, B, C, sequence } from './fixtures'
 
 const D = '127.0.1.4:10003'
@@ -32,6 +32,8 @@ describe('propagationOf', () => {
     ])
     expect(maxHop(p)).toBe(2)
     expect(transmissionSeqs(p)).toEqual([4, 5, 6, 7, 8])
+    expect(lanesByFirstReceipt(p)).toEqual([A, B, C, D])
+    expect(propagationWindow(p)).toEqual({ start: events[0]!.t, end: events[7]!.t })
     const early = propagationAt(p, 5)
     expect(early.hops.map((h) => h.node)).toEqual([B, C])
     expect(early.duplicates).toEqual([])
