@@ -33,6 +33,7 @@ const api: GossipscopeApi = {
   exportSession: (request) => invoke('exportSession', request),
   listSessions: () => invoke('listSessions'),
   loadSession: (id) => invoke('loadSession', id),
+  nodeLog: (id) => invoke('nodeLog', id),
   ready: (fromSeq) => invoke('ready', fromSeq),
   setConditions: (update) => invoke('setConditions', update),
   partition: (request) => invoke('partition', request),

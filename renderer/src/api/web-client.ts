@@ -202,6 +202,7 @@ export function createWebClient(options: WebClientOptions = {}): WebClient {
     setConditions: (update) => request('setConditions', [update]),
     partition: (req) => request('partition', [req]),
     heal: (req) => request('heal', [req]),
+    nodeLog: (id) => request('nodeLog', [id]),
     ready: (fromSeq) => {
       subscribed = true
       lastSeq = fromSeq
