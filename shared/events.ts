@@ -108,7 +108,7 @@ const hostEventSchemas = [
     ...base,
     type: z.literal('host.action'),
     by: z.enum(['user', 'scenario']),
-    action: z.enum(['start', 'settings', ...STEP_KINDS]),
+    action: z.enum(['start', ...STEP_KINDS]),
     /** Scenario step index (0-based), when by = scenario. */
     step: count.optional(),
     /** The scenario's name for the node acted on (seed2, peer7). */

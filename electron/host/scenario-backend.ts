@@ -3,6 +3,7 @@ import { NETWORK_NODE, type SessionEvent } from '../../shared/events'
 import type { NodeInfo, Result } from '../../shared/ipc'
 import type { NetworkStart, ScenarioBackend, StartedNodes, StepNote } from '../../shared/scenario/backend'
 import type { Conditions } from '../../shared/scenario/schema'
+import type { ProtocolSettings } from '../../shared/settings'
 import type { HostController } from './controller'
 
 /**
@@ -92,6 +93,10 @@ export class HostBackend implements ScenarioBackend {
 
   async setConditions(_conditions: Conditions): Promise<void> {
     throw new Error('network conditions are not available on real nodes yet (the host has no conditions model)')
+  }
+
+  async setSettings(settings: ProtocolSettings): Promise<void> {
+    unwrap(await this.controller.setSettings(settings))
   }
 
   note(action: StepNote): void {

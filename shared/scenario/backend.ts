@@ -45,6 +45,8 @@ export interface ScenarioBackend {
   partition(nodes: NodeId[]): Promise<void>
   heal(): Promise<void>
   setConditions(conditions: Conditions): Promise<void>
+  /** Settings for nodes started from now on. */
+  setSettings(settings: ProtocolSettings): Promise<void>
   /** Records a step (or its failure) into the session, for the timeline and for saving. */
   note(action: StepNote): void
   /**
@@ -66,5 +68,6 @@ export interface StepNote {
   count?: number
   nodes?: NodeId[]
   conditions?: Conditions
+  settings?: ProtocolSettings
   error?: string
 }

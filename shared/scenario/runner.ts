@@ -73,6 +73,8 @@ class Schedule {
   readonly dueAt = new Map<number, number>()
   readonly pending = new Set<number>()
   readonly firedIds = new Set<string>()
+  /** Settings for nodes started from now on (the `settings` step changes them). */
+  settings: ProtocolSettings = DEFAULT_SETTINGS
   private messagesCreated = 0
   private readonly removed = new Set<NodeId>()
   private armed = false
@@ -226,6 +228,7 @@ export async function runScenario(scenario: Scenario, backend: ScenarioBackend, 
   const rngSeed = scenario.network.rngSeed ?? 1
   const requested = backend.now()
   const schedule = new Schedule(scenario, scale, rngSeed)
+  schedule.settings = settings
   backend.onEvent((event) => schedule.observe(event, backend.now()))
   const fired: FiredStep[] = []
   const started = await backend.start({
@@ -360,6 +363,12 @@ async function fire(step: Step, index: number, schedule: Schedule, backend: Scen
     }
     case 'conditions': {
       const error = await attempt(() => backend.setConditions(step.set), { conditions: step.set })
+      return error ? { error } : {}
+    }
+    case 'settings': {
+      const next = { ...schedule.settings, ...step.set }
+      const error = await attempt(() => backend.setSettings(next), { settings: next })
+      if (!error) schedule.settings = next
       return error ? { error } : {}
     }
     case 'stop':

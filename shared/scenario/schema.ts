@@ -73,7 +73,7 @@ const when = {
 const chosen = { node: nodeRefSchema, /** Label for the node this step acted on. */ as: label.optional() }
 
 export const STEP_KINDS = [
-  'add-seeds', 'add-peers', 'kill', 'stop-node', 'pause', 'resume', 'restart', 'partition', 'heal', 'conditions', 'stop',
+  'add-seeds', 'add-peers', 'kill', 'stop-node', 'pause', 'resume', 'restart', 'partition', 'heal', 'conditions', 'settings', 'stop',
 ] as const
 export type StepKind = (typeof STEP_KINDS)[number]
 
@@ -92,6 +92,8 @@ const stepSchemas = [
   z.strictObject({ ...when, do: z.literal('partition'), nodes: z.array(nodeRefSchema).min(1).max(5000) }),
   z.strictObject({ ...when, do: z.literal('heal') }),
   z.strictObject({ ...when, do: z.literal('conditions'), set: conditionsSchema }),
+  /** Protocol settings for the nodes started from then on (running nodes keep theirs). */
+  z.strictObject({ ...when, do: z.literal('settings'), set: protocolSettingsSchema.partial().strict() }),
   /** Ends the run (every node stops cleanly). */
   z.strictObject({ ...when, do: z.literal('stop') }),
 ] as const

@@ -137,6 +137,10 @@ export class SimBackend implements ScenarioBackend {
     throw new Error('network conditions are not available in the simulator yet (needs the conditions model of issue 7)')
   }
 
+  async setSettings(settings: ProtocolSettings): Promise<void> {
+    this.settings = settings
+  }
+
   note(action: StepNote): void {
     const { node, step, action: kind, ...rest } = action
     this.sim.recordHost({ type: 'host.action', node: node ?? NETWORK_NODE, by: 'scenario', step, action: kind, ...rest })
