@@ -41,8 +41,19 @@ export function validateScenario(value: unknown, fileName = 'scenario'): Scenari
 
 /** `steps.2.node: unknown node "hub"` (the root when the path is empty). */
 export function formatIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'
-  return `${path}: ${describe(issue)}`
+  const inner = unionBranchIssue(issue)
+  const path = [...issue.path, ...(inner?.path ?? [])]
+  return `${path.length > 0 ? path.map(String).join('.') : '(root)'}: ${describe(inner ?? issue)}`
+}
+
+/**
+ * For a value that matched no member of a union (a node reference), the issue of the member
+ * of the value's own type (an object with a bad `pick`), rather than "Invalid input".
+ */
+function unionBranchIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue | null {
+  if (issue.code !== 'invalid_union' || !('errors' in issue) || !Array.isArray(issue.errors)) return null
+  const branch = issue.errors.find((issues) => issues.length > 0 && !(issues[0]!.code === 'invalid_type' && issues[0]!.path.length === 0))
+  return branch?.[0] ?? null
 }
 
 function describe(issue: z.core.$ZodIssue): string {
