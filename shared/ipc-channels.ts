@@ -16,6 +16,7 @@ export const API_METHODS = [
   'exportSession',
   'listSessions',
   'loadSession',
+  'nodeLog',
   'runScenario',
   'ready',
 ] as const
