@@ -4,6 +4,7 @@ import { formatAddress, type Address } from '../../shared/address'
 import type { AnyEvent } from '../../shared/events'
 import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
 import { type NetConditions, NO_CONDITIONS, isIdle } from '../../shared/net/conditions'
+import { nodeRngSeed } from '../../shared/scenario/runner'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
 import { AddressAllocator, type Probe, probeAddress } from './addresses'
 import { nodeFlags, nodeLogFolder } from './node-flags'
@@ -61,6 +62,9 @@ export class Supervisor {
   private current: ProtocolSettings = DEFAULT_SETTINGS
   private net: NetConditions = NO_CONDITIONS
   private active = false
+  /** The session's rng seed (node k gets nodeRngSeed(rngSeed, k)); null = each node draws its own. */
+  private rngSeed: number | null = null
+  private spawnCount = 0
 
   constructor(
     readonly options: SupervisorOptions,
@@ -114,7 +118,7 @@ export class Supervisor {
   }
 
   /** Opens a new session folder. Every node of the previous session must be gone (see stopAll). */
-  beginSession(settings: ProtocolSettings): SessionFolder {
+  beginSession(settings: ProtocolSettings, rngSeed: number | null = null): SessionFolder {
     if (this.aliveCount > 0) throw new Error('stop the running nodes before starting a session')
     this.folder = createSessionFolder(this.options.sessionsDir, this.options.now())
     this.nodes = new Map()
@@ -122,6 +126,8 @@ export class Supervisor {
     this.current = settings
     // Global defaults carry over; overrides and partitions name the old session's nodes.
     this.net = { defaults: this.net.defaults, links: [], partitions: [] }
+    this.rngSeed = rngSeed
+    this.spawnCount = 0
     this.allocator = new AddressAllocator(this.options.basePort, this.options.probe ?? probeAddress)
     this.active = true
     writeSessionFiles(this.folder, settings, this.seeds)
@@ -221,7 +227,9 @@ export class Supervisor {
     const id = formatAddress(address)
     const logDir = join(folder.dir, LOGS_DIR, nodeLogFolder(address.ip, address.port))
     mkdirSync(logDir, { recursive: true })
-    const args = nodeFlags({ role, ...address, configPath: join(folder.dir, CONFIG_FILE), logDir, settings: this.current })
+    const k = this.spawnCount++
+    const rngSeed = this.rngSeed === null ? undefined : nodeRngSeed(this.rngSeed, k)
+    const args = nodeFlags({ role, ...address, configPath: join(folder.dir, CONFIG_FILE), logDir, settings: this.current, rngSeed })
     const node = new NodeProcess({
       id,
       role,
