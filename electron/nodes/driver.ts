@@ -26,6 +26,8 @@ export class NodeDriver {
   private readonly conns = new Map<ConnId, Connection>()
   private readonly server: Server
   private accepted = 0
+  /** Accepted connections open per source IP. */
+  private readonly perSource = new Map<string, number>()
   private nextInbound = 1
   private queue: MachineInput[] = []
   private busy = false
@@ -34,6 +36,7 @@ export class NodeDriver {
   private timerAt: number | null = null
   private refused = 0
   private lastRefused = ''
+  private lastRefusedWhy = ''
   private refusalReportAt = 0
   private refusalTimer: NodeJS.Timeout | null = null
   private readonly id: string
@@ -186,15 +189,22 @@ export class NodeDriver {
       socket.destroy()
       return
     }
-    if (this.accepted >= this.limits.maxAccepted) {
+    const fromIp = this.perSource.get(ip) ?? 0
+    if (this.accepted >= this.limits.maxAccepted || fromIp >= this.limits.maxPerSource) {
       socket.destroy()
-      this.refuse(remote)
+      this.refuse(remote, fromIp >= this.limits.maxPerSource ? `${fromIp} connections from ${ip} already open` : `${this.limits.maxAccepted} connections already open`)
       return
     }
     this.accepted++
+    this.perSource.set(ip, fromIp + 1)
     const conn = new Connection(`i${this.nextInbound++}`, socket, remote, true, this.now(), this.limits)
     this.track(conn)
-    socket.once('close', () => this.accepted--)
+    socket.once('close', () => {
+      this.accepted--
+      const left = (this.perSource.get(ip) ?? 1) - 1
+      if (left > 0) this.perSource.set(ip, left)
+      else this.perSource.delete(ip)
+    })
     this.feed({ type: 'accepted', now: this.now(), conn: conn.id, remote: { ip, port: socket.remotePort } })
   }
 
@@ -256,15 +266,16 @@ export class NodeDriver {
   }
 
   /** Connections over the cap are closed at once and reported at most once a second, with a count. */
-  private refuse(remote: string): void {
+  private refuse(remote: string, why: string): void {
     this.refused++
     this.lastRefused = remote
+    this.lastRefusedWhy = why
     if (this.refusalTimer) return
     this.refusalTimer = setTimeout(() => {
       this.refusalTimer = null
       const now = this.now()
       this.refusalReportAt = now + REFUSAL_REPORT_MS
-      const reason = `connection refused: ${this.limits.maxAccepted} connections already open (${this.refused} refused)`
+      const reason = `connection refused: ${this.lastRefusedWhy} (${this.refused} refused)`
       this.refused = 0
       this.output.log(now, `refused ${this.lastRefused}: ${reason}`)
       this.output.event(now, { type: 'frame.rejected', from: this.lastRefused, reason })

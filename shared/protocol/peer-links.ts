@@ -1,5 +1,6 @@
 import { type Address, type NodeId, formatAddress } from '../address'
 import { takeBestConnected, takeNeighbour } from './neighbour-choice'
+import { linkBurst } from './peer-gossip'
 import { HELLO_TIMEOUT_MS, type Link, type PeerConn, type PeerContext, type Refusal, refusal } from './peer-state'
 import type { PeerEntry } from './wire'
 
@@ -127,7 +128,8 @@ function linkUp(ctx: PeerContext, conn: PeerConn, id: NodeId, address: Address, 
     existing.misses = 0
     existing.awaiting = false
   } else {
-    ctx.links.set(id, { id, address, conn: conn.id, initiator, misses: 0, lastSent: null, lastAcked: 0, awaiting: false })
+    const tokens = linkBurst(ctx)
+    ctx.links.set(id, { id, address, conn: conn.id, initiator, misses: 0, lastSent: null, lastAcked: 0, awaiting: false, tokens, refilledAt: now })
   }
   ctx.deadReported.delete(id)
   ctx.hadCandidates = true
