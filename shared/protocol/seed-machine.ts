@@ -20,6 +20,15 @@ import { type WireMessage, assertNever, encodeMessage, decodeLine, peerListMessa
  *   is unlisted: its owner is gone.
  * A removed peer's registration connection is closed, so a live peer that a seed stopped
  * listing finds out at once and registers again (peers reopen closed seed connections).
+ * A peer under verification (a report's probe in flight) is left out of the Peer Lists the
+ * seed sends until it answers, so a list that names a peer tells its reader the seed kept
+ * it (see docs/protocol.md, rejoining).
+ *
+ * Incarnations: a peer registers with the ms since epoch its process started. A newer
+ * incarnation at the same address is a restart: it replaces the old registration once the
+ * old registration connection is closed (a report about the old one still under
+ * verification is then confirmed: the old incarnation is removed and the new one
+ * registered). An older one is refused.
  */
 
 /** An accepted connection that has neither registered nor said Hello within this many ms is closed. */
@@ -62,6 +71,8 @@ interface Registration {
   answeredAt: number | null
   /** A probe answered since the registration connection closed. */
   orphanAnswered: boolean
+  /** ms since epoch its process started (from `Register`); null for nodes that do not send it. */
+  incarnation: number | null
 }
 
 interface SeedConn {
@@ -179,7 +190,7 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
     for (const { conn: id, ts } of pingQueue.popDue(now)) {
       const conn = conns.get(id)
       if (!conn || conn.pingTs !== ts) continue
-      log(`Closing connection from ${conn.peer ?? conn.identity ?? conn.remote}: no Liveness Reply within ${options.verifyTimeoutMs} ms after ${CONN_IDLE_MS} ms of silence`)
+      log(`Closing connection from ${conn.peer ?? conn.identity ?? conn.remote}: no Liveness Reply within ${options.verifyTimeoutMs} ms`)
       close(conn, now)
     }
     for (const id of orphanQueue.popDue(now)) orphanCheck(id, now)
@@ -202,12 +213,16 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
     }
     const quietUntil = conn.lastLineAt + CONN_IDLE_MS
     if (now < quietUntil) return idleQueue.push(quietUntil, id)
-    if (conn.pingTs === null) {
-      conn.pingTs = String(now)
-      send(id, { kind: 'liveness-request', ts: conn.pingTs, ip: selfIp })
-      pingQueue.push(now + options.verifyTimeoutMs, { conn: id, ts: conn.pingTs })
-    }
+    ping(conn, now)
     idleQueue.push(now + CONN_IDLE_MS, id)
+  }
+
+  /** Sends a Liveness Request over `conn` (unless one is pending); no answer in time closes it. */
+  function ping(conn: SeedConn, now: number): void {
+    if (conn.pingTs !== null) return
+    conn.pingTs = String(now)
+    send(conn.id, { kind: 'liveness-request', ts: conn.pingTs, ip: selfIp })
+    pingQueue.push(now + options.verifyTimeoutMs, { conn: conn.id, ts: conn.pingTs })
   }
 
   function orphanCheck(id: NodeId, now: number): void {
@@ -230,13 +245,14 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
     const message = decoded.message
     switch (message.kind) {
       case 'register':
-        return register(conn, message.peer, now)
+        return register(conn, message.peer, message.incarnation ?? null, now)
       case 'peer-list-request': {
         conn.bad = 0
         const asker = formatAddress(message.peer)
         const entries = []
         for (const p of peers.values()) {
-          if (p.listed && p.id !== asker && p.id !== conn.peer) entries.push({ ...p.address, degree: p.degree })
+          // A peer under verification is not handed out until it answers.
+          if (p.listed && p.reporters.length === 0 && p.id !== asker && p.id !== conn.peer) entries.push({ ...p.address, degree: p.degree })
         }
         for (const part of peerListMessages(entries)) send(conn.id, part)
         log(`Sent the Peer List (${entries.length} peers) to ${asker}`)
@@ -285,22 +301,40 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
     return null
   }
 
-  function register(conn: SeedConn, address: Address, now: number): void {
+  function register(conn: SeedConn, address: Address, incarnation: number | null, now: number): void {
     const id = formatAddress(address)
     if (conn.peer !== null && conn.peer !== id) {
       return refuse(conn, `Register for ${id} on a connection already registered as ${conn.peer}`, false, now)
     }
     const problem = claimProblem(conn, address, 'Register')
     if (problem) return refuse(conn, problem, false, now)
+    let existing = peers.get(id)
+    const held = existing?.incarnation ?? null
+    if (held !== null && incarnation !== null && incarnation < held) {
+      return refuse(conn, `Register for ${id} from incarnation ${incarnation}, older than the registered ${held}`, false, now)
+    }
     conn.bad = 0
-    const existing = peers.get(id)
     if (existing && existing.conn === conn.id) {
-      if (existing.listed) send(conn.id, { kind: 'registered', peer: address })
+      if (existing.listed && !existing.owed) send(conn.id, { kind: 'registered', peer: address })
       return
     }
     if (existing && existing.conn !== null) {
-      // Another open connection holds it: only its end (or silence, see idleCheck) frees it.
+      // Another open connection holds it: only its end frees it. Ask the holder now, so a
+      // dead or hung one (no answer within verifyTimeoutMs) is closed and the claimant's
+      // next attempt succeeds.
+      const holder = conns.get(existing.conn)
+      if (holder) ping(holder, now)
       return refuse(conn, `Register for ${id}: already registered on another open connection`, true, now)
+    }
+    if (existing && held !== null && incarnation !== null && incarnation > held) {
+      if (existing.reporters.length > 0) {
+        // The reports were about the old process, which is gone: they were right.
+        remove(id, existing.reporters, `incarnation ${held} was reported dead and incarnation ${incarnation} registered`, now)
+        existing = undefined
+      } else {
+        log(`${id} restarted: incarnation ${incarnation} replaces ${held}`)
+        existing.degree = 0
+      }
     }
     if (!existing) {
       if ((perIp.get(address.ip) ?? 0) >= MAX_PER_IP) {
@@ -309,10 +343,23 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
       if (peers.size >= MAX_PEERS) return refuse(conn, `Register for ${id}: the Peer List is full (${MAX_PEERS} peers)`, true, now)
       perIp.set(address.ip, (perIp.get(address.ip) ?? 0) + 1)
     }
-    const reg: Registration = existing ?? { id, address, degree: 0, conn: null, listed: false, owed: false, orphanSince: null, reporters: [], answeredAt: null, orphanAnswered: false }
+    const reg: Registration = existing ?? {
+      id,
+      address,
+      degree: 0,
+      conn: null,
+      listed: false,
+      owed: false,
+      orphanSince: null,
+      reporters: [],
+      answeredAt: null,
+      orphanAnswered: false,
+      incarnation: null,
+    }
     reg.conn = conn.id
     reg.owed = true
     reg.orphanSince = null
+    reg.incarnation = incarnation ?? held
     peers.set(id, reg)
     conn.peer = id
     conn.identity = null
@@ -404,7 +451,8 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
     }
     send(reg.conn, { kind: 'registered', peer: reg.address })
     log(`Registered ${reg.id}: it answered in ${result.rttMs} ms; Peer List now has ${listed} peers`)
-    out.push({ type: 'event', event: { type: 'seed.registered', peer: reg.id } })
+    const incarnation = reg.incarnation
+    out.push({ type: 'event', event: { type: 'seed.registered', peer: reg.id, ...(incarnation !== null ? { incarnation } : {}) } })
   }
 
   function remove(peer: NodeId, reporters: readonly string[], why: string, now: number): void {

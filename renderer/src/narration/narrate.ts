@@ -143,6 +143,10 @@ export function narrate(e: SessionEvent, names: MessageNames): Narration {
       return e.expected
         ? say(`${at}'s process exited.`, [], 'detail')
         : say(`${at}'s process crashed (${e.signal ?? `exit code ${e.code}`}); to the network this looks like a kill.`, [], 'key')
+    case 'node.paused':
+      return say(`${at} was paused (SIGSTOP): frozen, it answers nothing, but its connections stay open and what is sent to it waits in its buffers.`, [], 'key')
+    case 'node.resumed':
+      return say(`${at} was resumed (SIGCONT): it reads everything that waited for it, then its overdue timers fire.`, [], 'key')
     case 'host.stream-error':
       return say(`The app could not read an event line from ${at} (${e.reason}).`, [], 'detail')
     case 'host.stderr':

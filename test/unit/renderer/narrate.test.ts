@@ -35,6 +35,8 @@ const CASES: Record<EventType, { event: SessionEvent; says: RegExp[]; level: 'ke
   'host.spawned': { event: ev({ node: A, type: 'host.spawned', role: 'peer', pid: 42 }), says: [/started a peer process for 127\.0\.1\.1:10000 \(pid 42\)/], level: 'detail' },
   'host.kill': { event: ev({ node: A, type: 'host.kill', signal: 'SIGKILL' }), says: [/was killed \(SIGKILL\)/, /notice only when it stops answering/], level: 'key' },
   'host.exited': { event: ev({ node: A, type: 'host.exited', code: null, signal: 'SIGSEGV', expected: false }), says: [/crashed \(SIGSEGV\)/], level: 'key' },
+  'node.paused': { event: ev({ node: A, type: 'node.paused' }), says: [/was paused \(SIGSTOP\)/], level: 'key' },
+  'node.resumed': { event: ev({ node: A, type: 'node.resumed' }), says: [/was resumed \(SIGCONT\)/], level: 'key' },
   'host.stream-error': { event: ev({ node: A, type: 'host.stream-error', line: '{', reason: 'not JSON' }), says: [/could not read an event line from 127\.0\.1\.1:10000 \(not JSON\)/], level: 'detail' },
   'host.stderr': { event: ev({ node: A, type: 'host.stderr', text: 'boom' }), says: [/wrote on stderr: boom/], level: 'detail' },
 }

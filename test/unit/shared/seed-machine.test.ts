@@ -413,3 +413,55 @@ describe('seed machine', () => {
     expect(h.machine.nextWakeAt()).toBeNull()
   })
 })
+
+describe('seed machine: incarnations and verification', () => {
+  /** Registers 127.0.1.1:7000 with `incarnation` on `conn`, answering the seed's probe. */
+  function register(h: Harness, conn: string, port: number, incarnation: number, answer = true) {
+    h.feed({ type: 'accepted', conn, remote: { ip: '127.0.1.1', port } })
+    const effects = h.feed({ type: 'line', conn, line: `Register:127.0.1.1:7000:${incarnation}` })
+    return [...effects, ...(answer ? answerProbes(h, effects) : [])]
+  }
+
+  it('a later incarnation replaces the registration once the old connection is gone; an earlier one is refused', () => {
+    const h = seed()
+    expect(events(register(h, 'a', 40001, 1000))).toEqual([{ type: 'seed.registered', peer: '127.0.1.1:7000', incarnation: 1000 }])
+    // While the old process's connection is open, nobody takes its entry over.
+    expect(closed(register(h, 'x', 40009, 3000))).toEqual(['x'])
+    h.feed({ type: 'closed', conn: 'a' })
+    const restarted = register(h, 'b', 40002, 2000)
+    expect(sent(restarted, 'b')).toEqual(['Registered:127.0.1.1:7000'])
+    expect(logs(restarted).some((l) => l.includes('restarted: incarnation 2000 replaces 1000'))).toBe(true)
+    h.feed({ type: 'closed', conn: 'b' })
+    h.now += 1000 // past the per-cause limit on refusal reports
+    const stale = register(h, 'c', 40003, 1000)
+    expect(sent(stale, 'c')).toEqual([])
+    expect(events(stale, 'frame.rejected')).toHaveLength(1)
+    join(h, 2)
+    expect(sent(h.feed({ type: 'line', conn: 'i2', line: 'Peer List Request:127.0.1.2:7000' }))).toEqual(['Peer List:1/1:127.0.1.1:7000@0'])
+  })
+
+  it('a restart while a report about the old incarnation is verified confirms the report', () => {
+    const h = seed()
+    register(h, 'a', 40001, 1000)
+    join(h, 2)
+    h.feed({ type: 'closed', conn: 'a' })
+    const report = h.feed({ type: 'line', conn: 'i2', line: `Dead Node:127.0.1.1:7000:${h.now}:127.0.1.2` })
+    const effects = register(h, 'b', 40002, 2000)
+    // The probe already dialling that address settles the new registration.
+    expect(events([...effects, ...answerProbes(h, report)])).toEqual([
+      { type: 'seed.peer-removed', peer: '127.0.1.1:7000', reporter: '127.0.1.2:7000' },
+      { type: 'seed.registered', peer: '127.0.1.1:7000', incarnation: 2000 },
+    ])
+  })
+
+  it('does not list a peer under verification until it answers', () => {
+    const h = seed()
+    join(h, 1)
+    join(h, 2)
+    join(h, 3)
+    const report = h.feed({ type: 'line', conn: 'i2', line: `Dead Node:127.0.1.1:7000:${h.now}:127.0.1.2` })
+    expect(sent(h.feed({ type: 'line', conn: 'i3', line: 'Peer List Request:127.0.1.3:7000' }))).toEqual(['Peer List:1/1:127.0.1.2:7000@0'])
+    answerProbes(h, report)
+    expect(listOf(sent(h.feed({ type: 'line', conn: 'i3', line: 'Peer List Request:127.0.1.3:7000' })))).toEqual(['127.0.1.1:7000@0', '127.0.1.2:7000@0'])
+  })
+})
