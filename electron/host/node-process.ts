@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process'
-import { parseEvent, type AnyEvent, type HostEvent } from '../../shared/events'
+import { isNodeEvent, parseEvent, type AnyEvent, type HostEvent } from '../../shared/events'
 import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
 import { LineFramer } from '../../shared/protocol/framer'
 
@@ -138,7 +138,7 @@ export class NodeProcess {
     const parsed = parseEvent(message)
     if (!parsed.ok) return this.streamError(message, parsed.reason)
     const event = parsed.event
-    if (event.type.startsWith('host.')) return this.streamError(message, 'a node may not send host events')
+    if (!isNodeEvent(event)) return this.streamError(message, 'a node may not send host events')
     if (event.node !== this.id) return this.streamError(message, `event claims to be from ${event.node}`)
     if (event.type === 'node.started' && this.info.state === 'starting') {
       this.info.state = 'running'

@@ -72,7 +72,11 @@ export async function runNode(role: Role, argv: readonly string[], createMachine
   const out = output
 
   const rngSeed = setup.rngSeed ?? randomInt(0, 0xffff_ffff)
+  // The incarnation (sent in Register and Hello, recorded in node.started): this process's
+  // start time, so a node restarted at the same address is told from the one before it.
+  const incarnation = Date.now()
   const deps: MachineDeps = {
+    incarnation,
     self: setup.self,
     seeds: setup.seeds,
     random: seededRandom(rngSeed),
@@ -141,6 +145,7 @@ export async function runNode(role: Role, argv: readonly string[], createMachine
     seeds: setup.seeds.map(formatAddress),
     settings: setup.settings,
     pid: process.pid,
+    incarnation,
   })
   driver.start()
   watcher?.start()
