@@ -103,7 +103,7 @@ describe('a peer', () => {
           let text = ''
           socket.on('data', (d) => {
             text += d.toString()
-            const m = /Register:(\S+)\n/.exec(text)
+            const m = /Register:(\d+\.\d+\.\d+\.\d+:\d+)\S*\n/.exec(text)
             if (m) socket.end(`Registered:${m[1]}`)
           })
         })
