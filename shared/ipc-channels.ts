@@ -16,6 +16,8 @@ export const API_METHODS = [
   'exportSession',
   'listSessions',
   'loadSession',
+  'nodeLog',
+  'runScenario',
   'ready',
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]
