@@ -6,6 +6,12 @@ import type { ConnId } from '../../shared/protocol/machine'
 export interface ConnectionLimits {
   /** Accepted connections held at once; more are closed on arrival. */
   maxAccepted: number
+  /**
+   * Accepted connections held at once from one source IP; more from it are closed on
+   * arrival. Nodes bind their outgoing connections to their own IP, so honest traffic
+   * from one IP is one node (or the few a user started on one IP by hand).
+   */
+  maxPerSource: number
   /** Longest line in bytes (longer lines are reported and discarded, never buffered). */
   maxLineBytes: number
   /** Bytes queued for a remote that does not read before its connection is closed. */
@@ -21,6 +27,7 @@ export interface ConnectionLimits {
 
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxAccepted: 1024,
+  maxPerSource: 64,
   maxLineBytes: 64 * 1024,
   maxWriteBufferBytes: 1024 * 1024,
   idleMs: 5000,
@@ -77,6 +84,17 @@ export class Connection {
       return `no complete line within ${idleMs} ms of connecting`
     }
     return null
+  }
+
+  /**
+   * The remote ended its side (FIN): the unfinished last line, if any, as a frame
+   * (the framer's end-of-stream rule, docs/protocol.md "Compatibility").
+   */
+  finish(): Frame[] {
+    const frames = this.framer.finish()
+    for (const frame of frames) if (frame.kind === 'line') this.lines++
+    this.pendingSince = null
+    return frames
   }
 
   /** Queues a line; false when the remote is not reading and the queue is over the limit. */

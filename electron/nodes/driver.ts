@@ -4,6 +4,7 @@ import type { NodeEventBody } from '../../shared/events'
 import { type NetConditions, sampleDelay } from '../../shared/net/conditions'
 import type { ConnId, Effect, Machine, MachineInput } from '../../shared/protocol/machine'
 import { assertNever } from '../../shared/protocol/wire'
+import type { Frame } from '../../shared/protocol/framer'
 import { Connection, type ConnectionLimits } from './connection'
 import type { NodeOutput } from './output'
 import { Shaper } from './shaper'
@@ -28,6 +29,8 @@ export class NodeDriver {
   private readonly conns = new Map<ConnId, Connection>()
   private readonly server: Server
   private accepted = 0
+  /** Accepted connections open per source IP. */
+  private readonly perSource = new Map<string, number>()
   private nextInbound = 1
   private queue: MachineInput[] = []
   private busy = false
@@ -36,6 +39,7 @@ export class NodeDriver {
   private timerAt: number | null = null
   private refused = 0
   private lastRefused = ''
+  private lastRefusedWhy = ''
   private refusalReportAt = 0
   private refusalTimer: NodeJS.Timeout | null = null
   private readonly id: string
@@ -245,16 +249,23 @@ export class NodeDriver {
       socket.destroy()
       return
     }
-    if (this.accepted >= this.limits.maxAccepted) {
+    const fromIp = this.perSource.get(ip) ?? 0
+    if (this.accepted >= this.limits.maxAccepted || fromIp >= this.limits.maxPerSource) {
       socket.destroy()
-      this.refuse(remote)
+      this.refuse(remote, fromIp >= this.limits.maxPerSource ? `${fromIp} connections from ${ip} already open` : `${this.limits.maxAccepted} connections already open`)
       return
     }
     this.accepted++
+    this.perSource.set(ip, fromIp + 1)
     const conn = new Connection(`i${this.nextInbound++}`, socket, remote, true, this.now(), this.limits)
     this.shaper.track(conn.id, { ip, port: socket.remotePort }, true)
     this.track(conn)
-    socket.once('close', () => this.accepted--)
+    socket.once('close', () => {
+      this.accepted--
+      const left = (this.perSource.get(ip) ?? 1) - 1
+      if (left > 0) this.perSource.set(ip, left)
+      else this.perSource.delete(ip)
+    })
     this.feed({ type: 'accepted', now: this.now(), conn: conn.id, remote: { ip, port: socket.remotePort } })
   }
 
@@ -306,15 +317,28 @@ export class NodeDriver {
     const { socket } = conn
     this.conns.set(conn.id, conn)
     socket.on('error', (e) => (conn.lastError = e.message))
-    socket.on('data', (chunk: Buffer) => {
-      if (conn.state === 'closing') return
-      const now = this.now()
-      for (const frame of conn.push(chunk, now)) {
+    const deliver = (frames: Frame[], now: number) => {
+      for (const frame of frames) {
         if (frame.kind === 'line') this.feed({ type: 'line', now, conn: conn.id, line: frame.line })
         else this.feed({ type: 'frame-error', now, conn: conn.id, reason: `${frame.reason}: ${frame.detail}` })
       }
+    }
+    socket.on('data', (chunk: Buffer) => {
+      if (conn.state === 'closing') return
+      deliver(conn.push(chunk, this.now()), this.now())
+    })
+    // End of stream (FIN): a last line sent without a newline counts like any other.
+    socket.once('end', () => {
+      if (conn.state !== 'closing') deliver(conn.finish(), this.now())
     })
     socket.once('close', () => {
+      // Reset or destroyed with a line half sent: say so rather than drop it silently.
+      const pending = conn.framer.pendingBytes
+      if (pending > 0 && conn.state !== 'closing') {
+        conn.framer.finish()
+        const reason = `connection closed with an unfinished ${pending}-byte line (no end of stream)`
+        this.feed({ type: 'frame-error', now: this.now(), conn: conn.id, reason })
+      }
       this.conns.delete(conn.id)
       this.shaper.forget(conn.id)
       const wasConnecting = conn.state === 'connecting'
@@ -339,15 +363,16 @@ export class NodeDriver {
   }
 
   /** Connections over the cap are closed at once and reported at most once a second, with a count. */
-  private refuse(remote: string): void {
+  private refuse(remote: string, why: string): void {
     this.refused++
     this.lastRefused = remote
+    this.lastRefusedWhy = why
     if (this.refusalTimer) return
     this.refusalTimer = setTimeout(() => {
       this.refusalTimer = null
       const now = this.now()
       this.refusalReportAt = now + REFUSAL_REPORT_MS
-      const reason = `connection refused: ${this.limits.maxAccepted} connections already open (${this.refused} refused)`
+      const reason = `connection refused: ${this.lastRefusedWhy} (${this.refused} refused)`
       this.refused = 0
       this.output.log(now, `refused ${this.lastRefused}: ${reason}`)
       this.output.event(now, { type: 'frame.rejected', from: this.lastRefused, reason })
