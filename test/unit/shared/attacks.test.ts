@@ -1,3 +1,5 @@
+import { withLink } from '../../../shared/net/conditions'
+import { SIM_CONDITIONS } from '../../../shared/sim/network'
 import { describe, expect, it } from 'vitest'
 import { type Address, formatAddress } from '../../../shared/address'
 import type { EventOf, SessionEvent } from '../../../shared/events'
@@ -158,27 +160,22 @@ describe('attacks on the simulator (3 seeds + 20 peers)', () => {
   })
 
   it('a peer a seed stopped listing finds out (its connection closes) and registers again', () => {
-    let slow = false
-    const scenario = runScenario({
-      seeds: 3,
-      peers: 20,
-      sha256,
-      rngSeed: 1,
-      runMs: 2_000,
-      // While `slow`, lines from the victim take longer than a seed's verification timeout.
-      latency: (from, to) => (slow && from === '127.1.0.5:7000' && to.startsWith('127.0.0.') ? VERIFY_MS + 1_000 : 1),
-    })
+    const scenario = runScenario({ seeds: 3, peers: 20, sha256, rngSeed: 1, runMs: 2_000 })
     const { sim } = scenario
+    // While slow, lines from the victim to the seeds take longer than a seed's verification timeout.
+    const slowLinks = scenario.seeds
+      .map(formatAddress)
+      .reduce((c, seed) => withLink(c, '127.1.0.5:7000', seed, { delayMs: VERIFY_MS + 1_000, jitterMs: 0, loss: 0 }), SIM_CONDITIONS)
     sim.runFor(VERIFY_MS) // a report within VERIFY_MS of the registration probe is refused at once
     const victim = '127.1.0.5:7000'
     const holders = listedBy(sim, victim)
     const seedId = holders[0]!
     const liar = sim.connectClient({ ip: seedId.split(':')[0]!, port: Number(seedId.split(':')[1]) }, { ip: '127.0.0.66', port: 4444 })
     sim.runFor(5)
-    slow = true
+    sim.setConditions(slowLinks)
     liar.send(`Dead Node:${victim}:${sim.now}:127.0.0.66`)
     sim.runFor(VERIFY_MS + 10)
-    slow = false
+    sim.setConditions(SIM_CONDITIONS)
     expect(ofType(sim.events, 'seed.peer-removed').filter((e) => e.peer === victim && e.node === seedId)).toHaveLength(1)
     sim.runFor(10_000)
     expect(listedBy(sim, victim)).toContain(seedId)
