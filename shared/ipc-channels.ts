@@ -19,6 +19,8 @@ export const API_METHODS = [
   'exportSession',
   'listSessions',
   'loadSession',
+  'nodeLog',
+  'runScenario',
   'ready',
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]

@@ -52,6 +52,8 @@ export function startBench(params: URLSearchParams): GossipscopeApi {
     exportSession: refuse,
     listSessions: async () => [],
     loadSession: refuse,
+    nodeLog: refuse,
+    runScenario: refuse,
     onEvents(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
