@@ -22,6 +22,9 @@ export const API_METHODS = [
   'nodeLog',
   'runScenario',
   'ready',
+  'setConditions',
+  'partition',
+  'heal',
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]
 
