@@ -19,6 +19,9 @@ export const API_METHODS = [
   'nodeLog',
   'runScenario',
   'ready',
+  'setConditions',
+  'partition',
+  'heal',
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]
 

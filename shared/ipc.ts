@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import type { SessionEvent } from './events'
+import { PARTITION_DIRECTIONS, type NetConditions, type Partition } from './net/conditions'
+import { linkConditionsSchema } from './net/conditions-schema'
 import { protocolSettingsSchema, type ProtocolSettings } from './settings'
 import { scenarioSchema, type Scenario } from './scenario/schema'
 import type { ApiMethod, MenuCommand } from './ipc-channels'
@@ -40,6 +42,8 @@ export interface HostStatus {
   lastSeq: number
   /** Most nodes the host will run at once on this machine. */
   maxNodes: number
+  /** Network conditions every node applies now (new nodes get them at start). */
+  conditions: NetConditions
   /** The scenario the host runs or ran last (Run scenario...); absent = none this session. */
   scenario?: ScenarioStatus
 }
@@ -109,6 +113,36 @@ export const exportRequestSchema = z.object({
 })
 export type ExportRequest = z.infer<typeof exportRequestSchema>
 
+/**
+ * A change to the network's conditions: new global defaults and/or per-link overrides
+ * (`conditions: null` removes one; `both` also sets the reverse direction). Applied by
+ * every running node within one event-loop turn of its arrival.
+ */
+export const conditionsUpdateSchema = z.object({
+  defaults: linkConditionsSchema.optional(),
+  links: z
+    .array(z.object({ from: nodeIdSchema, to: nodeIdSchema, conditions: linkConditionsSchema.nullable(), both: z.boolean().optional() }))
+    .max(1000)
+    .optional(),
+  /** Remove every per-link override first. */
+  clearLinks: z.boolean().optional(),
+})
+export type ConditionsUpdate = z.input<typeof conditionsUpdateSchema>
+
+/** Cut `side` off from `other` (default: every other node), both ways or one way. */
+export const partitionRequestSchema = z.object({
+  side: z.array(nodeIdSchema).min(1).max(10_000),
+  other: z.array(nodeIdSchema).min(1).max(10_000).nullable().optional(),
+  direction: z.enum(PARTITION_DIRECTIONS as [Partition['direction'], ...Partition['direction'][]]).optional(),
+  /** Default: the first free `p<n>`. */
+  name: z.string().regex(/^[\w.-]{1,32}$/, 'a partition name is 1-32 letters, digits, - _ .').optional(),
+})
+export type PartitionRequest = z.infer<typeof partitionRequestSchema>
+
+/** Heal the named partition, or every partition without a name. */
+export const healRequestSchema = z.object({ name: z.string().max(32).optional() })
+export type HealRequest = z.infer<typeof healRequestSchema>
+
 export interface GossipscopeApi {
   getStatus(): Promise<HostStatus>
   /** Stops any running network and starts a new session. */
@@ -142,6 +176,12 @@ export interface GossipscopeApi {
   onEvents(listener: (batch: EventBatch) => void): () => void
   onStatus(listener: (status: HostStatus) => void): () => void
   ready(fromSeq: number): Promise<void>
+  /** Changes the network's conditions live (see conditionsUpdateSchema); resolves with the model now in force. */
+  setConditions(update: ConditionsUpdate): Promise<Result<NetConditions>>
+  /** Starts a partition; resolves with it as applied (its name). Every named node must be in the session. */
+  partition(request: PartitionRequest): Promise<Result<Partition>>
+  /** Heals one partition (by name) or all; resolves with the model now in force. */
+  heal(request: HealRequest): Promise<Result<NetConditions>>
   /** Application-menu commands (Electron only; the web host never sends any). */
   onMenu?(listener: (command: MenuCommand) => void): () => void
 }
@@ -162,5 +202,8 @@ export const API_ARGS = {
   nodeLog: z.tuple([nodeIdSchema]),
   runScenario: z.tuple([scenarioSchema]),
   ready: z.tuple([z.number().int().min(0)]),
+  setConditions: z.tuple([conditionsUpdateSchema]),
+  partition: z.tuple([partitionRequestSchema]),
+  heal: z.tuple([healRequestSchema]),
 } satisfies Record<ApiMethod, z.ZodTuple>
 

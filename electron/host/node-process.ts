@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { isNodeEvent, parseEvent, type AnyEvent, type HostEvent } from '../../shared/events'
 import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
+import type { NodeCommand } from '../../shared/net/node-command'
 import { LineFramer } from '../../shared/protocol/framer'
 
 /**
@@ -120,6 +121,22 @@ export class NodeProcess {
     }, this.options.stopTimeoutMs)
     this.options.changed()
     return { ok: true, value: undefined }
+  }
+
+  /**
+   * Sends a command over the node's IPC channel (it applies it within one event-loop turn
+   * of arrival). False when the node is gone or its channel is closed.
+   */
+  send(command: NodeCommand): boolean {
+    if (this.ended || !this.child.connected) return false
+    try {
+      this.child.send(command, (error) => {
+        if (error) this.host({ type: 'host.stderr', text: truncate(`host: could not send ${command.type}: ${error.message}`, MAX_TEXT) })
+      })
+      return true
+    } catch {
+      return false
+    }
   }
 
   /** Synchronous last resort (process exit): SIGKILL without events. */

@@ -1,4 +1,5 @@
 import type { SessionEvent } from '../events'
+import { type NetState, applyNetConditions, applyNetDropped, cloneNetState, createNetState } from './net-state'
 
 /**
  * The network as the events describe it: one pure fold, `applyEvent`, used by the live
@@ -119,6 +120,8 @@ export interface NetworkState {
   falseReports: Array<{ node: string; reporter: string; at: number }>
   /** Counts of every event type seen. */
   counts: Map<string, number>
+  /** Emulated network conditions, partitions and drops (net.* events). */
+  net: NetState
   /**
    * Message id -> receipts, forwards and duplicates seen before its gossip.created: events
    * of different node processes can reach the host out of causal order (a neighbour's
@@ -154,6 +157,7 @@ export function createNetwork(): NetworkState {
     failures: [],
     falseReports: [],
     counts: new Map(),
+    net: createNetState(),
   }
 }
 
@@ -453,6 +457,14 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
     case 'frame.rejected':
       ensureNode(state, event.node).rejected++
       return
+    case 'net.conditions':
+      ensureNode(state, event.node)
+      applyNetConditions(state.net, event)
+      return
+    case 'net.dropped':
+      ensureNode(state, event.node)
+      applyNetDropped(state.net, event)
+      return
     case 'node.warning':
     case 'seed.report-rejected':
     case 'peer.link-failed':
@@ -501,6 +513,7 @@ export function cloneNetwork(state: NetworkState): NetworkState {
     failures: state.failures.map((f) => ({ ...f, removals: new Map(f.removals), relinked: new Set(f.relinked) })),
     falseReports: state.falseReports.slice(),
     counts: new Map(state.counts),
+    net: cloneNetState(state.net),
     ...(state.early ? { early: new Map([...state.early].map(([id, e]) => [id, { ...e, receipts: e.receipts.slice() }])) } : {}),
   }
 }

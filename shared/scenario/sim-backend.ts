@@ -5,7 +5,9 @@ import { createPeerMachine } from '../protocol/peer-machine'
 import { seededRandom } from '../protocol/rng'
 import { createSeedMachine } from '../protocol/seed-machine'
 import { scaledIntervals, type ProtocolSettings } from '../settings'
+import { healed, nextPartitionName, withPartition } from '../net/conditions'
 import { SimNetwork } from '../sim/network'
+import { linkOfScenario } from './conditions'
 import { peerAddress, seedAddress } from '../sim/scenario'
 import type { NetworkStart, ScenarioBackend, StartedNodes, StepNote } from './backend'
 import { nodeRngSeed } from './runner'
@@ -39,7 +41,7 @@ export class SimBackend implements ScenarioBackend {
   private readonly roles = new Map<NodeId, { role: 'seed' | 'peer'; address: Address }>()
 
   constructor(private readonly options: SimBackendOptions) {
-    this.sim = new SimNetwork({ latency: 1, startTime: options.startTime })
+    this.sim = new SimNetwork({ startTime: options.startTime })
   }
 
   now(): number {
@@ -125,16 +127,18 @@ export class SimBackend implements ScenarioBackend {
     throw new Error('resume is not available in the simulator yet (needs the pause primitive of issue 8)')
   }
 
-  async partition(): Promise<void> {
-    throw new Error('partition is not available in the simulator yet (needs the conditions model of issue 7)')
+  async partition(nodes: NodeId[]): Promise<void> {
+    const current = this.sim.conditions
+    this.sim.setConditions(withPartition(current, { name: nextPartitionName(current), side: [...new Set(nodes)], other: null, direction: 'both' }))
   }
 
   async heal(): Promise<void> {
-    throw new Error('heal is not available in the simulator yet (needs the conditions model of issue 7)')
+    this.sim.setConditions(healed(this.sim.conditions))
   }
 
-  async setConditions(_conditions: Conditions): Promise<void> {
-    throw new Error('network conditions are not available in the simulator yet (needs the conditions model of issue 7)')
+  async setConditions(conditions: Conditions): Promise<void> {
+    const current = this.sim.conditions
+    this.sim.setConditions({ ...current, defaults: linkOfScenario(conditions, current.defaults) })
   }
 
   async setSettings(settings: ProtocolSettings): Promise<void> {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { NodeInfo, NodeRole, Result } from '../../../shared/ipc'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../../shared/settings'
+import { type NetConditions, NO_CONDITIONS } from '../../../shared/net/conditions'
 import type { SupervisorLike } from '../../../electron/host/controller'
 import type { SessionFolder } from '../../../electron/host/session-files'
 import type { SupervisorHooks } from '../../../electron/host/supervisor'
@@ -21,6 +22,11 @@ export class FakeSupervisor implements SupervisorLike {
     readonly hooks: SupervisorHooks,
   ) {}
 
+  conditions: NetConditions = NO_CONDITIONS
+  setConditions(conditions: NetConditions): void {
+    this.calls.push('setConditions')
+    this.conditions = conditions
+  }
   setSettings(settings: ProtocolSettings): void {
     this.calls.push('setSettings')
     this.settings = settings
