@@ -19,8 +19,11 @@ export * from './ipc-channels'
 export type Result<T = void> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string }
 
 export type NodeRole = 'seed' | 'peer'
-/** starting: spawned, no node.started yet; exited: stopped on request; crashed: exited unasked. */
-export type NodeProcessState = 'starting' | 'running' | 'killed' | 'exited' | 'crashed'
+/**
+ * starting: spawned, no node.started yet; paused: frozen (SIGSTOP); exited: stopped on
+ * request; crashed: exited unasked.
+ */
+export type NodeProcessState = 'starting' | 'running' | 'paused' | 'killed' | 'exited' | 'crashed'
 
 export interface NodeInfo {
   /** `IP:PORT` */
@@ -155,6 +158,19 @@ export interface GossipscopeApi {
   killNode(id: string): Promise<Result>
   /** Clean stop (SIGTERM). */
   stopNode(id: string): Promise<Result>
+  /**
+   * Freezes a running node's process (SIGSTOP): its connections stay open, it answers
+   * nothing. Refused where the platform has no signals (Windows) and for a node not running.
+   */
+  pauseNode(id: string): Promise<Result>
+  /** Lets a paused node run again (SIGCONT). */
+  resumeNode(id: string): Promise<Result>
+  /**
+   * Starts the node again at the same address as a new process (a new pid and
+   * incarnation); a running or paused one is killed (SIGKILL) first. Resolves once it
+   * listens (or its start timed out) with its new info.
+   */
+  restartNode(id: string): Promise<Result<NodeInfo>>
   /** Settings for nodes started from now on. */
   setSettings(settings: ProtocolSettings): Promise<Result<ProtocolSettings>>
   exportSession(request: ExportRequest): Promise<Result<ExportResult>>
@@ -195,6 +211,9 @@ export const API_ARGS = {
   addPeers: z.tuple([countSchema]),
   killNode: z.tuple([nodeIdSchema]),
   stopNode: z.tuple([nodeIdSchema]),
+  pauseNode: z.tuple([nodeIdSchema]),
+  resumeNode: z.tuple([nodeIdSchema]),
+  restartNode: z.tuple([nodeIdSchema]),
   setSettings: z.tuple([protocolSettingsSchema]),
   exportSession: z.tuple([exportRequestSchema]),
   listSessions: z.tuple([]),

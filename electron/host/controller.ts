@@ -45,7 +45,7 @@ import type { Supervisor, SupervisorHooks } from './supervisor'
  * The host's API: every GossipscopeApi verb over a supervisor, shared by Electron main
  * (IPC) and the web host (WebSocket). Every argument is validated here with API_ARGS; an
  * invalid or impossible request gets `{ok:false, error}` and changes nothing. Session-
- * changing verbs run one at a time; kill and stop act at once.
+ * changing verbs (restart included) run one at a time; kill, stop, pause and resume act at once.
  */
 
 /** The supervisor surface the controller uses (a fake in unit tests). */
@@ -65,6 +65,9 @@ export type SupervisorLike = Pick<
   | 'addPeers'
   | 'kill'
   | 'stopNode'
+  | 'pause'
+  | 'resume'
+  | 'restart'
   | 'stopAll'
   | 'killAllNow'
   | 'livePids'
@@ -246,6 +249,15 @@ export class HostController implements GossipscopeApi {
   stopNode(id: string): Promise<Result> {
     return this.call('stopNode', [id]) as Promise<Result>
   }
+  pauseNode(id: string): Promise<Result> {
+    return this.call('pauseNode', [id]) as Promise<Result>
+  }
+  resumeNode(id: string): Promise<Result> {
+    return this.call('resumeNode', [id]) as Promise<Result>
+  }
+  restartNode(id: string): Promise<Result<NodeInfo>> {
+    return this.call('restartNode', [id]) as Promise<Result<NodeInfo>>
+  }
   setSettings(settings: ProtocolSettings): Promise<Result<ProtocolSettings>> {
     return this.call('setSettings', [settings]) as Promise<Result<ProtocolSettings>>
   }
@@ -296,6 +308,12 @@ export class HostController implements GossipscopeApi {
     killNode: async (id) => this.supervisor.kill(id),
 
     stopNode: async (id) => this.supervisor.stopNode(id),
+
+    pauseNode: async (id) => this.supervisor.pause(id),
+
+    resumeNode: async (id) => this.supervisor.resume(id),
+
+    restartNode: async (id) => this.serial(() => this.supervisor.restart(id)),
 
     setSettings: async (settings) => {
       this.supervisor.setSettings(settings)

@@ -192,6 +192,40 @@ export class Supervisor {
     return node ? node.stop() : { ok: false, error: `no node ${id} in this session` }
   }
 
+  /** SIGSTOP (see NodeProcess.pause). One node: a launcher that packs nodes must freeze only this one. */
+  pause(id: string): Result {
+    const node = this.nodes.get(id)
+    return node ? node.pause() : { ok: false, error: `no node ${id} in this session` }
+  }
+
+  /** SIGCONT (see NodeProcess.resume). */
+  resume(id: string): Result {
+    const node = this.nodes.get(id)
+    return node ? node.resume() : { ok: false, error: `no node ${id} in this session` }
+  }
+
+  /**
+   * Starts node `id` again at the same address as a new process (new pid, new incarnation):
+   * a running or paused one is SIGKILLed first (a crash and a restart, as a supervisor
+   * restarting a process does), a killed, crashed or stopped one just starts. It writes to
+   * the same log folder and events file. Resolves once it listens or its start timed out.
+   */
+  async restart(id: string): Promise<Result<NodeInfo>> {
+    const old = this.nodes.get(id)
+    if (!old) return { ok: false, error: `no node ${id} in this session` }
+    if (!this.active || !this.folder) return { ok: false, error: 'no network is running: start one first' }
+    if (!old.alive) {
+      const refusal = this.capacityError(1, old.info.role)
+      if (refusal) return { ok: false, error: refusal }
+    }
+    old.kill()
+    await old.exited
+    if (!this.active) return { ok: false, error: 'the network was stopped' }
+    const node = this.spawn(old.info.role, { ip: old.info.ip, port: old.info.port })
+    await this.awaitStarted([node])
+    return { ok: true, value: { ...node.info } }
+  }
+
   /** Stops every node cleanly (SIGKILL after the stop timeout) and waits until all are gone. */
   async stopAll(): Promise<void> {
     this.active = false

@@ -94,8 +94,11 @@ export interface Failure {
   endAt: number | null
   /** First link-up of the node after `endAt`: back in the overlay. */
   rejoinedAt: number | null
-  /** Neighbours linked to the node again since `endAt`: their later reports are about the new state. */
-  relinked: Set<string>
+  /**
+   * Nodes in touch with the node again since `endAt` (neighbours that linked to it, seeds
+   * that registered it again) -> ms since epoch: their later reports are about the new state.
+   */
+  relinked: Map<string, number>
   /** Dead Node reports that detected it. */
   reports: number
   /** First liveness.missed about it by any neighbour. */
@@ -198,7 +201,7 @@ function ensureNode(state: NetworkState, id: string, role?: 'seed' | 'peer'): No
 function rejoined(state: NetworkState, node: string, other: string, t: number): void {
   const f = latestFailure(state, node)
   if (!f || f.endAt === null || t < f.endAt) return
-  f.relinked.add(other)
+  if (!f.relinked.has(other)) f.relinked.set(other, t)
   f.rejoinedAt ??= t
 }
 
@@ -233,7 +236,7 @@ function addFailure(state: NetworkState, node: string, at: number, kind: Failure
     kind,
     endAt: null,
     rejoinedAt: null,
-    relinked: new Set(),
+    relinked: new Map(),
     reports: 0,
     firstMissAt: null,
     reportedAt: null,
@@ -340,7 +343,7 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
       ensureNode(state, event.peer, 'peer')
       // A seed that registers the node again after its failure ended holds the new process.
       const f = latestFailure(state, event.peer)
-      if (f && f.endAt !== null && t >= f.endAt) f.relinked.add(event.node)
+      if (f && f.endAt !== null && t >= f.endAt && !f.relinked.has(event.node)) f.relinked.set(event.node, t)
       return
     }
     case 'seed.peer-removed': {
@@ -510,7 +513,7 @@ export function cloneNetwork(state: NetworkState): NetworkState {
     nodes,
     links: new Map(state.links),
     messages,
-    failures: state.failures.map((f) => ({ ...f, removals: new Map(f.removals), relinked: new Set(f.relinked) })),
+    failures: state.failures.map((f) => ({ ...f, removals: new Map(f.removals), relinked: new Map(f.relinked) })),
     falseReports: state.falseReports.slice(),
     counts: new Map(state.counts),
     net: cloneNetState(state.net),

@@ -63,6 +63,29 @@ export class FakeSupervisor implements SupervisorLike {
     node.state = 'killed'
     return { ok: true, value: undefined }
   }
+  pause(id: string): Result {
+    return this.signal(id, 'pause', 'running', 'paused')
+  }
+  resume(id: string): Result {
+    return this.signal(id, 'resume', 'paused', 'running')
+  }
+  async restart(id: string): Promise<Result<NodeInfo>> {
+    this.calls.push(`restart ${id}`)
+    const node = this.nodes.find((n) => n.id === id)
+    if (!node) return { ok: false, error: `no node ${id} in this session` }
+    node.pid = (node.pid ?? 0) + 1
+    node.state = 'running'
+    this.hooks.emit({ v: 1, t: 1, node: id, type: 'host.spawned', role: node.role, pid: node.pid })
+    return { ok: true, value: { ...node } }
+  }
+  private signal(id: string, verb: string, from: NodeInfo['state'], to: NodeInfo['state']): Result {
+    this.calls.push(`${verb} ${id}`)
+    const node = this.nodes.find((n) => n.id === id)
+    if (!node) return { ok: false, error: `no node ${id} in this session` }
+    if (node.state !== from) return { ok: false, error: `node ${id} is not ${from}` }
+    node.state = to
+    return { ok: true, value: undefined }
+  }
   stopNode(id: string): Result {
     this.calls.push(`stop ${id}`)
     return this.nodes.some((n) => n.id === id) ? { ok: true, value: undefined } : { ok: false, error: `no node ${id}` }
