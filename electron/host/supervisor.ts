@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { formatAddress, type Address } from '../../shared/address'
 import type { AnyEvent } from '../../shared/events'
 import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
+import { nodeRngSeed } from '../../shared/scenario/runner'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
 import { AddressAllocator, type Probe, probeAddress } from './addresses'
 import { nodeFlags, nodeLogFolder } from './node-flags'
@@ -59,6 +60,9 @@ export class Supervisor {
   private allocator: AddressAllocator | null = null
   private current: ProtocolSettings = DEFAULT_SETTINGS
   private active = false
+  /** The session's rng seed (node k gets nodeRngSeed(rngSeed, k)); null = each node draws its own. */
+  private rngSeed: number | null = null
+  private spawnCount = 0
 
   constructor(
     readonly options: SupervisorOptions,
@@ -98,12 +102,14 @@ export class Supervisor {
   }
 
   /** Opens a new session folder. Every node of the previous session must be gone (see stopAll). */
-  beginSession(settings: ProtocolSettings): SessionFolder {
+  beginSession(settings: ProtocolSettings, rngSeed: number | null = null): SessionFolder {
     if (this.aliveCount > 0) throw new Error('stop the running nodes before starting a session')
     this.folder = createSessionFolder(this.options.sessionsDir, this.options.now())
     this.nodes = new Map()
     this.seeds = []
     this.current = settings
+    this.rngSeed = rngSeed
+    this.spawnCount = 0
     this.allocator = new AddressAllocator(this.options.basePort, this.options.probe ?? probeAddress)
     this.active = true
     writeSessionFiles(this.folder, settings, this.seeds)
@@ -203,7 +209,9 @@ export class Supervisor {
     const id = formatAddress(address)
     const logDir = join(folder.dir, LOGS_DIR, nodeLogFolder(address.ip, address.port))
     mkdirSync(logDir, { recursive: true })
-    const args = nodeFlags({ role, ...address, configPath: join(folder.dir, CONFIG_FILE), logDir, settings: this.current })
+    const k = this.spawnCount++
+    const rngSeed = this.rngSeed === null ? undefined : nodeRngSeed(this.rngSeed, k)
+    const args = nodeFlags({ role, ...address, configPath: join(folder.dir, CONFIG_FILE), logDir, settings: this.current, rngSeed })
     const node = new NodeProcess({
       id,
       role,
