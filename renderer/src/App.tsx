@@ -12,6 +12,7 @@ import { NodeList } from './panels/NodeList'
 import { Notices } from './panels/Notices'
 import { RightPanel, type PanelTab } from './panels/RightPanel'
 import { SettingsPanel } from './panels/SettingsPanel'
+import { NetworkPanel } from './network/NetworkPanel'
 import { Toolbar } from './panels/Toolbar'
 import { Timeline } from './timeline/Timeline'
 
@@ -27,6 +28,7 @@ const TABS: PanelTab[] = [
   { id: 'log', label: 'Log', render: () => <LogPanel /> },
   { id: 'narration', label: 'Narration', render: () => <NarrationPanel /> },
   { id: 'settings', label: 'Settings', render: () => <SettingsPanel /> },
+  { id: 'network', label: 'Network', render: () => <NetworkPanel /> },
   {
     id: 'guide',
     label: 'Guide',
@@ -133,6 +135,9 @@ function Legend() {
       </li>
       <li>
         <span className="legend-miss" aria-hidden="true" /> <span className="legend-long">liveness </span>misses
+      </li>
+      <li>
+        <span className="legend-cut" aria-hidden="true" /> <span className="legend-long">partition </span>cut
       </li>
       <li>
         <label>

@@ -4,6 +4,21 @@ import { follow } from '../follow/follow'
 import { app, displayedState, useApp } from '../store'
 import { closeMenu, useGraphUi, type GraphMenu as Menu } from './graph-ui'
 import { formatClock } from '../log/format-event'
+import { openLinkConditions } from '../network/net-ui'
+import { type NetConditions, effectiveLink, endpointOf } from '../../../shared/net/conditions'
+
+/** What the link a–b does now, as its nodes last reported (both directions when they differ). */
+function linkConditionsText(conditions: NetConditions | null, a: string, b: string): string {
+  if (!conditions) return 'none: loopback TCP, no added latency or loss'
+  const text = (from: string, to: string) => {
+    const l = effectiveLink(conditions, endpointOf(from), endpointOf(to))
+    if (l.blocked) return 'blocked by a partition'
+    return `${l.delayMs} ms${l.jitterMs > 0 ? ` ± ${l.jitterMs} ms` : ''}, loss ${+(l.loss * 100).toFixed(2)}%`
+  }
+  const ab = text(a, b)
+  const ba = text(b, a)
+  return ab === ba ? ab : `${a} → ${b}: ${ab}; ${b} → ${a}: ${ba}`
+}
 
 interface Item {
   label: string
@@ -89,9 +104,10 @@ function OpenMenu({ menu }: { menu: Menu }) {
       ['Up since', link ? formatClock(link.upAt) : 'down'],
       [`${target.a} missed`, String(a?.misses.get(target.b) ?? 0)],
       [`${target.b} missed`, String(b?.misses.get(target.a) ?? 0)],
-      ['Conditions', 'none: loopback TCP, no added latency or loss'],
+      ['Conditions', linkConditionsText(state.net.conditions, target.a, target.b)],
     ]
     items = [
+      { label: 'Set its conditions…', run: () => openLinkConditions(target.a, target.b), disabled: notLive },
       { label: `Select ${target.a}`, run: () => app.store.getState().select(target.a) },
       { label: `Select ${target.b}`, run: () => app.store.getState().select(target.b) },
     ]
