@@ -25,6 +25,8 @@ export interface GraphProbe {
   node(id: string): { x: number; y: number; r: number } | null
   link(key: string): { x: number; y: number } | null
   nodes(): string[]
+  /** Keys (`a|b`) of the links drawn. */
+  links(): string[]
   /** Whether a partition cuts the link drawn under `key`. */
   cut(key: string): boolean
   insets(): Insets
@@ -332,6 +334,7 @@ export function GraphCanvas() {
         return l ? toClient((l.source.x! + l.target.x!) / 2, (l.source.y! + l.target.y!) / 2) : null
       },
       nodes: () => model.nodeList.map((n) => n.id),
+      links: () => model.links.map((l) => l.key),
       cut: (key) => {
         const l = model.links.find((x) => x.key === key)
         return l ? netView.cut(l.source.id, l.target.id) : false
