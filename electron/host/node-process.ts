@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { isNodeEvent, parseEvent, type AnyEvent, type HostEvent } from '../../shared/events'
 import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
+import type { NodeCommand } from '../../shared/net/node-command'
 import { LineFramer } from '../../shared/protocol/framer'
 
 /**
@@ -108,18 +109,66 @@ export class NodeProcess {
     return { ok: true, value: undefined }
   }
 
+  /**
+   * SIGSTOP: the process freezes as in a long GC pause; the kernel keeps its sockets open
+   * and queues what arrives. Emits `node.paused`. Refused unless the node is running, and
+   * where there is no SIGSTOP (Windows).
+   */
+  pause(): Result {
+    const refused = this.signalRefusal('Pause', 'running')
+    if (refused) return refused
+    if (!this.signal('SIGSTOP')) return { ok: false, error: `could not pause node ${this.id}` }
+    this.info.state = 'paused'
+    this.host({ type: 'node.paused' })
+    this.options.changed()
+    return { ok: true, value: undefined }
+  }
+
+  /** SIGCONT: a paused node runs again and reads what waited for it. Emits `node.resumed`. */
+  resume(): Result {
+    const refused = this.signalRefusal('Resume', 'paused')
+    if (refused) return refused
+    if (!this.signal('SIGCONT')) return { ok: false, error: `could not resume node ${this.id}` }
+    this.info.state = 'running'
+    this.host({ type: 'node.resumed' })
+    this.options.changed()
+    return { ok: true, value: undefined }
+  }
+
   /** Clean stop: SIGTERM, then SIGKILL after `stopTimeoutMs`. Refused if a stop or kill is under way. */
   stop(): Result {
     if (this.ended) return { ok: false, error: `node ${this.id} has already exited` }
     if (this.requested !== null) return { ok: false, error: `node ${this.id} is already being stopped` }
+    const paused = this.info.state === 'paused'
     this.requested = 'SIGTERM'
     this.host({ type: 'host.kill', signal: 'SIGTERM' })
     this.child.kill('SIGTERM')
+    // A frozen process handles its SIGTERM only once it runs again.
+    if (paused && this.signal('SIGCONT')) {
+      this.info.state = 'running'
+      this.host({ type: 'node.resumed' })
+    }
     this.stopTimer = setTimeout(() => {
       if (!this.ended) this.child.kill('SIGKILL')
     }, this.options.stopTimeoutMs)
     this.options.changed()
     return { ok: true, value: undefined }
+  }
+
+  /**
+   * Sends a command over the node's IPC channel (it applies it within one event-loop turn
+   * of arrival). False when the node is gone or its channel is closed.
+   */
+  send(command: NodeCommand): boolean {
+    if (this.ended || !this.child.connected) return false
+    try {
+      this.child.send(command, (error) => {
+        if (error) this.host({ type: 'host.stderr', text: truncate(`host: could not send ${command.type}: ${error.message}`, MAX_TEXT) })
+      })
+      return true
+    } catch {
+      return false
+    }
   }
 
   /** Synchronous last resort (process exit): SIGKILL without events. */
@@ -130,6 +179,25 @@ export class NodeProcess {
       this.child.kill('SIGKILL')
     } catch {
       // Already gone.
+    }
+  }
+
+  /** Why `verb` cannot be done now (the node must be in `state`), or null. */
+  private signalRefusal(verb: 'Pause' | 'Resume', state: 'running' | 'paused'): Result | null {
+    if (process.platform === 'win32') return { ok: false, error: `${verb} is not available on Windows (no SIGSTOP/SIGCONT)` }
+    if (this.ended) return { ok: false, error: `node ${this.id} has already exited` }
+    if (this.requested !== null) return { ok: false, error: `node ${this.id} is being stopped` }
+    if (this.info.state !== state) {
+      return { ok: false, error: `node ${this.id} is ${this.info.state === 'paused' ? 'already paused' : state === 'paused' ? 'not paused' : 'not running yet'}` }
+    }
+    return null
+  }
+
+  private signal(signal: NodeJS.Signals): boolean {
+    try {
+      return this.child.kill(signal)
+    } catch {
+      return false
     }
   }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { formatAddress, type Address } from '../../shared/address'
 import type { AnyEvent } from '../../shared/events'
 import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
+import { type NetConditions, NO_CONDITIONS, isIdle } from '../../shared/net/conditions'
 import { nodeRngSeed } from '../../shared/scenario/runner'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
 import { AddressAllocator, type Probe, probeAddress } from './addresses'
@@ -59,6 +60,7 @@ export class Supervisor {
   private seeds: Address[] = []
   private allocator: AddressAllocator | null = null
   private current: ProtocolSettings = DEFAULT_SETTINGS
+  private net: NetConditions = NO_CONDITIONS
   private active = false
   /** The session's rng seed (node k gets nodeRngSeed(rngSeed, k)); null = each node draws its own. */
   private rngSeed: number | null = null
@@ -91,6 +93,20 @@ export class Supervisor {
     this.current = settings
   }
 
+  /** The network conditions every node applies (new nodes get them as they start). */
+  get conditions(): NetConditions {
+    return this.net
+  }
+
+  /**
+   * Applies network conditions (already validated) to every running node now, over each
+   * node's IPC channel, and to nodes started from now on.
+   */
+  setConditions(conditions: NetConditions): void {
+    this.net = conditions
+    for (const node of this.nodes.values()) if (node.alive) node.send({ type: 'net.set', conditions })
+  }
+
   nodeInfos(): NodeInfo[] {
     return [...this.nodes.values()].map((node) => ({ ...node.info }))
   }
@@ -108,6 +124,8 @@ export class Supervisor {
     this.nodes = new Map()
     this.seeds = []
     this.current = settings
+    // Global defaults carry over; overrides and partitions name the old session's nodes.
+    this.net = { defaults: this.net.defaults, links: [], partitions: [] }
     this.rngSeed = rngSeed
     this.spawnCount = 0
     this.allocator = new AddressAllocator(this.options.basePort, this.options.probe ?? probeAddress)
@@ -174,6 +192,40 @@ export class Supervisor {
     return node ? node.stop() : { ok: false, error: `no node ${id} in this session` }
   }
 
+  /** SIGSTOP (see NodeProcess.pause). One node: a launcher that packs nodes must freeze only this one. */
+  pause(id: string): Result {
+    const node = this.nodes.get(id)
+    return node ? node.pause() : { ok: false, error: `no node ${id} in this session` }
+  }
+
+  /** SIGCONT (see NodeProcess.resume). */
+  resume(id: string): Result {
+    const node = this.nodes.get(id)
+    return node ? node.resume() : { ok: false, error: `no node ${id} in this session` }
+  }
+
+  /**
+   * Starts node `id` again at the same address as a new process (new pid, new incarnation):
+   * a running or paused one is SIGKILLed first (a crash and a restart, as a supervisor
+   * restarting a process does), a killed, crashed or stopped one just starts. It writes to
+   * the same log folder and events file. Resolves once it listens or its start timed out.
+   */
+  async restart(id: string): Promise<Result<NodeInfo>> {
+    const old = this.nodes.get(id)
+    if (!old) return { ok: false, error: `no node ${id} in this session` }
+    if (!this.active || !this.folder) return { ok: false, error: 'no network is running: start one first' }
+    if (!old.alive) {
+      const refusal = this.capacityError(1, old.info.role)
+      if (refusal) return { ok: false, error: refusal }
+    }
+    old.kill()
+    await old.exited
+    if (!this.active) return { ok: false, error: 'the network was stopped' }
+    const node = this.spawn(old.info.role, { ip: old.info.ip, port: old.info.port })
+    await this.awaitStarted([node])
+    return { ok: true, value: { ...node.info } }
+  }
+
   /** Stops every node cleanly (SIGKILL after the stop timeout) and waits until all are gone. */
   async stopAll(): Promise<void> {
     this.active = false
@@ -228,6 +280,8 @@ export class Supervisor {
       changed: () => this.hooks.changed(),
     })
     this.nodes.set(id, node)
+    // Sent at once: the node queues commands that arrive before it is ready.
+    if (!isIdle(this.net)) node.send({ type: 'net.set', conditions: this.net })
     this.hooks.changed()
     return node
   }

@@ -1,5 +1,7 @@
 import { createHash, randomInt } from 'node:crypto'
 import { formatAddress } from '../../shared/address'
+import { describeConditions, isZeroLink } from '../../shared/net/conditions'
+import { type NodeCommand, parseNodeCommand } from '../../shared/net/node-command'
 import type { Machine, MachineDeps } from '../../shared/protocol/machine'
 import { seededRandom } from '../../shared/protocol/rng'
 import type { ProtocolSettings } from '../../shared/settings-core'
@@ -45,6 +47,11 @@ async function askOnTerminal(question: string): Promise<string | null> {
 }
 
 export async function runNode(role: Role, argv: readonly string[], createMachine: MachineFactory): Promise<void> {
+  // Host commands that arrive before the driver exists wait here (the listener is set before
+  // any await, so none is missed).
+  const early: unknown[] = []
+  let onCommand: (message: unknown) => void = (message) => void early.push(message)
+  if (process.send) process.on('message', (message) => onCommand(message))
   const parsed = parseNodeArgs(role, argv)
   if (parsed.kind === 'help') {
     process.stdout.write(parsed.text)
@@ -103,7 +110,7 @@ export async function runNode(role: Role, argv: readonly string[], createMachine
   const driver = new NodeDriver(setup.self, createMachine(deps, setup.settings), out, DEFAULT_LIMITS, (code, reason) => {
     out.log(Date.now(), `exiting (${code}): ${reason}`)
     exit(code)
-  })
+  }, seededRandom((rngSeed ^ 0x5bd1e995) >>> 0))
 
   try {
     await driver.listen()
@@ -147,6 +154,23 @@ export async function runNode(role: Role, argv: readonly string[], createMachine
     pid: process.pid,
     incarnation,
   })
+  if (!isZeroLink(parsed.args.link)) {
+    const conditions = { defaults: parsed.args.link, links: [], partitions: [] }
+    driver.setConditions(conditions, describeConditions(conditions))
+  }
+  const apply = (message: unknown): void => {
+    const command = parseNodeCommand(message)
+    if (!command.ok) return driver.warn(`refused a command from the host: ${command.error}`)
+    run(command.value)
+  }
+  const run = (command: NodeCommand): void => {
+    switch (command.type) {
+      case 'net.set':
+        return driver.setConditions(command.conditions, describeConditions(command.conditions))
+    }
+  }
+  for (const message of early.splice(0)) apply(message)
+  onCommand = apply
   driver.start()
   watcher?.start()
 }

@@ -1,5 +1,6 @@
 import { createSeedMachine } from '../../shared/protocol/seed-machine'
 import { scaledIntervals } from '../../shared/settings-core'
+import { DEFAULT_LIMITS } from './connection'
 import { runNode } from './run'
 
 /**
@@ -8,5 +9,8 @@ import { runNode } from './run'
  * liveness intervals, long enough for any live peer to answer even on a loaded machine.
  */
 void runNode('seed', process.argv.slice(2), (deps, settings) =>
-  createSeedMachine(deps, { verifyTimeoutMs: 2 * scaledIntervals(settings).livenessMs }),
+  createSeedMachine(deps, {
+    verifyTimeoutMs: 2 * scaledIntervals(settings).livenessMs,
+    maxConnections: DEFAULT_LIMITS.maxAccepted,
+  }),
 )
