@@ -49,7 +49,8 @@ export type SupervisorLike = Pick<
   | 'stopAll'
   | 'killAllNow'
   | 'livePids'
->
+> &
+  Partial<Pick<Supervisor, 'packing' | 'launching'>>
 
 /** `exportSession(sessionDir, request, outPath)` of electron/host/export.ts. */
 export type SessionExporter = (sessionDir: string, request: ExportRequest, outPath: string) => Promise<ExportResult>
@@ -164,14 +165,14 @@ export class HostController implements GossipscopeApi {
   private readonly handlers: { [M in Exclude<ApiMethod, 'ready'>]: (...args: Args<M>) => Promise<unknown> } = {
     getStatus: async () => this.status(),
 
-    startNetwork: async ({ seeds, peers, settings }) => {
+    startNetwork: async ({ seeds, peers, settings, packing }) => {
       if (seeds + peers > this.supervisor.maxNodes) {
         return { ok: false, error: `${seeds + peers} nodes requested; this host runs at most ${this.supervisor.maxNodes}` }
       }
       return this.serial(async () => {
         await this.endSession()
         if (this.closed) return { ok: false, error: 'the host is shutting down' }
-        const folder = this.supervisor.beginSession(settings)
+        const folder = this.supervisor.beginSession(settings, packing)
         const log = new EventLog(join(folder.dir, EVENTS_FILE))
         this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
         this.hub.sessionChanged()
@@ -268,6 +269,8 @@ export class HostController implements GossipscopeApi {
       nodes: this.supervisor.nodeInfos(),
       lastSeq: this.intake?.lastSeq ?? 0,
       maxNodes: this.supervisor.maxNodes,
+      packing: this.supervisor.packing,
+      launching: this.supervisor.launching ?? null,
     }
   }
 

@@ -1,0 +1,176 @@
+import { createHash, randomInt } from 'node:crypto'
+import { formatAddress } from '../../shared/address'
+import type { NodeEvent } from '../../shared/events'
+import type { Machine, MachineDeps } from '../../shared/protocol/machine'
+import { seededRandom } from '../../shared/protocol/rng'
+import type { ProtocolSettings } from '../../shared/settings-core'
+import type { NodeArgs } from './cli'
+import { ConfigWatcher } from './config-watch'
+import { DEFAULT_LIMITS } from './connection'
+import { NodeDriver } from './driver'
+import { NodeOutput } from './output'
+import { type ResolveIo, resolveSetup } from './resolve'
+
+/**
+ * One seed or peer, from its parsed flags to its end, without owning a process: the
+ * seed and peer programs run one (run.ts), the node host runs many (node-host.ts). The
+ * node's end is reported through `ended` with the exit code its own process would have.
+ */
+
+export type MachineFactory = (deps: MachineDeps, settings: ProtocolSettings) => Machine
+
+/** How long a stopping node waits for the machine's goodbye and its sockets to close, ms. */
+const STOP_GRACE_MS = 1500
+
+/** How a node ended: `code` as its process would exit with, or `signal` SIGKILL for kill(). */
+export interface NodeEnd {
+  code: number | null
+  signal: 'SIGKILL' | null
+}
+
+export interface NodeHooks {
+  /** Live events (the IPC channel), filtered by --events-detail. */
+  forward?: (event: NodeEvent) => void
+  /** Echo log lines on the console (a node alone in its process does; a shared one does not). */
+  console: boolean
+  /** The node is gone: its sockets are closed and its files flushed. Called once. */
+  ended: (end: NodeEnd) => void
+}
+
+export type StartResult = { ok: true; node: RunningNode } | { ok: false; message: string }
+
+/**
+ * Resolves the setup, opens the output, listens and starts the machine. A failure is one
+ * line of text (bad config, address in use, files not writable), as the programs print
+ * on stderr before exiting 2.
+ */
+export async function startNode(args: NodeArgs, io: ResolveIo, createMachine: MachineFactory, hooks: NodeHooks): Promise<StartResult> {
+  const resolved = await resolveSetup(args, io)
+  if (!resolved.ok) return { ok: false, message: resolved.message }
+  const setup = resolved.setup
+  const id = formatAddress(setup.self)
+  let output: NodeOutput
+  try {
+    output = new NodeOutput({
+      node: id,
+      logPath: setup.logPath,
+      events: setup.events,
+      forward: hooks.forward,
+      detail: args.eventsDetail,
+      console: hooks.console,
+    })
+  } catch (e) {
+    return { ok: false, message: `cannot open output files in ${setup.logDir}: ${(e as Error).message}` }
+  }
+  const rngSeed = setup.rngSeed ?? randomInt(0, 0xffff_ffff)
+  const deps: MachineDeps = {
+    self: setup.self,
+    seeds: setup.seeds,
+    random: seededRandom(rngSeed),
+    sha256: (text) => createHash('sha256').update(text, 'utf8').digest('hex'),
+  }
+  const node = new RunningNode(id, output, hooks)
+  node.driver = new NodeDriver(setup.self, createMachine(deps, setup.settings), output, DEFAULT_LIMITS, (code, reason) => {
+    output.log(Date.now(), `exiting (${code}): ${reason}`)
+    node.finish(code)
+  })
+  try {
+    await node.driver.listen()
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EADDRNOTAVAIL' ? 'address not available on this machine' : (e as Error).message
+    output.close()
+    return { ok: false, message: `cannot listen on ${id}: ${why}` }
+  }
+  // A peer follows config.txt: seeds added while it runs get report channels.
+  if (args.role === 'peer') {
+    node.watcher = new ConfigWatcher(args.configPath, setup.seeds, {
+      seeds: (seeds) => node.driver.configSeeds(seeds),
+      warn: (message) => node.driver.warn(message),
+    })
+  }
+  node.driver.log(`${args.role} listening on ${id} (pid ${process.pid}, rng seed ${rngSeed})`)
+  node.driver.emit({ type: 'node.started', role: args.role, seeds: setup.seeds.map(formatAddress), settings: setup.settings, pid: process.pid })
+  node.driver.start()
+  node.watcher?.start()
+  return { ok: true, node }
+}
+
+export class RunningNode {
+  driver!: NodeDriver
+  watcher: ConfigWatcher | null = null
+  private stopping = false
+  private ending = false
+  private graceTimer: NodeJS.Timeout | null = null
+
+  constructor(
+    /** `IP:PORT` */
+    readonly id: string,
+    private readonly output: NodeOutput,
+    private readonly hooks: NodeHooks,
+  ) {}
+
+  get paused(): boolean {
+    return this.driver.isPaused
+  }
+
+  /**
+   * Clean stop (what SIGTERM does): node.stopping, the machine says goodbye, sockets
+   * close, then the node ends with code 0 (at most STOP_GRACE_MS later). A second stop
+   * ends it at once.
+   */
+  stop(reason: string): void {
+    if (this.ending) return
+    if (this.stopping) return this.finish(0)
+    this.stopping = true
+    this.watcher?.stop()
+    this.driver.resume()
+    this.driver.emit({ type: 'node.stopping', reason })
+    this.driver.log(`stopping (${reason})`)
+    this.driver.stop()
+    // The machine normally answers `stop` with an `exit` effect; this bounds the wait.
+    this.graceTimer = setTimeout(() => this.finish(0), STOP_GRACE_MS)
+  }
+
+  /** What SIGKILL does: no goodbye, sockets reset at once, the machine never runs again. */
+  kill(): void {
+    if (this.ending) return
+    this.ending = true
+    this.clear()
+    void this.driver.kill().then(() => {
+      this.output.close()
+      this.hooks.ended({ code: null, signal: 'SIGKILL' })
+    })
+  }
+
+  /** What SIGSTOP does: see NodeDriver.pause. */
+  pause(): void {
+    if (!this.ending) this.driver.pause()
+  }
+
+  /** What SIGCONT does. */
+  resume(): void {
+    if (!this.ending) this.driver.resume()
+  }
+
+  /** Ends the node with `code` once its connections are closed (at most 300 ms). */
+  finish(code: number): void {
+    if (this.ending) return
+    this.ending = true
+    this.clear()
+    void this.driver.closeAll(300).finally(() => {
+      this.output.close()
+      this.hooks.ended({ code, signal: null })
+    })
+  }
+
+  /** Synchronous last words (the process is about to exit): flush the files. */
+  flushNow(): void {
+    this.output.close()
+  }
+
+  private clear(): void {
+    this.watcher?.stop()
+    if (this.graceTimer) clearTimeout(this.graceTimer)
+  }
+}
