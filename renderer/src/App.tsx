@@ -1,5 +1,9 @@
-import { AnalysisView } from './analysis/AnalysisView'
+import { lazy, Suspense } from 'react'
+import { FollowBar } from './follow/FollowBar'
 import { GraphCanvas } from './graph/GraphCanvas'
+import { GraphMenu } from './graph/GraphMenu'
+import { setCenter, setShowRegistrations, useGraphUi } from './graph/graph-ui'
+import { StartCard } from './graph/StartCard'
 import { Header } from './panels/Header'
 import { LogPanel } from './panels/LogPanel'
 import { NodeDetails } from './panels/NodeDetails'
@@ -8,29 +12,53 @@ import { Notices } from './panels/Notices'
 import { RightPanel, type PanelTab } from './panels/RightPanel'
 import { SettingsPanel } from './panels/SettingsPanel'
 import { Toolbar } from './panels/Toolbar'
-import { SequenceView } from './sequence/SequenceView'
 import { Timeline } from './timeline/Timeline'
+
+// Views not needed for the first paint load on demand (their plotting code stays out of the main bundle).
+const AnalysisView = lazy(() => import('./analysis/AnalysisView'))
+const SequenceView = lazy(() => import('./sequence/SequenceView'))
+
+const loading = <p className="muted loading">Loading…</p>
 
 /** Right-panel tabs. Add a feature's tab here (e.g. Analysis, Sequence). */
 const TABS: PanelTab[] = [
   { id: 'log', label: 'Log', render: () => <LogPanel /> },
   { id: 'settings', label: 'Settings', render: () => <SettingsPanel /> },
-  { id: 'analysis', label: 'Analysis', render: () => <AnalysisView /> },
-  { id: 'sequence', label: 'Sequence', render: () => <SequenceView /> },
+  {
+    id: 'sequence',
+    label: 'Sequence',
+    render: () => (
+      <Suspense fallback={loading}>
+        <SequenceView />
+      </Suspense>
+    ),
+  },
 ]
 
 export function App() {
+  const center = useGraphUi((s) => s.center)
   return (
     <div className="app">
       <Header />
       <Toolbar />
       <Notices />
-      <main className="workspace">
+      <main className={center === 'analysis' ? 'workspace wide' : 'workspace'}>
         <NodeList />
         <div className="center">
-          <div className="graph-region">
+          <CenterTabs />
+          {center === 'analysis' && (
+            <div className="analysis-region" role="tabpanel" id="center-analysis" aria-labelledby="center-tab-analysis">
+              <Suspense fallback={loading}>
+                <AnalysisView />
+              </Suspense>
+            </div>
+          )}
+          <div className="graph-region" hidden={center !== 'graph'} role="tabpanel" id="center-graph" aria-labelledby="center-tab-graph">
             <GraphCanvas />
+            <FollowBar />
             <Legend />
+            <StartCard />
+            <GraphMenu />
           </div>
           <div id="timeline-region" className="timeline-region">
             <Timeline />
@@ -45,9 +73,43 @@ export function App() {
   )
 }
 
-function Legend() {
+/** Graph or the full-size Analysis view in the centre area (the inspector gives way to analysis). */
+function CenterTabs() {
+  const center = useGraphUi((s) => s.center)
+  const tabs = [
+    { id: 'graph', label: 'Graph' },
+    { id: 'analysis', label: 'Analysis' },
+  ] as const
   return (
-    <ul className="legend" aria-label="Legend">
+    <div role="tablist" aria-label="Centre view" className="tablist center-tabs">
+      {tabs.map((t, i) => (
+        <button
+          key={t.id}
+          id={`center-tab-${t.id}`}
+          type="button"
+          role="tab"
+          aria-selected={center === t.id}
+          aria-controls={`center-${t.id}`}
+          tabIndex={center === t.id ? 0 : -1}
+          onClick={() => setCenter(t.id)}
+          onKeyDown={(e) => {
+            if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return
+            const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : -1) + tabs.length) % tabs.length]!
+            setCenter(next.id)
+            document.getElementById(`center-tab-${next.id}`)?.focus()
+          }}
+        >
+          {t.label}
+        </button>
+      ))}
+    </div>
+  )
+}
+
+function Legend() {
+  const registrations = useGraphUi((s) => s.showRegistrations)
+  return (
+    <ul className="legend" aria-label="Legend" data-graph-overlay>
       <li>
         <span className="role-mark seed" aria-hidden="true" /> seed
       </li>
@@ -59,6 +121,12 @@ function Legend() {
       </li>
       <li>
         <span className="legend-miss" aria-hidden="true" /> liveness misses
+      </li>
+      <li>
+        <label>
+          <input type="checkbox" checked={registrations} onChange={(e) => setShowRegistrations(e.target.checked)} />{' '}
+          <span className="legend-registration" aria-hidden="true" /> registrations
+        </label>
       </li>
     </ul>
   )

@@ -11,6 +11,11 @@ export function onMenuCommand(command: MenuCommand, handler: MenuHandler): void 
   menuHandlers.set(command, handler)
 }
 
+/** Runs an application-menu command from inside the page (e.g. the start card's Open a recording). */
+export function runMenuCommand(command: MenuCommand): void {
+  menuHandlers.get(command)?.()
+}
+
 /**
  * Wires the API into the store: subscribe first, then `ready(lastSeq)` so the host sends
  * everything after what this page has already folded, then live batches.

@@ -139,6 +139,8 @@ describe('replay in the browser', () => {
     // Analysis of the opened recording: plots, each savable.
     await page.getByRole('tab', { name: 'Analysis' }).click()
     await expect.poll(() => page.locator('figure[data-plot]').count(), { timeout: WAIT }).toBe(6)
+    // It says what it was computed from: the merged node files, not the live session.
+    await expect.poll(() => page.getByTestId('source-note').first().textContent(), { timeout: WAIT }).toMatch(/Computed from the recording .*merged from \d+ files/)
     const [svg] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Save Coverage over time per message as SVG/ }).click()])
     expect(svg.suggestedFilename()).toBe('coverage.svg')
     const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Save CDF of dissemination latency as PNG/ }).click()])
@@ -147,7 +149,8 @@ describe('replay in the browser', () => {
     await png.saveAs(pngPath)
     expect([...readFileSync(pngPath).subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG')
 
-    // The sequence diagram of the last second shows arrows.
+    // The sequence diagram of the last second shows arrows (the inspector is back with the graph).
+    await page.getByRole('tab', { name: 'Graph' }).click()
     await page.getByRole('tab', { name: 'Sequence' }).click()
     await page.getByLabel('Sequence window').selectOption('20000')
     await expect.poll(() => page.locator('.sequence-svg line.arrow').count(), { timeout: WAIT }).toBeGreaterThan(0)

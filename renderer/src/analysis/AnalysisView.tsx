@@ -1,52 +1,77 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import { analyzeSession, type SessionAnalysis } from '../../../shared/analysis/analyze'
 import { renderSummary } from '../../../shared/analysis/summary'
 import { sessionPlots, type Plot } from '../../../shared/plots/session-plots'
 import type { PlotTheme } from '../../../shared/plots/chart'
 import { app } from '../store'
-import { replay, useReplay } from '../timeline/replay'
+import { replay, replayUi, useReplay } from '../timeline/replay'
+import { SourceNote } from '../timeline/SourceNote'
 import { savePng, saveSvg } from './save-plot'
 
-/** Sessions up to this many events are analysed when the tab opens; larger ones on request. */
+/** Sessions up to this many events are analysed when the view opens or its source changes; larger ones on request. */
 const AUTO_LIMIT = 200_000
+/** A live session this small is re-analysed as it grows, at most every AUTO_REFRESH_MS. */
+const LIVE_REFRESH_LIMIT = 50_000
+const AUTO_REFRESH_MS = 2_000
 
 function currentTheme(): Exclude<PlotTheme, 'auto'> {
   return window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'
 }
 
+interface Analysed {
+  analysis: SessionAnalysis
+  /** The replay index generation it was computed from, and how many of its events. */
+  generation: number
+  count: number
+}
+
 /**
- * The Analysis tab: the session's plots (coverage, latency CDF, transmissions per
- * broadcast, degree distribution and fit, failure detection) and key figures, computed
- * from the replay source's events (live session so far, or the opened recording).
+ * The Analysis view (over the graph area): the session's plots at a readable size, each
+ * with its figures beside it. It always shows the replay source the timeline holds: when
+ * that changes (another recording opened, back to live, a new session) the old analysis is
+ * cleared at once and the new source analysed; a small live session is re-analysed as it
+ * grows. The line at the top says what it was computed from.
  */
-export function AnalysisView() {
-  const source = useReplay((s) => s.source)
+export default function AnalysisView() {
+  const generation = useReplay((s) => s.generation)
   const version = useReplay((s) => s.version)
-  const [analysis, setAnalysis] = useState<SessionAnalysis | null>(null)
-  /** What the shown analysis covers: the source and how many of its events. */
-  const [analysed, setAnalysed] = useState<{ source: string; count: number } | null>(null)
+  const [analysed, setAnalysed] = useState<Analysed | null>(null)
+  const lastRun = useRef(0)
   const theme = currentTheme()
 
   const run = () => {
-    setAnalysis(analyzeSession(replay.index.events))
-    setAnalysed({ source, count: replay.index.length })
+    lastRun.current = performance.now()
+    setAnalysed({ analysis: analyzeSession(replay.index.events), generation: replayUi.getState().generation, count: replay.index.length })
   }
+  const current = analysed !== null && analysed.generation === generation ? analysed : null
   useEffect(() => {
-    const stale = analysed === null || analysed.source !== source
-    if (stale && replay.index.length > 0 && replay.index.length <= AUTO_LIMIT) run()
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- first analysis of a source only; later ones on Refresh
-  }, [version, source])
+    const n = replay.index.length
+    if (current === null) {
+      if (analysed !== null) setAnalysed(null)
+      if (n > 0 && n <= AUTO_LIMIT) run()
+      return
+    }
+    const live = replay.index.length > current.count && replayUi.getState().source === 'live'
+    if (!live || n > LIVE_REFRESH_LIMIT) return
+    const wait = Math.max(0, AUTO_REFRESH_MS - (performance.now() - lastRun.current))
+    const timer = setTimeout(run, wait)
+    return () => clearTimeout(timer)
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- driven by the source's generation and growth
+  }, [generation, version])
 
+  const analysis = current?.analysis ?? null
   const plots: Plot[] = useMemo(() => (analysis ? sessionPlots(analysis, theme) : []), [analysis, theme])
-  const fresh = analysed && analysed.source === source ? replay.index.length - analysed.count : 0
+  const newer = current ? replay.index.length - current.count : 0
 
   return (
-    <section className="analysis" aria-label="Analysis">
+    <section className="analysis analysis-full" aria-label="Analysis">
       <div className="analysis-bar">
         <button type="button" onClick={run} disabled={replay.index.length === 0}>
           {analysis ? 'Refresh' : 'Analyze'}
         </button>
-        <span>{analysis ? `${analysis.events} events analysed${fresh > 0 ? `, ${fresh} newer` : ''}` : 'No analysis yet'}</span>
+        <span>
+          {analysis ? `${analysis.events} events analysed${newer > 0 ? `, ${newer} newer` : ''}` : replay.index.length === 0 ? 'No events yet: start a network or open a recording' : 'Not analysed yet'}
+        </span>
         {analysis && (
           <button
             type="button"
@@ -62,54 +87,76 @@ export function AnalysisView() {
           </button>
         )}
       </div>
-      {analysis && <Figures analysis={analysis} />}
-      {plots.map((p) => (
-        <figure key={p.name} className="plot" data-plot={p.name}>
-          <div className="plot-svg" dangerouslySetInnerHTML={{ __html: p.svg }} />
-          <figcaption>
-            {p.caption}{' '}
-            <button type="button" onClick={() => saveSvg(p.svg, p.name)} aria-label={`Save ${p.caption} as SVG`}>
-              Save SVG
-            </button>{' '}
-            <button
-              type="button"
-              onClick={() => void savePng(p.svg, p.name).catch((e: Error) => app.store.getState().notify('error', `PNG: ${e.message}`))}
-              aria-label={`Save ${p.caption} as PNG`}
-            >
-              Save PNG
-            </button>
-          </figcaption>
-        </figure>
-      ))}
+      {analysis && <SourceNote events={analysis.events} upTo={analysis.endT} />}
+      {analysis && (
+        <div className="plot-grid">
+          {plots.map((p) => (
+            <figure key={p.name} className="plot" data-plot={p.name}>
+              <div className="plot-svg" dangerouslySetInnerHTML={{ __html: p.svg }} />
+              <div className="plot-side">
+                <figcaption>{p.caption}</figcaption>
+                <dl className="figures">{figuresFor(p.name, analysis)}</dl>
+                <div className="plot-actions">
+                  <button type="button" onClick={() => saveSvg(p.svg, p.name)} aria-label={`Save ${p.caption} as SVG`}>
+                    Save SVG
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => void savePng(p.svg, p.name).catch((e: Error) => app.store.getState().notify('error', `PNG: ${e.message}`))}
+                    aria-label={`Save ${p.caption} as PNG`}
+                  >
+                    Save PNG
+                  </button>
+                </div>
+              </div>
+            </figure>
+          ))}
+        </div>
+      )}
     </section>
   )
 }
 
-function Figures({ analysis: a }: { analysis: SessionAnalysis }) {
-  const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`)
+const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`)
+const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`)
+
+function row(term: string, value: ReactNode, flag = false): ReactNode {
   return (
-    <dl className="figures">
-      <dt>Messages</dt>
-      <dd>
-        {a.messages.length} ({a.complete} complete, mean coverage {a.meanCoverage === null ? '–' : `${(a.meanCoverage * 100).toFixed(1)}%`})
-      </dd>
-      <dt>Time to all</dt>
-      <dd>
-        p50 {ms(a.timeToAll.p50)}, p99 {ms(a.timeToAll.p99)}, max {ms(a.timeToAll.max)}
-      </dd>
-      <dt>Sent per broadcast</dt>
-      <dd>
-        {a.perBroadcast.forwards?.toFixed(1) ?? '–'} (flooding {a.perBroadcast.floodingBound?.toFixed(1) ?? '–'}, tree{' '}
-        {a.perBroadcast.spanningTree?.toFixed(1) ?? '–'})
-      </dd>
-      <dt>Power-law alpha</dt>
-      <dd>{a.degree.fit ? `${a.degree.fit.alpha.toFixed(2)} ± ${a.degree.fit.stderr.toFixed(2)} (d ≥ ${a.degree.fit.dmin})` : '–'}</dd>
-      <dt>Kills detected in window</dt>
-      <dd>
-        {a.failures.filter((f) => f.detectedInWindow).length}/{a.failures.length}
-      </dd>
-      <dt>False reports</dt>
-      <dd className={a.falseReports.length > 0 ? 'flag' : undefined}>{a.falseReports.length}</dd>
-    </dl>
+    <div key={term} className="figure-row">
+      <dt>{term}</dt>
+      <dd className={flag ? 'flag' : undefined}>{value}</dd>
+    </div>
   )
+}
+
+/** The figures that belong beside each plot. */
+function figuresFor(plot: string, a: SessionAnalysis): ReactNode[] {
+  switch (plot) {
+    case 'coverage':
+      return [
+        row('Messages', a.messages.length),
+        row('Reached every expected peer', `${a.complete} of ${a.messages.length}`),
+        row('Mean coverage', pct(a.meanCoverage)),
+        row('Network', `${a.seeds} seeds, ${a.peers} peers`),
+      ]
+    case 'latency-cdf':
+      return [row('Time to all, p50', ms(a.timeToAll.p50)), row('p99', ms(a.timeToAll.p99)), row('max', ms(a.timeToAll.max))]
+    case 'per-broadcast':
+      return [
+        row('Sent per broadcast (mean)', a.perBroadcast.forwards?.toFixed(1) ?? '–'),
+        row('Flooding bound 2E-(N-1)', a.perBroadcast.floodingBound?.toFixed(1) ?? '–'),
+        row('Spanning tree N-1', a.perBroadcast.spanningTree?.toFixed(1) ?? '–'),
+      ]
+    case 'degree-histogram':
+      return [row('Peers', a.peers), row('Taken at', new Date(a.degreeAt).toLocaleTimeString())]
+    case 'degree-loglog':
+      return [row('Power-law alpha', a.degree.fit ? `${a.degree.fit.alpha.toFixed(2)} ± ${a.degree.fit.stderr.toFixed(2)}` : '–'), row('Fitted from degree', a.degree.fit ? `≥ ${a.degree.fit.dmin}` : '–')]
+    case 'failures':
+      return [
+        row('Kills detected in window', `${a.failures.filter((f) => f.detectedInWindow).length} of ${a.failures.length}`),
+        row('False reports', a.falseReports.length, a.falseReports.length > 0),
+      ]
+    default:
+      return []
+  }
 }

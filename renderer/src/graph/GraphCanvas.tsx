@@ -1,15 +1,39 @@
 import { useEffect, useRef } from 'react'
 import { killSelected } from '../commands'
+import { followUi, tracker } from '../follow/follow'
 import { app, displayedState } from '../store'
 import { Animator } from './animations'
 import { notifyFrame } from './frame-hooks'
 import { GraphModel, type SimNode } from './graph-model'
+import { closeMenu, graphUi, openMenu, type MenuTarget } from './graph-ui'
 import { paint } from './paint'
 import { readTheme, type GraphTheme } from './theme'
-import { approach, fit, toWorld, zoomAt, type Viewport } from './viewport'
+import { NO_INSETS, approach, fit, overlayInsets, toWorld, zoomAt, type Insets, type Viewport } from './viewport'
 
 /** Pointer travel (CSS px) below which a press counts as a click, not a pan. */
 const CLICK_SLOP = 4
+/** Screen distance (CSS px) within which a right-click picks a link. */
+const LINK_SLOP = 5
+
+/** Elements drawn over the canvas that nodes must stay clear of when the view is fitted. */
+export const OVERLAY_SELECTOR = '[data-graph-overlay]'
+
+/** Screen geometry for tests (Playwright): where nodes and links are drawn, in client px. */
+export interface GraphProbe {
+  node(id: string): { x: number; y: number; r: number } | null
+  link(key: string): { x: number; y: number } | null
+  nodes(): string[]
+  insets(): Insets
+  autoFit(): boolean
+  /** Canvas backing store size in device px, and the ratio used. */
+  backing(): { width: number; height: number; dpr: number }
+}
+
+declare global {
+  interface Window {
+    __gossipscopeGraph?: GraphProbe
+  }
+}
 
 /**
  * The live graph on a canvas. Everything runs in one requestAnimationFrame loop outside
@@ -31,16 +55,33 @@ export function GraphCanvas() {
     let width = 0
     let height = 0
     let dpr = 1
+    let insets: Insets = NO_INSETS
     let dirty = true
     let lastVersion = -1
     let lastMode = app.store.getState().mode
     let lastSeq = 0
     let lastSelected: string | null = null
     let hovered: string | null = null
+    let lastUi = graphUi.getState().version
+    let lastFollow = -1
     let frame = 0
 
     const unsubscribe = app.applied.subscribe((events) => animator.push(events, performance.now()))
 
+    const refit = () => {
+      const box = model.bounds()
+      if (box && width > 0) view = fit(box, width, height, 40, insets)
+    }
+    const measureInsets = () => {
+      const origin = canvas.getBoundingClientRect()
+      const overlays = [...(canvas.parentElement?.querySelectorAll<HTMLElement>(OVERLAY_SELECTOR) ?? [])].map((el) => {
+        const r = el.getBoundingClientRect()
+        return { x: r.left - origin.left, y: r.top - origin.top, w: r.width, h: r.height }
+      })
+      insets = overlayInsets(width, height, overlays)
+    }
+    // Canvas size, pixel ratio or an overlay changed: resize the backing store and, while
+    // auto-fit is on, fit the view again (a settled layout would otherwise stay clipped).
     const resize = () => {
       const rect = canvas.getBoundingClientRect()
       dpr = window.devicePixelRatio || 1
@@ -48,11 +89,35 @@ export function GraphCanvas() {
       height = rect.height
       canvas.width = Math.max(1, Math.round(width * dpr))
       canvas.height = Math.max(1, Math.round(height * dpr))
+      measureInsets()
+      if (!userMoved) refit()
       dirty = true
     }
     const observer = new ResizeObserver(resize)
     observer.observe(canvas)
+    const observeOverlays = () => canvas.parentElement?.querySelectorAll(OVERLAY_SELECTOR).forEach((el) => observer.observe(el))
+    observeOverlays()
+    // Overlays come and go (the followed message's bar): observe new ones, re-measure.
+    const overlayWatch = new MutationObserver(() => {
+      observeOverlays()
+      resize()
+    })
+    if (canvas.parentElement) overlayWatch.observe(canvas.parentElement, { childList: true, subtree: true })
     resize()
+
+    // devicePixelRatio changes (browser zoom, a move to another screen) do not always resize
+    // the canvas in CSS px: watch the ratio itself, re-armed for each new value.
+    let ratioQuery: MediaQueryList | null = null
+    const watchRatio = () => {
+      ratioQuery?.removeEventListener('change', onRatio)
+      ratioQuery = window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`)
+      ratioQuery.addEventListener('change', onRatio)
+    }
+    const onRatio = () => {
+      resize()
+      watchRatio()
+    }
+    watchRatio()
 
     const scheme = window.matchMedia('(prefers-color-scheme: dark)')
     const onScheme = () => {
@@ -80,17 +145,28 @@ export function GraphCanvas() {
         lastSelected = state.selected
         dirty = true
       }
+      const ui = graphUi.getState()
+      if (ui.version !== lastUi) {
+        lastUi = ui.version
+        dirty = true
+      }
+      const followed = followUi.getState()
+      if (followed.version !== lastFollow) {
+        lastFollow = followed.version
+        dirty = true
+      }
       const moved = model.tick()
       const animating = animator.advance(now)
       if (moved && !userMoved) {
         const box = model.bounds()
-        if (box) view = approach(view, fit(box, width, height), firstFit ? 1 : 0.15)
+        if (box) view = approach(view, fit(box, width, height, 40, insets), firstFit ? 1 : 0.15)
         firstFit = false
       }
       const fading = model.nodeList.some((n) => n.removedAt !== null && now - n.removedAt < 1600)
       const painted = dirty || moved || animating || fading
       if (painted && width > 0) {
-        paint({ ctx, width, height, dpr, view, model, animator, state: displayedState(state), theme, selected: state.selected, hovered, now })
+        const propagation = followed.id ? tracker.shown() : null
+        paint({ ctx, width, height, dpr, view, model, animator, state: displayedState(state), theme, selected: state.selected, hovered, now, registrations: ui.showRegistrations, propagation })
         dirty = false
       }
       notifyFrame(now, painted, performance.now() - workStart)
@@ -108,7 +184,35 @@ export function GraphCanvas() {
       const w = toWorld(view, p.x, p.y)
       return model.hitTest(w.x, w.y, 4 / view.k)
     }
+    const linkAt = (e: MouseEvent) => {
+      const p = local(e)
+      let best: { key: string; a: string; b: string } | null = null
+      let bestD = LINK_SLOP
+      for (const l of model.links) {
+        const ax = l.source.x! * view.k + view.x
+        const ay = l.source.y! * view.k + view.y
+        const bx = l.target.x! * view.k + view.x
+        const by = l.target.y! * view.k + view.y
+        const d = segmentDistance(p.x, p.y, ax, ay, bx, by)
+        if (d < bestD) {
+          bestD = d
+          best = { key: l.key, a: l.source.id, b: l.target.id }
+        }
+      }
+      return best
+    }
+    /** Menu position relative to the graph region (the canvas fills it). */
+    const menuAt = (x: number, y: number, target: MenuTarget) => openMenu({ x: canvas.offsetLeft + x, y: canvas.offsetTop + y, target })
+    const onContextMenu = (e: MouseEvent) => {
+      e.preventDefault()
+      const p = local(e)
+      const node = nodeAt(e)
+      const link = node ? null : linkAt(e)
+      if (node) app.store.getState().select(node.id)
+      menuAt(p.x, p.y, node ? { kind: 'node', id: node.id } : link ? { kind: 'link', ...link } : { kind: 'empty' })
+    }
     const onDown = (e: PointerEvent) => {
+      closeMenu()
       if (e.button !== 0) return
       const p = local(e)
       press = { ...p, node: nodeAt(e), moved: false, view }
@@ -153,12 +257,18 @@ export function GraphCanvas() {
     }
     const onDoubleClick = () => {
       userMoved = false
-      const box = model.bounds()
-      if (box) view = fit(box, width, height)
+      refit()
       dirty = true
     }
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Delete' || e.key === 'Backspace') {
+      if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+        // The keyboard's right-click: the selected node's menu at the node, else the canvas's.
+        e.preventDefault()
+        const selected = app.store.getState().selected
+        const n = selected ? model.nodes.get(selected) : undefined
+        if (n) menuAt(n.x! * view.k + view.x, n.y! * view.k + view.y, { kind: 'node', id: n.id })
+        else menuAt(width / 2, height / 2, { kind: 'empty' })
+      } else if (e.key === 'Delete' || e.key === 'Backspace') {
         e.preventDefault()
         void killSelected()
       } else if (e.key === 'Escape') app.store.getState().select(null)
@@ -170,8 +280,32 @@ export function GraphCanvas() {
     canvas.addEventListener('wheel', onWheel, { passive: false })
     canvas.addEventListener('dblclick', onDoubleClick)
     canvas.addEventListener('keydown', onKey)
+    canvas.addEventListener('contextmenu', onContextMenu)
+
+    const toClient = (x: number, y: number) => {
+      const rect = canvas.getBoundingClientRect()
+      return { x: rect.left + x * view.k + view.x, y: rect.top + y * view.k + view.y }
+    }
+    window.__gossipscopeGraph = {
+      node: (id) => {
+        const n = model.nodes.get(id)
+        return n ? { ...toClient(n.x!, n.y!), r: n.radius * view.k } : null
+      },
+      link: (key) => {
+        const l = model.links.find((x) => x.key === key)
+        return l ? toClient((l.source.x! + l.target.x!) / 2, (l.source.y! + l.target.y!) / 2) : null
+      },
+      nodes: () => model.nodeList.map((n) => n.id),
+      insets: () => insets,
+      autoFit: () => !userMoved,
+      backing: () => ({ width: canvas.width, height: canvas.height, dpr }),
+    }
 
     return () => {
+      delete window.__gossipscopeGraph
+      overlayWatch.disconnect()
+      ratioQuery?.removeEventListener('change', onRatio)
+      canvas.removeEventListener('contextmenu', onContextMenu)
       cancelAnimationFrame(frame)
       unsubscribe()
       observer.disconnect()
@@ -191,7 +325,16 @@ export function GraphCanvas() {
       className="graph-canvas"
       tabIndex={0}
       role="img"
-      aria-label="Network graph: seeds are squares, peers circles, dead nodes crossed. Drag to pan, wheel to zoom, click to select, Delete kills the selected node, 0 fits the view."
+      aria-label="Network graph: seeds are squares, peers circles, dead nodes crossed. Drag to pan, wheel to zoom, click to select, right-click or Shift+F10 for actions, Delete kills the selected node, 0 fits the view."
     />
   )
+}
+
+/** Distance (px) from point (x, y) to the segment a-b. */
+export function segmentDistance(x: number, y: number, ax: number, ay: number, bx: number, by: number): number {
+  const dx = bx - ax
+  const dy = by - ay
+  const len2 = dx * dx + dy * dy
+  const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len2))
+  return Math.hypot(x - (ax + t * dx), y - (ay + t * dy))
 }

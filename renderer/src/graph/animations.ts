@@ -10,15 +10,15 @@ export interface Dot {
   start: number
 }
 
-export type PulseKind = 'origin' | 'removal' | 'kill'
+export type PulseKind = 'origin' | 'removal' | 'kill' | 'report'
 
-/** An expanding ring at a node: a message created, a seed removing a peer, a kill. */
+/** An expanding ring at a node: a message created, a seed removing a peer, a Dead Node report sent to a seed, a kill. */
 export interface Pulse {
   node: string
   kind: PulseKind
   colour: number
   start: number
-  /** For 'removal': the peer the seed removed (a line is drawn to it). */
+  /** For 'removal': the peer the seed removed; for 'report': the seed reported to (a line is drawn to it). */
   target?: string
 }
 
@@ -72,6 +72,9 @@ export class Animator {
           break
         case 'gossip.created':
           this.pulse({ node: event.node, kind: 'origin', colour: colourOf(event.node), start: now })
+          break
+        case 'peer.dead-reported':
+          for (const seed of event.seeds) this.pulse({ node: event.node, kind: 'report', colour: 0, start: now, target: seed })
           break
         case 'seed.peer-removed':
           this.pulse({ node: event.node, kind: 'removal', colour: 0, start: now, target: event.peer })

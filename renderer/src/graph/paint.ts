@@ -1,3 +1,4 @@
+import type { Propagation } from '../../../shared/analysis/propagation'
 import type { NetworkState } from '../../../shared/model/network'
 import { DOT_MS, PULSE_MS, colourOf, type Animator } from './animations'
 import type { GraphModel, SimNode } from './graph-model'
@@ -19,6 +20,10 @@ export interface PaintInput {
   hovered: string | null
   /** Animation clock, ms. */
   now: number
+  /** Draw every peer's registrations with seeds (faint dashed lines). */
+  registrations?: boolean
+  /** The followed message's propagation as of the displayed moment. */
+  propagation?: Propagation | null
 }
 
 /** Above this many nodes, peers and dots are filled without an outline (half the raster work). */
@@ -42,7 +47,9 @@ export function paint(p: PaintInput): void {
   ctx.setTransform(dpr * k, 0, 0, dpr * k, dpr * view.x, dpr * view.y)
   const px = 1 / k
 
+  if (p.registrations) paintRegistrations(p, px)
   paintLinks(p, px)
+  if (p.propagation) paintPropagation(p, p.propagation, px)
   paintSelectionContext(p, px)
   paintPulses(p, px)
   paintNodes(p, px)
@@ -50,6 +57,111 @@ export function paint(p: PaintInput): void {
 
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
   paintLabels(p)
+  if (p.propagation) paintHopCounts(p, p.propagation)
+}
+
+/** Registrations: each live peer to the seeds that acknowledged it, faint and dashed (seeds would float unconnected otherwise). */
+function paintRegistrations(p: PaintInput, px: number): void {
+  const { ctx, model, theme, state } = p
+  ctx.strokeStyle = theme.seed
+  ctx.lineWidth = px
+  ctx.globalAlpha = 0.28
+  ctx.setLineDash([2 * px, 4 * px])
+  ctx.beginPath()
+  for (const source of state.nodes.values()) {
+    if (source.role !== 'peer' || source.status === 'dead' || source.status === 'stopped') continue
+    const a = model.nodes.get(source.id)
+    if (!a) continue
+    for (const seedId of source.registeredWith) {
+      const seed = model.nodes.get(seedId)
+      if (!seed || seed.status !== 'alive') continue
+      ctx.moveTo(a.x!, a.y!)
+      ctx.lineTo(seed.x!, seed.y!)
+    }
+  }
+  ctx.stroke()
+  ctx.setLineDash([])
+  ctx.globalAlpha = 1
+}
+
+/**
+ * The followed message: the link each peer first got it over, thick in the origin's
+ * colour with an arrow head at the receiver, and the duplicate sends that lost the race as
+ * thin dashed lines.
+ */
+function paintPropagation(p: PaintInput, prop: Propagation, px: number): void {
+  const { ctx, model, theme } = p
+  const colour = theme.palette[colourOf(prop.origin ?? prop.id)]!
+  ctx.strokeStyle = theme.linkMiss
+  ctx.lineWidth = 1.2 * px
+  ctx.setLineDash([3 * px, 3 * px])
+  ctx.globalAlpha = 0.7
+  ctx.beginPath()
+  for (const d of prop.duplicates) {
+    const a = model.nodes.get(d.from)
+    const b = model.nodes.get(d.to)
+    if (!a || !b) continue
+    ctx.moveTo(a.x!, a.y!)
+    ctx.lineTo(b.x!, b.y!)
+  }
+  ctx.stroke()
+  ctx.setLineDash([])
+  ctx.globalAlpha = 1
+  ctx.strokeStyle = colour
+  ctx.fillStyle = colour
+  ctx.lineWidth = 3.5 * px
+  for (const h of prop.hops) {
+    const a = model.nodes.get(h.from)
+    const b = model.nodes.get(h.node)
+    if (!a || !b) continue
+    const dx = b.x! - a.x!
+    const dy = b.y! - a.y!
+    const len = Math.hypot(dx, dy) || 1
+    const ux = dx / len
+    const uy = dy / len
+    // Stop at the receiver's edge, then an arrow head.
+    const ex = b.x! - ux * (b.radius + 2 * px)
+    const ey = b.y! - uy * (b.radius + 2 * px)
+    ctx.beginPath()
+    ctx.moveTo(a.x!, a.y!)
+    ctx.lineTo(ex, ey)
+    ctx.stroke()
+    const head = 9 * px
+    ctx.beginPath()
+    ctx.moveTo(ex, ey)
+    ctx.lineTo(ex - ux * head - uy * head * 0.5, ey - uy * head + ux * head * 0.5)
+    ctx.lineTo(ex - ux * head + uy * head * 0.5, ey - uy * head - ux * head * 0.5)
+    ctx.closePath()
+    ctx.fill()
+  }
+  const origin = prop.origin ? model.nodes.get(prop.origin) : undefined
+  if (origin) {
+    ctx.lineWidth = 3 * px
+    ctx.beginPath()
+    ctx.arc(origin.x!, origin.y!, origin.radius + 7 * px, 0, 2 * Math.PI)
+    ctx.stroke()
+  }
+}
+
+/** Hop count badges (screen space) beside every node the followed message reached; the origin is 0. */
+function paintHopCounts(p: PaintInput, prop: Propagation): void {
+  const { ctx, model, view, theme } = p
+  ctx.font = 'bold 11px system-ui, sans-serif'
+  ctx.textAlign = 'left'
+  ctx.textBaseline = 'middle'
+  const badge = (id: string, text: string) => {
+    const n = model.nodes.get(id)
+    if (!n) return
+    const sx = (n.x! + n.radius) * view.k + view.x + 3
+    const sy = (n.y! - n.radius) * view.k + view.y
+    const w = ctx.measureText(text).width + 6
+    ctx.fillStyle = theme.text
+    ctx.fillRect(sx, sy - 7, w, 14)
+    ctx.fillStyle = theme.background
+    ctx.fillText(text, sx + 3, sy)
+  }
+  if (prop.origin) badge(prop.origin, '0')
+  for (const h of prop.hops) badge(h.node, h.hop === null ? '?' : String(h.hop))
 }
 
 function paintLinks(p: PaintInput, px: number): void {
@@ -239,14 +351,14 @@ function paintPulses(p: PaintInput, px: number): void {
     if (!n) continue
     const f = Math.min(1, (now - pulse.start) / PULSE_MS)
     const colour =
-      pulse.kind === 'origin' ? theme.palette[pulse.colour]! : pulse.kind === 'removal' ? theme.removal : theme.linkMiss
+      pulse.kind === 'origin' ? theme.palette[pulse.colour]! : pulse.kind === 'removal' || pulse.kind === 'report' ? theme.removal : theme.linkMiss
     ctx.globalAlpha = 1 - f
     ctx.strokeStyle = colour
     ctx.lineWidth = 3 * px
     ctx.beginPath()
     ctx.arc(n.x!, n.y!, n.radius + (6 + 22 * f) * px, 0, 2 * Math.PI)
     ctx.stroke()
-    if (pulse.kind === 'removal' && pulse.target) {
+    if ((pulse.kind === 'removal' || pulse.kind === 'report') && pulse.target) {
       const t = model.nodes.get(pulse.target)
       if (t) {
         ctx.setLineDash([4 * px, 3 * px])

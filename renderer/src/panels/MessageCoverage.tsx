@@ -1,4 +1,5 @@
 import type { NetworkState } from '../../../shared/model/network'
+import { follow, useFollow } from '../follow/follow'
 import { formatMs } from '../log/format-event'
 import { messageCoverage } from '../store/summary'
 import { displayedState, useApp } from '../store'
@@ -44,6 +45,7 @@ export function MessageCoverage() {
   useApp((s) => (s.mode === 'live' ? s.logVersion : -1 - s.version))
   const state = useApp(displayedState)
   const rows = recentMessages(state)
+  const followed = useFollow((s) => s.id)
   if (rows.length === 0) return null
   return (
     <table className="coverage-table" aria-label="Delivery of the newest messages">
@@ -54,6 +56,9 @@ export function MessageCoverage() {
           <th scope="col">#</th>
           <th scope="col">Received / expected</th>
           <th scope="col">All reached in</th>
+          <th scope="col">
+            <span className="visually-hidden">Follow</span>
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -65,6 +70,17 @@ export function MessageCoverage() {
               {r.hits} / {r.expected}
             </td>
             <td>{r.completeMs === null ? '…' : formatMs(r.completeMs)}</td>
+            <td>
+              <button
+                type="button"
+                className="link"
+                aria-pressed={followed === r.id}
+                aria-label={`Follow message ${r.number} from ${r.origin} on the graph`}
+                onClick={() => follow(followed === r.id ? null : r.id)}
+              >
+                {followed === r.id ? 'following' : 'follow'}
+              </button>
+            </td>
           </tr>
         ))}
       </tbody>

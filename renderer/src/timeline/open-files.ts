@@ -34,7 +34,10 @@ export async function openUserFiles(picked: readonly File[]): Promise<void> {
     notify('error', `${opened.events.length > 0 ? 'Opened with problems' : 'Nothing to open'}:\n${shown}${more}`)
   }
   if (opened.events.length === 0) return
-  replay.openRecording(opened)
+  const used = read.map((f) => f.name)
+  const skipped = picked.filter((f) => !files.includes(f)).map((f) => ({ file: f.webkitRelativePath || f.name, why: 'not an events, session or config file' }))
+  const withProblems = [...new Set(opened.problems.map((p) => p.file))]
+  replay.openRecording(opened, { used, skipped, withProblems })
   const merged = opened.kind === 'merged' ? ` (merged from ${read.length} file${read.length > 1 ? 's' : ''})` : ''
   notify('info', `Opened ${opened.name}: ${opened.events.length} events${merged}`)
 }

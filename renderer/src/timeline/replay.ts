@@ -19,10 +19,33 @@ import { MarkerIndex } from '../../../shared/analysis/markers'
 
 export const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50] as const
 
+/**
+ * Where the replay's events came from, for every view derived from them to say what it was
+ * computed from: the live session, or a recording with the files used and skipped and the
+ * clock offsets applied when node files were merged.
+ */
+export type Provenance =
+  | { kind: 'live'; sessionId: string | null }
+  | {
+      kind: 'file'
+      name: string
+      /** 'session': one recorded session; 'merged': node events files merged. */
+      format: 'session' | 'merged'
+      /** Files read, files picked but not read (with why), and files that had unreadable parts. */
+      used: string[]
+      skipped: Array<{ file: string; why: string }>
+      withProblems: string[]
+      /** Merged files: node id -> ms added to its clock (non-zero only). */
+      offsets: Array<[string, number]>
+    }
+
 export interface ReplayUi {
   source: 'live' | 'file'
   /** Name of the opened recording (source 'file'). */
   name: string | null
+  /** Bumped whenever the index is replaced (a new session, a recording opened, back to live). */
+  generation: number
+  provenance: Provenance
   /** Bumped when events were appended (throttled to a frame). */
   version: number
   /** seq and time (ms since epoch) of the displayed moment; null = following live. */
@@ -35,6 +58,8 @@ export interface ReplayUi {
 export const replayUi = createStore<ReplayUi>()(() => ({
   source: 'live',
   name: null,
+  generation: 0,
+  provenance: { kind: 'live', sessionId: null },
   version: 0,
   cursorSeq: null,
   cursorT: null,
@@ -104,7 +129,7 @@ class Replay {
     this.index = new ReplayIndex()
     this.markers = new MarkerIndex()
     this.state = null
-    replayUi.setState({ cursorSeq: null, cursorT: null })
+    replayUi.setState((s) => ({ cursorSeq: null, cursorT: null, generation: s.generation + 1 }))
   }
 
   /**
@@ -122,9 +147,10 @@ class Replay {
   }
 
   /** Opens a recording: replay it from its end, no nodes involved. */
-  openRecording(opened: OpenedSession): void {
+  openRecording(opened: OpenedSession, files: { used: string[]; skipped: Array<{ file: string; why: string }>; withProblems: string[] } = { used: [], skipped: [], withProblems: [] }): void {
     this.reset()
-    replayUi.setState({ source: 'file', name: opened.name })
+    const offsets = [...(opened.offsets ?? [])].filter(([, ms]) => ms !== 0)
+    replayUi.setState({ source: 'file', name: opened.name, provenance: { kind: 'file', name: opened.name, format: opened.kind, ...files, offsets } })
     this.index = new ReplayIndex(opened.events)
     this.markers.add(opened.events)
     this.bump()
@@ -205,7 +231,7 @@ class Replay {
     if (wasFile) {
       this.index = new ReplayIndex()
       this.markers = new MarkerIndex()
-      replayUi.setState({ source: 'live', name: null })
+      replayUi.setState((s) => ({ source: 'live', name: null, generation: s.generation + 1, provenance: { kind: 'live', sessionId: app.store.getState().status?.sessionId ?? null } }))
       void this.loadHistory()
     }
     this.state = null

@@ -1,0 +1,152 @@
+import { useEffect, useLayoutEffect, useRef, type ReactNode } from 'react'
+import { addPeers, addSeed, killNode } from '../commands'
+import { follow } from '../follow/follow'
+import { app, displayedState, useApp } from '../store'
+import { closeMenu, useGraphUi, type GraphMenu as Menu } from './graph-ui'
+import { formatClock } from '../log/format-event'
+
+interface Item {
+  label: string
+  run: () => void
+  /** Why it cannot run now; shown as the item's title, and the item is disabled. */
+  disabled?: string
+  danger?: boolean
+}
+
+/**
+ * The graph's context menu (right-click, or the context-menu key / Shift+F10 on the focused
+ * canvas): on empty space add nodes, on a node act on it, on a link show what is known
+ * about it. Arrow keys move, Enter runs, Escape closes and gives focus back to the canvas.
+ */
+export function GraphMenu() {
+  const menu = useGraphUi((s) => s.menu)
+  if (!menu) return null
+  return <OpenMenu menu={menu} />
+}
+
+function OpenMenu({ menu }: { menu: Menu }) {
+  const ref = useRef<HTMLDivElement>(null)
+  const live = useApp((s) => s.mode === 'live')
+  const running = useApp((s) => s.status?.running ?? false)
+  useApp((s) => s.version)
+  const state = useApp(displayedState)
+
+  // Keep the menu inside the graph region (a right-click near an edge).
+  useLayoutEffect(() => {
+    const el = ref.current
+    const region = el?.parentElement
+    if (!el || !region) return
+    el.style.left = `${Math.max(0, Math.min(menu.x, region.clientWidth - el.offsetWidth - 4))}px`
+    el.style.top = `${Math.max(0, Math.min(menu.y, region.clientHeight - el.offsetHeight - 4))}px`
+  }, [menu])
+
+  useEffect(() => {
+    ref.current?.querySelector<HTMLButtonElement>('[role="menuitem"]:not([disabled])')?.focus()
+    const outside = (e: PointerEvent) => {
+      if (!ref.current?.contains(e.target as Node)) closeMenu()
+    }
+    document.addEventListener('pointerdown', outside, true)
+    return () => document.removeEventListener('pointerdown', outside, true)
+  }, [menu])
+
+  const notLive = live ? undefined : 'Go back to live first (replay shows the past)'
+  const noNetwork = running ? undefined : 'Start a network first'
+  let title: ReactNode
+  let items: Item[] = []
+  let facts: Array<[string, string]> = []
+  const target = menu.target
+  if (target.kind === 'empty') {
+    title = 'Network'
+    items = [
+      { label: 'Add peer', run: () => void addPeers(1), disabled: notLive ?? noNetwork },
+      { label: 'Add seed', run: () => void addSeed(), disabled: notLive ?? noNetwork },
+    ]
+  } else if (target.kind === 'node') {
+    const node = state.nodes.get(target.id)
+    title = `${node?.role ?? 'node'} ${target.id}`
+    const active = node && (node.status === 'alive' || node.status === 'starting')
+    items = [
+      { label: 'Kill', run: () => void killNode(target.id), disabled: notLive ?? (active ? undefined : 'It is not running'), danger: true },
+      {
+        label: 'Show its messages',
+        run: () => {
+          const store = app.store.getState()
+          store.setLogNode(target.id)
+          store.setTab('log')
+        },
+      },
+    ]
+    if (node?.role === 'peer') {
+      const latest = [...state.messages.values()].reverse().find((m) => m.origin === target.id)
+      items.push({ label: 'Follow its latest message', run: () => follow(latest!.id), disabled: latest ? undefined : 'It has not created a message yet' })
+    }
+  } else {
+    const link = state.links.get(target.key)
+    const a = state.nodes.get(target.a)
+    const b = state.nodes.get(target.b)
+    title = `Link ${target.a} – ${target.b}`
+    facts = [
+      ['Up since', link ? formatClock(link.upAt) : 'down'],
+      [`${target.a} missed`, String(a?.misses.get(target.b) ?? 0)],
+      [`${target.b} missed`, String(b?.misses.get(target.a) ?? 0)],
+      ['Conditions', 'none: loopback TCP, no added latency or loss'],
+    ]
+    items = [
+      { label: `Select ${target.a}`, run: () => app.store.getState().select(target.a) },
+      { label: `Select ${target.b}`, run: () => app.store.getState().select(target.b) },
+    ]
+  }
+
+  const close = (refocus: boolean) => {
+    closeMenu()
+    if (refocus) document.querySelector<HTMLCanvasElement>('.graph-canvas')?.focus()
+  }
+  const onKey = (e: React.KeyboardEvent) => {
+    const buttons = [...(ref.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]:not([disabled])') ?? [])]
+    const at = buttons.indexOf(document.activeElement as HTMLButtonElement)
+    if (e.key === 'Escape' || e.key === 'Tab') {
+      e.preventDefault()
+      close(true)
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault()
+      const next = buttons[(at + (e.key === 'ArrowDown' ? 1 : -1) + buttons.length) % buttons.length]
+      next?.focus()
+    } else if (e.key === 'Home' || e.key === 'End') {
+      e.preventDefault()
+      buttons[e.key === 'Home' ? 0 : buttons.length - 1]?.focus()
+    }
+  }
+
+  return (
+    <div ref={ref} className="graph-menu" role="menu" aria-label={`Actions: ${String(title)}`} style={{ left: menu.x, top: menu.y }} onKeyDown={onKey}>
+      <div className="graph-menu-title">{title}</div>
+      {facts.length > 0 && (
+        <dl className="facts">
+          {facts.map(([k, v]) => (
+            <div key={k} style={{ display: 'contents' }}>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {items.map((item) => (
+        <button
+          key={item.label}
+          type="button"
+          role="menuitem"
+          className={item.danger ? 'danger' : undefined}
+          disabled={item.disabled !== undefined}
+          title={item.disabled}
+          onClick={() => {
+            close(true)
+            item.run()
+          }}
+        >
+          {item.label}
+          {item.disabled && <span className="muted"> — {item.disabled}</span>}
+        </button>
+      ))}
+    </div>
+  )
+}
