@@ -33,11 +33,17 @@ const nodeEventSchemas = [
     seeds: z.array(nodeId).max(1000),
     settings: protocolSettingsSchema,
     pid: count.optional(),
+    /**
+     * ms since epoch this process started, sent in its `Register` and `Hello`: a node
+     * restarted at the same address has a larger one. Absent in older recordings.
+     */
+    incarnation: count.optional(),
   }),
   z.object({ ...base, type: z.literal('node.stopping'), reason: z.string().max(500) }),
   /** A one-line diagnostic that is not a protocol event (e.g. a seed unreachable). */
   z.object({ ...base, type: z.literal('node.warning'), message: z.string().max(2000) }),
-  z.object({ ...base, type: z.literal('seed.registered'), peer: nodeId }),
+  /** `incarnation`: the peer's, from its `Register` (ms since epoch its process started); absent before v1.1 nodes. */
+  z.object({ ...base, type: z.literal('seed.registered'), peer: nodeId, incarnation: count.optional() }),
   z.object({ ...base, type: z.literal('seed.peer-removed'), peer: nodeId, reporter: nodeId }),
   /** A Dead Node report the seed refused, e.g. because the reported peer still answers it. */
   z.object({
@@ -95,6 +101,13 @@ const hostEventSchemas = [
   }),
   /** A line on a node's event stream that is not a valid event; kept for diagnosis. */
   z.object({ ...base, type: z.literal('host.stream-error'), line: z.string().max(2000), reason: z.string().max(500) }),
+  /**
+   * The host froze the node's process (SIGSTOP) / let it run again (SIGCONT). Named
+   * `node.*` because they describe the node, but only the host writes them (a node that
+   * sends one is refused like any host event).
+   */
+  z.object({ ...base, type: z.literal('node.paused') }),
+  z.object({ ...base, type: z.literal('node.resumed') }),
   /** A line the node wrote on stderr. */
   z.object({ ...base, type: z.literal('host.stderr'), text: z.string().max(2000) }),
 ] as const
@@ -121,6 +134,9 @@ export type NodeEventBody = NodeEvent extends infer E
  * increasing from 1, no gaps), the order every consumer folds events in.
  */
 export type SessionEvent = AnyEvent & { seq: number }
+
+/** Types only the host writes (a node process may not send them). */
+export const HOST_EVENT_TYPES: ReadonlySet<EventType> = new Set(hostEventSchemas.map((s) => s.shape.type.value))
 
 export const EVENT_TYPES: readonly EventType[] = [...nodeEventSchemas, ...hostEventSchemas].map(
   (s) => s.shape.type.value,
@@ -153,5 +169,5 @@ export function parseEvent(value: unknown): EventParseResult {
 }
 
 export function isNodeEvent(event: AnyEvent): event is NodeEvent {
-  return !event.type.startsWith('host.')
+  return !HOST_EVENT_TYPES.has(event.type)
 }

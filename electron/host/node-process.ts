@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { z } from 'zod'
-import { parseEvent, type AnyEvent, type HostEvent } from '../../shared/events'
+import { isNodeEvent, parseEvent, type AnyEvent, type HostEvent } from '../../shared/events'
 import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
 import { LineFramer } from '../../shared/protocol/framer'
 import type { HostCommand, NodeOp } from '../nodes/host-protocol'
@@ -205,6 +205,7 @@ export class NodeProcess {
     if (node.ended || node.requested !== null) return { ok: false, error: `node ${node.id} is not running` }
     if (node.paused === pause) return { ok: false, error: `node ${node.id} is ${pause ? 'already paused' : 'not paused'}` }
     node.paused = pause
+    this.host(node, { type: pause ? 'node.paused' : 'node.resumed' })
     if (this.options.kind === 'single') this.signal(pause ? 'SIGSTOP' : 'SIGCONT')
     else this.send({ op: pause ? 'pause' : 'resume', node: node.id })
     this.options.changed()
@@ -296,7 +297,7 @@ export class NodeProcess {
     const parsed = parseEvent(message)
     if (!parsed.ok) return this.streamError(this.anyNode(), message, parsed.reason)
     const event = parsed.event
-    if (event.type.startsWith('host.')) return this.streamError(this.anyNode(), message, 'a node may not send host events')
+    if (!isNodeEvent(event)) return this.streamError(this.anyNode(), message, 'a node may not send host events')
     const node = this.nodes.get(event.node)
     if (!node) return this.streamError(this.anyNode(), message, `event claims to be from ${event.node}`)
     if (event.type === 'node.started' && node.info.state === 'starting') {

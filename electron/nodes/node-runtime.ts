@@ -63,7 +63,11 @@ export async function startNode(args: NodeArgs, io: ResolveIo, createMachine: Ma
     return { ok: false, message: `cannot open output files in ${setup.logDir}: ${(e as Error).message}` }
   }
   const rngSeed = setup.rngSeed ?? randomInt(0, 0xffff_ffff)
+  // The incarnation (sent in Register and Hello, recorded in node.started): this node's
+  // start time, so a node restarted at the same address is told from the one before it.
+  const incarnation = Date.now()
   const deps: MachineDeps = {
+    incarnation,
     self: setup.self,
     seeds: setup.seeds,
     random: seededRandom(rngSeed),
@@ -90,7 +94,7 @@ export async function startNode(args: NodeArgs, io: ResolveIo, createMachine: Ma
     })
   }
   node.driver.log(`${args.role} listening on ${id} (pid ${process.pid}, rng seed ${rngSeed})`)
-  node.driver.emit({ type: 'node.started', role: args.role, seeds: setup.seeds.map(formatAddress), settings: setup.settings, pid: process.pid })
+  node.driver.emit({ type: 'node.started', role: args.role, seeds: setup.seeds.map(formatAddress), settings: setup.settings, pid: process.pid, incarnation })
   node.driver.start()
   node.watcher?.start()
   return { ok: true, node }

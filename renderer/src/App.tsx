@@ -5,6 +5,7 @@ import { GraphMenu } from './graph/GraphMenu'
 import { setCenter, setShowRegistrations, useGraphUi } from './graph/graph-ui'
 import { StartCard } from './graph/StartCard'
 import { Header } from './panels/Header'
+import { NarrationPanel } from './narration/NarrationPanel'
 import { LogPanel } from './panels/LogPanel'
 import { NodeDetails } from './panels/NodeDetails'
 import { NodeList } from './panels/NodeList'
@@ -23,6 +24,7 @@ const loading = <p className="muted loading">Loading…</p>
 /** Right-panel tabs. Add a feature's tab here (e.g. Analysis, Sequence). */
 const TABS: PanelTab[] = [
   { id: 'log', label: 'Log', render: () => <LogPanel /> },
+  { id: 'narration', label: 'Narration', render: () => <NarrationPanel /> },
   { id: 'settings', label: 'Settings', render: () => <SettingsPanel /> },
   {
     id: 'sequence',

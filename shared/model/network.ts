@@ -7,7 +7,8 @@ import type { SessionEvent } from '../events'
  * Events must be applied in `seq` order.
  */
 
-export type NodeStatus = 'starting' | 'alive' | 'dead' | 'stopped'
+/** `paused`: frozen by the host (SIGSTOP): its connections are open but it answers nothing. */
+export type NodeStatus = 'starting' | 'alive' | 'paused' | 'dead' | 'stopped'
 
 export interface NodeState {
   /** `IP:PORT` */
@@ -21,6 +22,10 @@ export interface NodeState {
   endedAt: number | null
   /** Exited without being asked to. */
   crashed: boolean
+  /** Current process's incarnation (ms since epoch it started, from node.started); null if not recorded. */
+  incarnation: number | null
+  /** Times it started again at the same address after ending (a new process each time). */
+  restarts: number
   /** Seeds: registered peers (its Peer List). Peers: union of the lists received. */
   peerList: Set<string>
   /** Peers: seeds that acknowledged registration. */
@@ -73,10 +78,25 @@ export interface MessageState {
   duplicates: number
 }
 
-/** One failure: a kill or a crash, and how the network noticed it. */
+/**
+ * One failure: a kill, a crash or a pause, and how the network noticed it. A kill or crash
+ * followed by a start at the same address is a restart (`endAt` = the new start); a pause
+ * ends at its resume. Reports and misses count as detections of it while it is open and,
+ * after it ended, from neighbours that have not linked to the node again since.
+ */
 export interface Failure {
   node: string
+  /** ms since epoch it began (kill, crash, last event of a crashed process, or pause). */
   at: number
+  kind: 'kill' | 'crash' | 'pause'
+  /** ms since epoch of the resume or the restart (node.started of the next process); null while it lasts. */
+  endAt: number | null
+  /** First link-up of the node after `endAt`: back in the overlay. */
+  rejoinedAt: number | null
+  /** Neighbours linked to the node again since `endAt`: their later reports are about the new state. */
+  relinked: Set<string>
+  /** Dead Node reports that detected it. */
+  reports: number
   /** First liveness.missed about it by any neighbour. */
   firstMissAt: number | null
   /** First peer.dead-reported about it. */
@@ -152,6 +172,8 @@ function ensureNode(state: NetworkState, id: string, role?: 'seed' | 'peer'): No
       startedAt: null,
       endedAt: null,
       crashed: false,
+      incarnation: null,
+      restarts: 0,
       peerList: new Set(),
       registeredWith: new Set(),
       neighbours: new Set(),
@@ -168,27 +190,89 @@ function ensureNode(state: NetworkState, id: string, role?: 'seed' | 'peer'): No
   return node
 }
 
+/** `node` linked to `other`: if a failure of `node` has ended, `other` now knows the new process. */
+function rejoined(state: NetworkState, node: string, other: string, t: number): void {
+  const f = latestFailure(state, node)
+  if (!f || f.endAt === null || t < f.endAt) return
+  f.relinked.add(other)
+  f.rejoinedAt ??= t
+}
+
 function dropLink(state: NetworkState, a: string, b: string): void {
   state.links.delete(linkKey(a, b))
   state.nodes.get(a)?.neighbours.delete(b)
   state.nodes.get(b)?.neighbours.delete(a)
 }
 
-function openFailure(state: NetworkState, node: string, at: number): Failure | undefined {
+/**
+ * The failure of `node` that an observation by `observer` at `t` is about: its latest one,
+ * if it had begun by `t` and `observer` has not linked to the node again since it ended.
+ */
+function failureSeenBy(state: NetworkState, node: string, observer: string, t: number): Failure | undefined {
   for (let i = state.failures.length - 1; i >= 0; i--) {
-    if (state.failures[i]!.node === node) return state.failures[i]
+    const f = state.failures[i]!
+    if (f.node !== node) continue
+    return f.at <= t && !f.relinked.has(observer) ? f : undefined
   }
   return undefined
 }
 
+function latestFailure(state: NetworkState, node: string): Failure | undefined {
+  for (let i = state.failures.length - 1; i >= 0; i--) if (state.failures[i]!.node === node) return state.failures[i]
+  return undefined
+}
+
+function addFailure(state: NetworkState, node: string, at: number, kind: Failure['kind']): void {
+  state.failures.push({
+    node,
+    at,
+    kind,
+    endAt: null,
+    rejoinedAt: null,
+    relinked: new Set(),
+    reports: 0,
+    firstMissAt: null,
+    reportedAt: null,
+    reportedBy: null,
+    removals: new Map(),
+  })
+}
+
+/** The node's current failure ends (resume or restart) at `t`. */
+function endFailure(state: NetworkState, node: string, t: number): void {
+  const f = latestFailure(state, node)
+  if (f && f.endAt === null) f.endAt = t
+}
+
 function markEnded(state: NetworkState, node: NodeState, at: number, status: NodeStatus, crashed: boolean): void {
   if (node.status === 'dead' || node.status === 'stopped') return
+  if (node.status === 'paused') endFailure(state, node.id, at) // killed while paused: the pause ends here
   node.status = status
   node.endedAt = at
   node.crashed = crashed
-  if (status === 'dead') {
-    state.failures.push({ node: node.id, at, firstMissAt: null, reportedAt: null, reportedBy: null, removals: new Map() })
-  }
+  if (status === 'dead') addFailure(state, node.id, at, crashed ? 'crash' : 'kill')
+}
+
+/**
+ * A node.started for an address that had started before: a new process (a restart). The
+ * previous one ended (if nothing said so, it crashed now); what the node held belonged to
+ * that process and is dropped, links included (its neighbours' links were to the old one).
+ */
+function restart(state: NetworkState, node: NodeState, t: number): void {
+  if (node.status !== 'dead' && node.status !== 'stopped') markEnded(state, node, t, 'dead', true)
+  endFailure(state, node.id, t)
+  node.restarts++
+  node.endedAt = null
+  node.crashed = false
+  for (const other of [...node.neighbours]) dropLink(state, node.id, other)
+  node.peerList.clear()
+  node.registeredWith.clear()
+  node.messages.clear()
+  node.misses.clear()
+  node.removedBy.clear()
+  node.created = 0
+  node.received = 0
+  node.duplicates = 0
 }
 
 /** Folds one event into the state (mutating it). */
@@ -206,9 +290,28 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
     }
     case 'node.started': {
       const node = ensureNode(state, event.node, event.role)
+      const again =
+        node.status !== 'starting' ||
+        (event.incarnation !== undefined && node.incarnation !== null && event.incarnation !== node.incarnation)
+      if (again) restart(state, node, t)
       node.status = 'alive'
       node.pid = event.pid ?? node.pid
+      node.incarnation = event.incarnation ?? null
       node.startedAt = t
+      return
+    }
+    case 'node.paused': {
+      const node = ensureNode(state, event.node)
+      if (node.status !== 'alive' && node.status !== 'starting') return
+      node.status = 'paused'
+      addFailure(state, node.id, t, 'pause')
+      return
+    }
+    case 'node.resumed': {
+      const node = ensureNode(state, event.node)
+      if (node.status !== 'paused') return
+      node.status = 'alive'
+      endFailure(state, node.id, t)
       return
     }
     case 'host.kill': {
@@ -228,15 +331,19 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
       node.endedAt ??= t
       return
     }
-    case 'seed.registered':
+    case 'seed.registered': {
       ensureNode(state, event.node, 'seed').peerList.add(event.peer)
       ensureNode(state, event.peer, 'peer')
+      // A seed that registers the node again after its failure ended holds the new process.
+      const f = latestFailure(state, event.peer)
+      if (f && f.endAt !== null && t >= f.endAt) f.relinked.add(event.node)
       return
+    }
     case 'seed.peer-removed': {
       ensureNode(state, event.node, 'seed').peerList.delete(event.peer)
       const peer = ensureNode(state, event.peer, 'peer')
       peer.removedBy.add(event.node)
-      const failure = openFailure(state, event.peer, t)
+      const failure = failureSeenBy(state, event.peer, event.node, t)
       if (failure && !failure.removals.has(event.node)) failure.removals.set(event.node, t)
       return
     }
@@ -253,6 +360,8 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
       const b = ensureNode(state, event.peer, 'peer')
       a.neighbours.add(b.id)
       b.neighbours.add(a.id)
+      rejoined(state, a.id, b.id, t)
+      rejoined(state, b.id, a.id, t)
       const key = linkKey(a.id, b.id)
       if (!state.links.has(key)) {
         const [x, y] = a.id < b.id ? [a.id, b.id] : [b.id, a.id]
@@ -322,17 +431,21 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
       return
     case 'liveness.missed': {
       ensureNode(state, event.node, 'peer').misses.set(event.peer, event.count)
-      const failure = openFailure(state, event.peer, t)
-      if (failure && failure.firstMissAt === null && t >= failure.at) failure.firstMissAt = t
+      const failure = failureSeenBy(state, event.peer, event.node, t)
+      if (failure && failure.firstMissAt === null) failure.firstMissAt = t
       return
     }
     case 'peer.dead-reported': {
-      const failure = openFailure(state, event.peer, t)
+      const failure = failureSeenBy(state, event.peer, event.node, t)
       const target = state.nodes.get(event.peer)
-      if (failure && failure.reportedAt === null) {
-        failure.reportedAt = t
-        failure.reportedBy = event.node
-      } else if (!failure && target && target.status !== 'dead') {
+      if (failure) {
+        failure.reports++
+        if (failure.reportedAt === null) {
+          failure.reportedAt = t
+          failure.reportedBy = event.node
+        }
+      } else if (target && (target.status === 'alive' || target.status === 'starting')) {
+        // Only a report about a node that was running and answering is false.
         state.falseReports.push({ node: event.peer, reporter: event.node, at: t })
       }
       return
@@ -382,7 +495,7 @@ export function cloneNetwork(state: NetworkState): NetworkState {
     nodes,
     links: new Map(state.links),
     messages,
-    failures: state.failures.map((f) => ({ ...f, removals: new Map(f.removals) })),
+    failures: state.failures.map((f) => ({ ...f, removals: new Map(f.removals), relinked: new Set(f.relinked) })),
     falseReports: state.falseReports.slice(),
     counts: new Map(state.counts),
     ...(state.early ? { early: new Map([...state.early].map(([id, e]) => [id, { ...e, receipts: e.receipts.slice() }])) } : {}),

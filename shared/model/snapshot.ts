@@ -35,7 +35,7 @@ function copyEarly(early: NetworkState['early']): Pick<NetworkState, 'early'> {
 }
 
 function copyFailure(f: Failure): Failure {
-  return { ...f, removals: new Map(f.removals) }
+  return { ...f, removals: new Map(f.removals), relinked: new Set(f.relinked) }
 }
 
 /** The previous snapshot's copy when the contents are unchanged (snapshot sets are never mutated). */

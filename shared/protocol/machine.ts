@@ -71,6 +71,12 @@ export interface MachineDeps {
   random: () => number
   /** SHA-256 of a UTF-8 string, lower-case hex. Injected: Node's crypto in nodes and sim. */
   sha256: (text: string) => string
+  /**
+   * This process's incarnation, ms since epoch it started (sent in `Register` and
+   * `Hello`); default: `now` of the `start` input. A restart at the same address must
+   * use a larger value (a later start time does).
+   */
+  incarnation?: number
 }
 
 export interface PeerOptions {

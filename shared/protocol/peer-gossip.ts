@@ -1,7 +1,7 @@
 import type { NodeId } from '../address'
 import { localTime } from './edge'
 import type { MessageRecord } from './message-list'
-import { dropLink } from './peer-links'
+import { dropLink, redial } from './peer-links'
 import { type Link, type PeerConn, type PeerContext, type Refusal, refusal } from './peer-state'
 import { type WireMessage, encodeMessage, gossipText } from './wire'
 
@@ -13,10 +13,22 @@ import { type WireMessage, encodeMessage, gossipText } from './wire'
 /** Peers reported dead remembered (so they are not dialed again), oldest forgotten first. */
 const DEAD_MEMORY = 10_000
 
+/**
+ * Creates gossip message `gossipSeq + 1`. The text `<ts>:<ip>:<n>` has no port, so a peer
+ * sharing this IP may already have created (and sent us) the same text in the same ms: a
+ * peer never creates a text its Message List holds, it takes the next free ms instead
+ * (ts + 1, + 2, ...), so every created message is new to the network it came from.
+ */
 export function createGossip(ctx: PeerContext, now: number): void {
   const seq = ++ctx.gossipSeq
-  const text = gossipText(now, ctx.selfIp, seq)
-  const id = ctx.deps.sha256(text)
+  let ts = now
+  let text = gossipText(ts, ctx.selfIp, seq)
+  let id = ctx.deps.sha256(text)
+  while (ctx.messages.get(id)) {
+    text = gossipText(++ts, ctx.selfIp, seq)
+    id = ctx.deps.sha256(text)
+  }
+  if (ts !== now) ctx.log(`Gossip ${gossipText(now, ctx.selfIp, seq)} is already in the Message List (a peer on this IP created it); using ts ${ts}`)
   const record = ctx.messages.add(id, null)
   ctx.log(`Created gossip ${text}`)
   ctx.emit({ type: 'gossip.created', id, text, n: seq })
@@ -64,10 +76,12 @@ export function livenessRound(ctx: PeerContext, now: number): void {
         continue
       }
     }
-    // A request into a broken link is never answered: it becomes a miss next round.
+    // A request into a broken link is never answered: it becomes a miss next round; the
+    // link is dialed again meanwhile (see redial).
     link.lastSent = now
     link.awaiting = true
-    if (link.conn !== null) {
+    if (link.conn === null) redial(ctx, link, now)
+    else {
       ctx.send(link.conn, { kind: 'liveness-request', ts: String(now), ip: ctx.selfIp })
       ctx.emit({ type: 'liveness.sent', peer: link.id })
     }
@@ -99,7 +113,8 @@ function reportDead(ctx: PeerContext, link: Link, now: number): void {
   const ids: NodeId[] = to.map((s) => s.id)
   ctx.log(`${encodeMessage(message)} sent to seeds ${ids.length > 0 ? ids.join(', ') : '(none open)'}`)
   ctx.emit({ type: 'peer.dead-reported', peer: link.id, seeds: ids })
-  if (ctx.deadReported.size >= DEAD_MEMORY) ctx.deadReported.delete(ctx.deadReported.values().next().value!)
-  ctx.deadReported.add(link.id)
+  ctx.deadReported.delete(link.id)
+  if (ctx.deadReported.size >= DEAD_MEMORY) ctx.deadReported.delete(ctx.deadReported.keys().next().value!)
+  ctx.deadReported.set(link.id, now)
   dropLink(ctx, link, 'dead')
 }

@@ -1,5 +1,6 @@
 import { type Address, type NodeId, formatAddress } from '../address'
 import { takeBestConnected, takeNeighbour } from './neighbour-choice'
+import type { ConnId } from './machine'
 import { HELLO_TIMEOUT_MS, type Link, type PeerConn, type PeerContext, type Refusal, refusal } from './peer-state'
 import type { PeerEntry } from './wire'
 
@@ -35,9 +36,27 @@ function fillLinks(ctx: PeerContext, now: number): void {
   if (ctx.phase === 'linking') startRunning(ctx, now)
 }
 
-function dialResolved(ctx: PeerContext, success: boolean, now: number): void {
+/** The dial on connection `dial` completed its Hello (`success`) or ended. */
+function dialResolved(ctx: PeerContext, dial: ConnId, success: boolean, now: number): void {
+  if (ctx.redials.delete(dial)) return
   if (ctx.linking && success) ctx.linking.need--
   fillLinks(ctx, now)
+}
+
+/**
+ * Dials a neighbour whose link broke (the remote closed it or the connection failed)
+ * while its verdict is pending: once per liveness round until it says Hello again or
+ * is reported. A neighbour that closed the link because it thought us dead (we were
+ * paused or cut off) takes us back at once, and we do not report it after three
+ * rounds of misses that only measured our own absence. A dead one refuses the dial.
+ */
+export function redial(ctx: PeerContext, link: Link, now: number): void {
+  if (link.conn !== null || ctx.dialing.has(link.id)) return
+  const conn = ctx.newConn('dial', link.address)
+  ctx.dialing.set(link.id, conn.id)
+  ctx.redials.add(conn.id)
+  ctx.helloQueue.push(now + HELLO_TIMEOUT_MS, conn.id)
+  ctx.log(`Dialing ${link.id} again: its link broke`)
 }
 
 /**
@@ -67,7 +86,7 @@ export function dialLost(ctx: PeerContext, conn: PeerConn, reason: string, now: 
   ctx.dialing.delete(conn.node)
   ctx.log(`Could not link to ${conn.node}: ${reason}`)
   ctx.emit({ type: 'peer.link-failed', peer: conn.node, reason })
-  dialResolved(ctx, false, now)
+  dialResolved(ctx, conn.id, false, now)
 }
 
 /** True while `conn` still has to complete the Hello exchange. */
@@ -76,23 +95,40 @@ export function awaitingHello(ctx: PeerContext, conn: PeerConn): boolean {
   return conn.kind === 'dial' && conn.node !== null && ctx.dialing.get(conn.node) === conn.id
 }
 
-export function onHello(ctx: PeerContext, conn: PeerConn, address: Address, now: number): Refusal | undefined {
+/** `a` is a later incarnation than `b` (both known). */
+function newer(a: number | null, b: number | null): boolean {
+  return a !== null && b !== null && a > b
+}
+
+/**
+ * A Hello (with the sender's incarnation, null from older nodes) on a dialed or accepted
+ * connection. A Hello from a later incarnation of a neighbour we hold a link to means it
+ * restarted: the old link is stale and the new one replaces it; one from an earlier
+ * incarnation is refused (a leftover of the process that was replaced).
+ */
+export function onHello(ctx: PeerContext, conn: PeerConn, address: Address, incarnation: number | null, now: number): Refusal | undefined {
   const id = formatAddress(address)
   if (conn.kind === 'seed') return refusal('Hello on a seed connection')
   if (id === ctx.selfId) return refusal('Hello with our own address', true)
+  const known = ctx.links.get(id)
+  if (known && newer(known.incarnation, incarnation)) {
+    return refusal(`Hello from ${id} incarnation ${incarnation}, older than the linked ${known.incarnation}`, true)
+  }
+  // Linked already (and not to an earlier incarnation of it).
+  const linked = known !== undefined && known.conn !== null && !newer(incarnation, known.incarnation)
   if (conn.kind === 'dial') {
     if (ctx.dialing.get(conn.node!) !== conn.id) return refusal('second Hello on a link')
     if (id !== conn.node) return refusal(`Hello from ${id} on a link dialed to ${conn.node}`, true)
     conn.bad = 0
     ctx.dialing.delete(id)
-    if (ctx.links.get(id)?.conn != null) ctx.closeConn(conn.id) // linked meanwhile from the other side
-    else linkUp(ctx, conn, id, address, true, now)
-    dialResolved(ctx, true, now)
+    if (linked) ctx.closeConn(conn.id) // linked meanwhile from the other side
+    else linkUp(ctx, conn, id, address, incarnation, true, now)
+    dialResolved(ctx, conn.id, true, now)
     return undefined
   }
   if (conn.node !== null) return refusal('second Hello on a link')
   conn.bad = 0
-  if (ctx.links.get(id)?.conn != null) {
+  if (linked) {
     ctx.log(`Closing a second link from ${id}: already linked`)
     ctx.closeConn(conn.id)
     return undefined
@@ -108,26 +144,44 @@ export function onHello(ctx: PeerContext, conn: PeerConn, address: Address, now:
     }
     ctx.dialing.delete(id)
     ctx.closeConn(ours)
-    ctx.send(conn.id, { kind: 'hello', peer: ctx.deps.self })
-    linkUp(ctx, conn, id, address, false, now)
-    dialResolved(ctx, true, now)
+    ctx.hello(conn.id)
+    linkUp(ctx, conn, id, address, incarnation, false, now)
+    dialResolved(ctx, ours, true, now)
     return undefined
   }
-  ctx.send(conn.id, { kind: 'hello', peer: ctx.deps.self })
-  linkUp(ctx, conn, id, address, false, now)
+  ctx.hello(conn.id)
+  linkUp(ctx, conn, id, address, incarnation, false, now)
   return undefined
 }
 
-function linkUp(ctx: PeerContext, conn: PeerConn, id: NodeId, address: Address, initiator: boolean, now: number): void {
+function linkUp(
+  ctx: PeerContext,
+  conn: PeerConn,
+  id: NodeId,
+  address: Address,
+  incarnation: number | null,
+  initiator: boolean,
+  now: number,
+): void {
   conn.node = id
-  const existing = ctx.links.get(id)
+  let existing = ctx.links.get(id)
+  if (existing && newer(incarnation, existing.incarnation)) {
+    // The neighbour restarted: the link to its old process is stale (its misses, its
+    // pending requests). It is replaced, not continued.
+    ctx.log(`${id} restarted (incarnation ${existing.incarnation} -> ${incarnation}): replacing its old link`)
+    ctx.links.delete(id)
+    if (existing.conn !== null && existing.conn !== conn.id) ctx.closeConn(existing.conn)
+    ctx.emit({ type: 'peer.link-down', peer: id, reason: 'replaced' })
+    existing = undefined
+  }
   if (existing) {
     // A neighbour whose link broke came back before its verdict.
     existing.conn = conn.id
     existing.misses = 0
     existing.awaiting = false
+    existing.incarnation = incarnation ?? existing.incarnation
   } else {
-    ctx.links.set(id, { id, address, conn: conn.id, initiator, misses: 0, lastSent: null, lastAcked: 0, awaiting: false })
+    ctx.links.set(id, { id, address, conn: conn.id, initiator, misses: 0, lastSent: null, lastAcked: 0, awaiting: false, incarnation })
   }
   ctx.deadReported.delete(id)
   ctx.hadCandidates = true

@@ -31,6 +31,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
     const now = input.now
     switch (input.type) {
       case 'start':
+        ctx.incarnation = deps.incarnation ?? now
         ctx.log(`Peer ${ctx.selfId} started; registering with ${ctx.needSeeds} of ${ctx.seeds.size} seeds`)
         startJoin(ctx, now)
         break
@@ -38,8 +39,8 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
         break
       case 'connected': {
         const conn = ctx.conns.get(input.conn)
-        if (conn?.kind === 'seed') onSeedConnected(ctx, conn)
-        else if (conn?.kind === 'dial') ctx.send(conn.id, { kind: 'hello', peer: deps.self })
+        if (conn?.kind === 'seed') onSeedConnected(ctx, conn, now)
+        else if (conn?.kind === 'dial') ctx.hello(conn.id)
         break
       }
       case 'connect-failed': {
@@ -137,7 +138,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
         return undefined
       }
       case 'hello':
-        return onHello(ctx, conn, message.peer, now)
+        return onHello(ctx, conn, message.peer, message.incarnation ?? null, now)
       case 'registered':
       case 'peer-list':
         return onSeedMessage(ctx, conn, message, now)

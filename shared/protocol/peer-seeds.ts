@@ -49,6 +49,7 @@ export function startRepair(ctx: PeerContext, now: number): void {
   for (const seed of open) {
     seed.partial = null
     seed.list = null
+    seed.askedAt = now
     ctx.send(seed.conn!, { kind: 'peer-list-request', peer: ctx.deps.self })
   }
   ctx.query = { purpose: 'repair', seeds: open.map((s) => s.id), deadline: now + SEED_TIMEOUT_MS, lost: ctx.lost }
@@ -196,18 +197,21 @@ export function nextReconnectAt(ctx: PeerContext): number | null {
   return at
 }
 
-export function onSeedConnected(ctx: PeerContext, conn: PeerConn): void {
+export function onSeedConnected(ctx: PeerContext, conn: PeerConn, now: number): void {
   const seed = ctx.seeds.get(conn.node!)
   if (!seed) return
   seed.connected = true
   if (seed.reportOnly) {
     seed.retryDelay = JOIN_RETRY_MS
-    ctx.send(conn.id, { kind: 'hello', peer: ctx.deps.self })
+    ctx.hello(conn.id)
     return
   }
-  ctx.send(conn.id, { kind: 'register', peer: ctx.deps.self })
+  ctx.send(conn.id, { kind: 'register', peer: ctx.deps.self, incarnation: ctx.incarnation })
   // After joining a reconnect only re-registers; lists are asked for when needed.
-  if (ctx.phase === 'joining') ctx.send(conn.id, { kind: 'peer-list-request', peer: ctx.deps.self })
+  if (ctx.phase === 'joining') {
+    seed.askedAt = now
+    ctx.send(conn.id, { kind: 'peer-list-request', peer: ctx.deps.self })
+  }
 }
 
 /** `Registered` or a `Peer List` part on a connection; anything else is refused. */
@@ -246,8 +250,27 @@ export function onSeedMessage(
   ctx.log(`Peer list from seed ${seed.id} (${ids.length} peers)${ids.length > 0 ? `: ${shown}${more}` : ''}`)
   ctx.emit({ type: 'peer.peer-list', seed: seed.id, peers: ids })
   seed.list = entries
+  clearDeadMarks(ctx, seed, ids)
   checkQuery(ctx, now)
   return undefined
+}
+
+/**
+ * A seed lists a peer this peer reported dead, in a list asked for after the report (so
+ * the seed had the report first, on the same connection): the seed kept it (its
+ * verification probe was answered: a seed does not list a peer under verification) or
+ * it registered again. Either way it is alive: it may be dialed again. Without this a
+ * peer that wrongly reported its neighbours (it was paused or cut off) would never link
+ * to them again.
+ */
+function clearDeadMarks(ctx: PeerContext, seed: SeedState, ids: readonly NodeId[]): void {
+  if (ctx.deadReported.size === 0) return
+  for (const id of ids) {
+    const reportedAt = ctx.deadReported.get(id)
+    if (reportedAt === undefined || reportedAt > seed.askedAt) continue
+    ctx.deadReported.delete(id)
+    ctx.log(`Seed ${seed.id} still lists ${id} after our Dead Node report: it is alive; it may be linked again`)
+  }
 }
 
 /** A seed connection ended (either side closed it, or the dial failed). */

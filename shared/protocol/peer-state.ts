@@ -45,6 +45,8 @@ export interface SeedState {
   partial: { parts: number; got: Map<number, PeerEntry[]> } | null
   /** The list received in the current query; null while awaited. */
   list: PeerEntry[] | null
+  /** ms since epoch the current list was asked for (a report sent by then reached this seed first). */
+  askedAt: number
 }
 
 export interface Query {
@@ -69,6 +71,8 @@ export interface Link {
   lastAcked: number
   /** True while a request sent is unanswered. */
   awaiting: boolean
+  /** The neighbour's incarnation from its Hello (null: an older node that sends none). */
+  incarnation: number | null
 }
 
 export interface PeerConn {
@@ -110,11 +114,19 @@ export class PeerContext {
   readonly links = new Map<NodeId, Link>()
   /** Dials in flight (no Hello yet), by the peer dialed. */
   readonly dialing = new Map<NodeId, ConnId>()
+  /** Of those, dials that re-open a broken link (they do not count towards a repair's need). */
+  readonly redials = new Set<ConnId>()
   /** Hello deadlines of dials and accepted connections. */
   readonly helloQueue = new DeadlineQueue<ConnId>()
   readonly messages = new MessageList()
-  /** Peers this peer reported dead: never dialed again unless they say Hello. */
-  readonly deadReported = new Set<NodeId>()
+  /**
+   * Peers this peer reported dead, with when (ms since epoch): not dialed again until
+   * they say Hello or a seed lists them in a list asked for after the report (the seeds
+   * kept them, or they registered again: see peer-seeds `clearDeadMarks`).
+   */
+  readonly deadReported = new Map<NodeId, number>()
+  /** This process's incarnation (ms since epoch at start), sent in Register and Hello. */
+  incarnation = 0
   phase: Phase = 'joining'
   query: Query | null = null
   linking: Linking | null = null
@@ -160,6 +172,7 @@ export class PeerContext {
       retryDelay: JOIN_RETRY_MS,
       partial: null,
       list: null,
+      askedAt: 0,
     }
     this.seeds.set(id, seed)
     return seed
@@ -171,6 +184,11 @@ export class PeerContext {
 
   emit(event: NodeEventBody): void {
     this.out.push({ type: 'event', event })
+  }
+
+  /** Hello with this peer's address and incarnation. */
+  hello(conn: ConnId): void {
+    this.send(conn, { kind: 'hello', peer: this.deps.self, incarnation: this.incarnation })
   }
 
   send(conn: ConnId, message: WireMessage): void {

@@ -13,7 +13,14 @@ import { type WireMessage, assertNever, encodeMessage, decodeLine, peerListMessa
  * with its own `Liveness Request` over that connection and removes the peer only if no
  * matching reply arrives within `verifyTimeoutMs` or the connection closes first. A peer
  * with no open connection (a killed process's connection closes) is removed at once.
- * A closed connection alone never removes a peer: removal needs a report.
+ * A closed connection alone never removes a peer: removal needs a report. A peer under
+ * verification is left out of the Peer Lists the seed sends until it answers, so a list
+ * that names a peer tells its reader the seeds kept it (see docs/protocol.md, rejoining).
+ *
+ * Incarnations: a peer registers with the ms since epoch its process started. A newer
+ * incarnation at the same address is a restart: it replaces the old registration (a
+ * report about the old one still under verification is then confirmed: the old
+ * incarnation is removed and the new one registered). An older one is refused.
  */
 
 /** An accepted connection that has neither registered nor said Hello within this many ms is closed. */
@@ -28,6 +35,8 @@ interface Registration {
   degree: number
   /** The connection it registered on, while open. */
   conn: ConnId | null
+  /** ms since epoch its process started (from `Register`); null for nodes that do not send it. */
+  incarnation: number | null
 }
 
 interface SeedConn {
@@ -142,13 +151,14 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
     const message = decoded.message
     switch (message.kind) {
       case 'register':
-        return register(conn, message.peer, now)
+        return register(conn, message.peer, message.incarnation ?? null, now)
       case 'peer-list-request': {
         conn.bad = 0
         const asker = formatAddress(message.peer)
         const entries = []
         for (const p of peers.values()) {
-          if (p.id !== asker && p.id !== conn.peer) entries.push({ ...p.address, degree: p.degree })
+          // A peer under verification is not handed out until it answers.
+          if (p.id !== asker && p.id !== conn.peer && !verifications.has(p.id)) entries.push({ ...p.address, degree: p.degree })
         }
         for (const part of peerListMessages(entries)) send(conn.id, part)
         log(`Sent the Peer List (${entries.length} peers) to ${asker}`)
@@ -203,14 +213,26 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
     }
   }
 
-  function register(conn: SeedConn, address: Address, now: number): void {
+  function register(conn: SeedConn, address: Address, incarnation: number | null, now: number): void {
     const id = formatAddress(address)
     if (conn.peer !== null && conn.peer !== id) {
       return refuse(conn, `Register for ${id} on a connection already registered as ${conn.peer}`, false, now)
     }
     if (id === formatAddress(deps.self)) return refuse(conn, 'Register with the seed\'s own address', false, now)
-    conn.bad = 0
     const existing = peers.get(id)
+    const held = existing?.incarnation ?? null
+    if (held !== null && incarnation !== null && incarnation < held) {
+      return refuse(conn, `Register for ${id} from incarnation ${incarnation}, older than the registered ${held}`, false, now)
+    }
+    conn.bad = 0
+    const restarted = held !== null && incarnation !== null && incarnation > held
+    if (restarted) {
+      const v = verifications.get(id)
+      if (v) {
+        // The reports were about the old process, which is gone: they were right.
+        remove(id, v.reporters, `incarnation ${held} was reported dead and incarnation ${incarnation} registered`, now)
+      } else log(`${id} restarted: incarnation ${incarnation} replaces ${held}`)
+    }
     if (existing && existing.conn !== null && existing.conn !== conn.id) {
       // The same address registered again on a new connection (a restarted peer): the
       // newest connection is the one that speaks for it.
@@ -218,10 +240,11 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
       if (old) old.peer = null
     }
     conn.peer = id
-    peers.set(id, { id, address, degree: existing?.degree ?? 0, conn: conn.id })
+    const kept = peers.get(id)
+    peers.set(id, { id, address, degree: restarted ? 0 : kept?.degree ?? 0, conn: conn.id, incarnation: incarnation ?? held })
     send(conn.id, { kind: 'registered', peer: address })
     log(`Connection request from ${id} (source ${conn.remote}); Peer List now has ${peers.size} peers`)
-    out.push({ type: 'event', event: { type: 'seed.registered', peer: id } })
+    out.push({ type: 'event', event: { type: 'seed.registered', peer: id, ...(incarnation !== null ? { incarnation } : {}) } })
     const v = verifications.get(id)
     if (v) {
       verifications.delete(id)

@@ -12,15 +12,19 @@ import { type Address, IPV4_SOURCE, formatAddress, parsePort } from '../address'
  *   Dead Node:<deadIp>:<deadPort>:<ts>:<reporterIp>  also accepted as `Disconnected Node:`
  *
  * Formats the assignment leaves to us:
- *   Register:<ip>:<port>                peer -> seed, the peer's listening address
+ *   Register:<ip>:<port>:<incarnation>  peer -> seed, the peer's listening address and its
+ *                                       incarnation (ms since epoch at start: a restarted
+ *                                       process at the same address has a larger one);
+ *                                       `Register:<ip>:<port>` (no incarnation) is accepted too
  *   Registered:<ip>:<port>              seed -> peer, acknowledges the registration
  *   Peer List Request:<ip>:<port>       peer -> seed, the asker (never listed back to itself)
  *   Peer List:<part>/<parts>:<entries>  seed -> peer; entries `ip:port@degree` joined by `,`
  *                                       (empty when there are none); a long list is split
  *                                       into parts so that every line stays under the limit
  *   Degree:<ip>:<port>:<degree>         peer -> seed, the peer's current number of links
- *   Hello:<ip>:<port>                   peer <-> peer, first line on a link: who I am; also
- *                                       peer -> seed on a report-only channel (no registration)
+ *   Hello:<ip>:<port>:<incarnation>     peer <-> peer, first line on a link: who I am (and which
+ *                                       incarnation); also peer -> seed on a report-only
+ *                                       channel (no registration); `Hello:<ip>:<port>` accepted
  */
 
 /** A peer as a seed lists it: address plus its last reported degree (links). */
@@ -33,12 +37,13 @@ export type WireMessage =
   | { kind: 'liveness-request'; ts: string; ip: string }
   | { kind: 'liveness-reply'; ts: string; ip: string; replierIp: string }
   | { kind: 'dead-node'; dead: Address; ts: string; reporterIp: string; prefix: 'Dead Node' | 'Disconnected Node' }
-  | { kind: 'register'; peer: Address }
+  /** `incarnation`: ms since epoch when the process started; absent from older nodes. */
+  | { kind: 'register'; peer: Address; incarnation?: number }
   | { kind: 'registered'; peer: Address }
   | { kind: 'peer-list-request'; peer: Address }
   | { kind: 'peer-list'; part: number; parts: number; entries: PeerEntry[] }
   | { kind: 'degree'; peer: Address; degree: number }
-  | { kind: 'hello'; peer: Address }
+  | { kind: 'hello'; peer: Address; incarnation?: number }
 
 export type DecodeResult = { ok: true; message: WireMessage } | { ok: false; reason: string }
 
@@ -50,6 +55,8 @@ const LIVENESS_REQUEST_RE = new RegExp(`^Liveness Request:${TS}:${IP}$`)
 const LIVENESS_REPLY_RE = new RegExp(`^Liveness Reply:${TS}:${IP}:${IP}$`)
 const DEAD_NODE_RE = new RegExp(`^(Dead Node|Disconnected Node):${IP}:${PORT}:${TS}:${IP}$`)
 const ADDRESS_MESSAGE_RE = new RegExp(`^(Register|Registered|Peer List Request|Hello):${IP}:${PORT}$`)
+/** Register and Hello with an incarnation (up to 15 digits: ms since epoch, an exact integer). */
+const INCARNATION_MESSAGE_RE = new RegExp(`^(Register|Hello):${IP}:${PORT}:(\\d{1,15})$`)
 const DEGREE_RE = new RegExp(`^Degree:${IP}:${PORT}:(\\d{1,6})$`)
 const PEER_LIST_RE = /^Peer List:(\d{1,6})\/(\d{1,6}):(.*)$/
 const ENTRY_RE = new RegExp(`^${IP}:${PORT}@(\\d{1,6})$`)
@@ -77,6 +84,12 @@ export function decodeLine(line: string): DecodeResult {
       case 'Peer List Request': return ok({ kind: 'peer-list-request', peer })
       default: return ok({ kind: 'hello', peer })
     }
+  }
+  if ((m = INCARNATION_MESSAGE_RE.exec(line))) {
+    const port = parsePort(m[3]!)
+    if (port === null) return fail(`port out of range in ${m[1]}`)
+    const incarnation = Number(m[4])
+    return ok({ kind: m[1] === 'Register' ? 'register' : 'hello', peer: { ip: m[2]!, port }, incarnation })
   }
   if ((m = DEAD_NODE_RE.exec(line))) {
     const port = parsePort(m[3]!)
@@ -123,7 +136,7 @@ export function encodeMessage(message: WireMessage): string {
     case 'liveness-reply': return `Liveness Reply:${message.ts}:${message.ip}:${message.replierIp}`
     case 'dead-node':
       return `${message.prefix}:${formatAddress(message.dead)}:${message.ts}:${message.reporterIp}`
-    case 'register': return `Register:${formatAddress(message.peer)}`
+    case 'register': return `Register:${formatAddress(message.peer)}${incarnationSuffix(message.incarnation)}`
     case 'registered': return `Registered:${formatAddress(message.peer)}`
     case 'peer-list-request': return `Peer List Request:${formatAddress(message.peer)}`
     case 'peer-list': {
@@ -131,9 +144,13 @@ export function encodeMessage(message: WireMessage): string {
       return `Peer List:${message.part}/${message.parts}:${entries}`
     }
     case 'degree': return `Degree:${formatAddress(message.peer)}:${message.degree}`
-    case 'hello': return `Hello:${formatAddress(message.peer)}`
+    case 'hello': return `Hello:${formatAddress(message.peer)}${incarnationSuffix(message.incarnation)}`
     default: return assertNever(message)
   }
+}
+
+function incarnationSuffix(incarnation: number | undefined): string {
+  return incarnation === undefined ? '' : `:${incarnation}`
 }
 
 /** Splits a peer list into `Peer List` messages of at most PEER_LIST_PART_SIZE entries. */

@@ -14,7 +14,10 @@ import { TimedHeap } from './heap'
  *
  * Connections are FIFO per direction; a line sent before a close arrives before the
  * close. `kill` makes a node vanish: every connection of it closes from the remote's
- * view one latency later, and nothing more is delivered to it.
+ * view one latency later, and nothing more is delivered to it. `pause` freezes a node as
+ * SIGSTOP does: its connections stay open, connects to it still succeed (the kernel
+ * accepts them), but it handles nothing and fires no timers; whatever reaches it waits,
+ * in order, in its buffers until `resume` (SIGCONT) hands it over at the resume time.
  */
 
 export interface SimOptions {
@@ -69,6 +72,9 @@ interface SimNode {
   role: 'seed' | 'peer'
   machine: Machine
   alive: boolean
+  /** Frozen (SIGSTOP): deliveries wait in `held`, in arrival order, until resumed. */
+  paused: boolean
+  held: Item[]
   /** Exit code once the machine exited (after `stop`). */
   exitCode: number | null
   /** Connection id -> connection, for this node's side of it. */
@@ -119,6 +125,8 @@ export class SimNetwork {
       role,
       machine,
       alive: false,
+      paused: false,
+      held: [],
       exitCode: null,
       conns: new Map(),
       wakeAt: null,
@@ -130,12 +138,43 @@ export class SimNetwork {
     return id
   }
 
-  /** Starts a node now, emitting `node.started` as the driver does once listening. */
+  /**
+   * Starts a node now, emitting `node.started` as the driver does once listening. Its
+   * incarnation is `now` (machines built without one take the `start` input's time).
+   */
   start(id: NodeId, seeds: readonly Address[], settings: ProtocolSettings): void {
     const node = this.node(id)
     node.alive = true
-    this.record(node, { type: 'node.started', role: node.role, seeds: seeds.map(formatAddress), settings })
+    this.record(node, { type: 'node.started', role: node.role, seeds: seeds.map(formatAddress), settings, incarnation: this.now })
     this.deliver(node, { type: 'start', now: this.now })
+  }
+
+  /** SIGSTOP: the node keeps its connections but handles nothing until `resume`. Records `node.paused`. */
+  pause(id: NodeId): void {
+    const node = this.node(id)
+    if (!node.alive || node.paused) return
+    node.paused = true
+    this.pushEvent({ v: EVENT_VERSION, t: this.now, node: id, type: 'node.paused' })
+  }
+
+  /** SIGCONT: everything that arrived while paused is handled now, in order, then its overdue timers. Records `node.resumed`. */
+  resume(id: NodeId): void {
+    const node = this.node(id)
+    if (!node.paused) return
+    node.paused = false
+    this.pushEvent({ v: EVENT_VERSION, t: this.now, node: id, type: 'node.resumed' })
+    const held = node.held
+    node.held = []
+    for (const item of held) this.schedule(this.now, item)
+    // Timers that fell due while frozen fire once the buffered input is read.
+    node.wakeVersion++
+    const wake = node.machine.nextWakeAt()
+    node.wakeAt = wake
+    if (wake !== null) this.schedule(Math.max(wake, this.now), { kind: 'wake', owner: node.id, version: node.wakeVersion })
+  }
+
+  isPaused(id: NodeId): boolean {
+    return this.nodes.get(id)?.paused ?? false
   }
 
   /** The process vanishes (SIGKILL): its connections close from the remote's view. */
@@ -143,6 +182,8 @@ export class SimNetwork {
     const node = this.node(id)
     if (!node.alive) return
     node.alive = false
+    node.paused = false
+    node.held = []
     this.pushEvent({ v: EVENT_VERSION, t: this.now, node: id, type: 'host.kill', signal: 'SIGKILL' })
     for (const [connId, conn] of node.conns) {
       const mine = conn.a.owner === id && conn.a.conn === connId ? conn.a : conn.b!
@@ -161,6 +202,16 @@ export class SimNetwork {
     node.conns.clear()
     node.wakeAt = null
     node.wakeVersion++
+  }
+
+  /**
+   * A restart at the same address, as the app's Restart: a running (or paused) node is
+   * killed first (SIGKILL), then `machine` starts now as a new process (a new incarnation).
+   */
+  restart(id: NodeId, machine: Machine, seeds: readonly Address[], settings: ProtocolSettings): void {
+    this.kill(id)
+    this.revive(id, machine)
+    this.start(id, seeds, settings)
   }
 
   /** A clean stop (SIGTERM): the machine gets `stop` and closes its links itself. */
@@ -350,6 +401,10 @@ export class SimNetwork {
     }
     const node = this.nodes.get(item.owner)
     if (!node || !node.alive) return
+    if (node.paused) {
+      if (item.kind === 'input') node.held.push(item)
+      return
+    }
     if (item.kind === 'wake') {
       if (item.version === node.wakeVersion) {
         node.wakeAt = null

@@ -1,4 +1,4 @@
-import type { Address, NodeId } from '../address'
+import { type Address, type NodeId, parseAddress } from '../address'
 import { foldEvents, type NetworkState } from '../model/network'
 import { createPeerMachine } from '../protocol/peer-machine'
 import { seededRandom } from '../protocol/rng'
@@ -37,6 +37,11 @@ export interface Scenario {
   addPeer(address: Address): NodeId
   /** Restarts a killed seed with a fresh machine (an empty Peer List) at the same address. */
   restartSeed(id: NodeId): void
+  /**
+   * Restarts a peer at the same address as a new process (killed first if running): a
+   * fresh machine, a new incarnation (the current virtual time), a new rng stream.
+   */
+  restartPeer(id: NodeId): void
   /**
    * Adds and starts one more seed now, as the app's "Add seed" does: it joins the config,
    * so peers started afterwards (and restarted seeds) see it. Running peers learn of it
@@ -92,6 +97,11 @@ export function createScenario(spec: ScenarioSpec): Scenario {
     sim.start(id, seeds, settings)
     return id
   }
+  const restartPeer = (id: NodeId): void => {
+    const address = parseAddress(id)
+    if (!address || !sim.nodeIds('peer').includes(id)) throw new Error(`no peer ${id}`)
+    sim.restart(id, createPeerMachine(deps(address), peerOptions), seeds, settings)
+  }
   const peers = Array.from({ length: spec.peers }, (_, i) => peerAddress(i))
   const spacing = spec.joinSpacingMs ?? 20
   peers.forEach((address, i) => {
@@ -108,7 +118,7 @@ export function createScenario(spec: ScenarioSpec): Scenario {
   const announceSeeds = (): void => {
     for (const id of sim.nodeIds('peer')) sim.setSeeds(id, seeds)
   }
-  return { sim, settings, seeds, peers, addPeer, restartSeed, addSeed, announceSeeds }
+  return { sim, settings, seeds, peers, addPeer, restartSeed, restartPeer, addSeed, announceSeeds }
 }
 
 /** Creates a scenario and runs it for `runMs` of virtual time after the last peer started. */

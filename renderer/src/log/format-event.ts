@@ -50,6 +50,10 @@ export function describeEvent(event: AnyEvent): string {
       return event.signal === 'SIGKILL' ? 'killed (SIGKILL)' : 'asked to stop (SIGTERM)'
     case 'host.exited':
       return `process exited${event.code !== null ? ` with code ${event.code}` : ''}${event.signal ? ` by ${event.signal}` : ''}${event.expected ? '' : ' unexpectedly (crash)'}`
+    case 'node.paused':
+      return 'paused (SIGSTOP): frozen, its connections open'
+    case 'node.resumed':
+      return 'resumed (SIGCONT)'
     case 'host.stream-error':
       return `bad event line (${event.reason}): ${event.line}`
     case 'host.stderr':

@@ -68,7 +68,7 @@ describe('peer machine: joining', () => {
     expect(dials).toHaveLength(2)
     expect(new Set(dials.map((d) => d.to)).size).toBe(2)
     expect(dials.map((d) => d.conn)).toEqual(['o1', 'o2'])
-    expect(sent(h.feed({ type: 'connected', conn: 'o1' }))).toEqual(['Register:127.0.1.1:7000', 'Peer List Request:127.0.1.1:7000'])
+    expect(sent(h.feed({ type: 'connected', conn: 'o1' }))).toEqual(['Register:127.0.1.1:7000:1800000000000', 'Peer List Request:127.0.1.1:7000'])
   })
 
   it('picks different seed majorities with different rng seeds', () => {
@@ -107,7 +107,7 @@ describe('peer machine: joining', () => {
     const { seedConns, reportConns, effects } = joined(h)
     expect(reportConns).toHaveLength(1)
     expect(seedConns).not.toContain(reportConns[0])
-    expect(sent(effects, reportConns[0])).toEqual(['Hello:127.0.1.1:7000'])
+    expect(sent(effects, reportConns[0])).toEqual(['Hello:127.0.1.1:7000:1800000000000'])
   })
 
   it('reconnects and re-registers after joining when a seed connection ends, backing off', () => {
@@ -125,7 +125,7 @@ describe('peer machine: joining', () => {
     expect(events(refused, 'node.warning')).toEqual([])
     expect(h.machine.nextWakeAt()).toBe(h.now + 2 * JOIN_RETRY_MS)
     const again = connects(h.tickAt(h.now + 2 * JOIN_RETRY_MS), 'seeds')
-    expect(sent(h.feed({ type: 'connected', conn: again[0]!.conn }))).toEqual(['Register:127.0.1.1:7000'])
+    expect(sent(h.feed({ type: 'connected', conn: again[0]!.conn }))).toEqual(['Register:127.0.1.1:7000:1800000000000'])
     const back = h.feed({ type: 'line', conn: again[0]!.conn, line: 'Registered:127.0.1.1:7000' })
     expect(events(back, 'peer.registered')).toHaveLength(1)
     expect(sent(back)).toEqual(['Degree:127.0.1.1:7000:1'])
@@ -182,7 +182,7 @@ describe('peer machine: links', () => {
   it('exchanges Hello, reports link-up and its new degree to its seeds', () => {
     const h = peer({ maxLinks: 1 })
     const { seedConns, dials } = joined(h, '127.0.2.1:7000@0')
-    expect(sent(h.feed({ type: 'connected', conn: dials[0]!.conn }))).toEqual(['Hello:127.0.1.1:7000'])
+    expect(sent(h.feed({ type: 'connected', conn: dials[0]!.conn }))).toEqual(['Hello:127.0.1.1:7000:1800000000000'])
     const up = h.feed({ type: 'line', conn: dials[0]!.conn, line: 'Hello:127.0.2.1:7000' })
     expect(events(up, 'peer.link-up')).toEqual([{ type: 'peer.link-up', peer: '127.0.2.1:7000', initiator: true }])
     for (const conn of seedConns) expect(sent(up, conn)).toEqual(['Degree:127.0.1.1:7000:1'])
@@ -194,7 +194,7 @@ describe('peer machine: links', () => {
     for (let n = 1; n <= 10; n++) {
       h.feed({ type: 'accepted', conn: `i${n}`, remote: { ip: `127.0.3.${n}`, port: 50000 } })
       const effects = h.feed({ type: 'line', conn: `i${n}`, line: `Hello:127.0.3.${n}:7000` })
-      expect(sent(effects, `i${n}`)).toEqual(['Hello:127.0.1.1:7000'])
+      expect(sent(effects, `i${n}`)).toEqual(['Hello:127.0.1.1:7000:1800000000000'])
       expect(events(effects, 'peer.link-up')).toEqual([{ type: 'peer.link-up', peer: `127.0.3.${n}:7000`, initiator: false }])
     }
   })
@@ -485,5 +485,83 @@ describe('neighbour choice', () => {
     expect(hub / 6000).toBeGreaterThan(0.63)
     expect(hub / 6000).toBeLessThan(0.7)
     expect(chooseNeighbours(entries, 10, 'powerlaw', random)).toHaveLength(3)
+  })
+})
+
+describe('peer machine: nodes that come back', () => {
+  function linkedPeer(gossipCount = 3) {
+    const h = peer({ maxLinks: 2, gossipCount })
+    const { dials } = joined(h, '127.0.2.1:7000@0,127.0.2.2:7000@0')
+    linkAll(h, dials)
+    return { h, dials, linkedAt: h.now }
+  }
+
+  it('never creates a text already in its Message List (a peer on the same IP sent it): ts + 1 ms, and nothing is sent back', () => {
+    const { h, dials, linkedAt } = linkedPeer(2)
+    const at = linkedAt + GOSSIP_MS
+    // Another peer on 127.0.1.1 (another port) created message 1 in the same ms, and it arrived first.
+    const clash = `${at}:127.0.1.1:1`
+    h.now = at - 1
+    h.feed({ type: 'line', conn: dials[0]!.conn, line: clash })
+    const effects = h.advanceTo(at)
+    const created = events(effects, 'gossip.created')
+    const text = `${at + 1}:127.0.1.1:1`
+    expect(created).toEqual([{ type: 'gossip.created', id: sha256(text), text, n: 1 }])
+    expect(logs(effects).some((l) => l.includes('already in the Message List'))).toBe(true)
+    // The received copy is untouched: the new text goes to both links, the old one to nobody again.
+    for (const d of dials) expect(sent(effects, d.conn)).toEqual([text])
+    // Two clashes in a row: the next free ms.
+    const { h: h2, dials: d2, linkedAt: l2 } = linkedPeer(1)
+    const at2 = l2 + GOSSIP_MS
+    h2.now = at2 - 1
+    h2.feed({ type: 'line', conn: d2[0]!.conn, line: `${at2}:127.0.1.1:1` })
+    h2.feed({ type: 'line', conn: d2[1]!.conn, line: `${at2 + 1}:127.0.1.1:1` })
+    const e2 = events(h2.advanceTo(at2), 'gossip.created')
+    expect(e2.map((e) => (e.type === 'gossip.created' ? e.text : ''))).toEqual([`${at2 + 2}:127.0.1.1:1`])
+  })
+
+  it('a duplicate never goes back to the neighbour it came from', () => {
+    const { h, dials } = linkedPeer(0)
+    const text = '1800000000000:127.0.2.1:4'
+    h.feed({ type: 'line', conn: dials[0]!.conn, line: text })
+    const again = h.feed({ type: 'line', conn: dials[1]!.conn, line: text })
+    expect(sent(again)).toEqual([])
+  })
+
+  it('replaces the link of a neighbour that restarted (a later incarnation in its Hello), refuses an older one', () => {
+    const { h } = linkedPeer(0)
+    h.feed({ type: 'accepted', conn: 'i1', remote: { ip: '127.0.3.1', port: 1 } })
+    h.feed({ type: 'line', conn: 'i1', line: 'Hello:127.0.3.1:7000:1000' })
+    // The same address again on a new connection, a later process: the old link is stale.
+    h.feed({ type: 'accepted', conn: 'i2', remote: { ip: '127.0.3.1', port: 2 } })
+    const restarted = h.feed({ type: 'line', conn: 'i2', line: 'Hello:127.0.3.1:7000:2000' })
+    expect(events(restarted).map((e) => e.type)).toEqual(['peer.link-down', 'peer.link-up'])
+    expect(events(restarted, 'peer.link-down')).toEqual([{ type: 'peer.link-down', peer: '127.0.3.1:7000', reason: 'replaced' }])
+    expect(closed(restarted)).toEqual(['i1'])
+    expect(sent(restarted, 'i2')).toEqual(['Hello:127.0.1.1:7000:1800000000000'])
+    // The old process (still connected somewhere) cannot take the link back.
+    h.feed({ type: 'accepted', conn: 'i3', remote: { ip: '127.0.3.1', port: 3 } })
+    const stale = h.feed({ type: 'line', conn: 'i3', line: 'Hello:127.0.3.1:7000:1000' })
+    expect(events(stale, 'frame.rejected')).toHaveLength(1)
+    expect(closed(stale)).toEqual(['i3'])
+    // The same incarnation again is a second link, closed as before.
+    h.feed({ type: 'accepted', conn: 'i4', remote: { ip: '127.0.3.1', port: 4 } })
+    expect(closed(h.feed({ type: 'line', conn: 'i4', line: 'Hello:127.0.3.1:7000:2000' }))).toEqual(['i4'])
+  })
+
+  it('dials a neighbour whose link broke once per liveness round; its Hello restores the link without a report', () => {
+    const { h, dials } = linkedPeer(0)
+    const [a] = dials
+    h.feed({ type: 'closed', conn: a!.conn })
+    const round = h.advanceTo(h.now + LIVENESS_MS)
+    const redial = dialsIn(round)
+    expect(redial.map((d) => d.to)).toEqual([a!.to])
+    expect(sent(h.feed({ type: 'connected', conn: redial[0]!.conn }))).toEqual(['Hello:127.0.1.1:7000:1800000000000'])
+    const back = h.feed({ type: 'line', conn: redial[0]!.conn, line: `Hello:${a!.to}` })
+    expect(events(back, 'peer.link-up')).toHaveLength(1)
+    // Misses start again from zero on the restored link: the next round asks over it.
+    const next = h.advanceTo(h.now + LIVENESS_MS)
+    expect(sent(next, redial[0]!.conn).some((l) => l.startsWith('Liveness Request:'))).toBe(true)
+    expect(events(next, 'liveness.missed').filter((e) => e.type === 'liveness.missed' && e.peer === a!.to)).toEqual([])
   })
 })

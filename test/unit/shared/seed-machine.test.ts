@@ -225,3 +225,51 @@ describe('seed machine', () => {
     expect(h.machine.nextWakeAt()).toBeNull()
   })
 })
+
+describe('seed machine: incarnations and verification', () => {
+  it('a later incarnation replaces the registration; an earlier one is refused', () => {
+    const h = seed()
+    h.feed({ type: 'accepted', conn: 'a', remote: { ip: '127.0.1.1', port: 40001 } })
+    expect(events(h.feed({ type: 'line', conn: 'a', line: 'Register:127.0.1.1:7000:1000' }))).toEqual([
+      { type: 'seed.registered', peer: '127.0.1.1:7000', incarnation: 1000 },
+    ])
+    h.feed({ type: 'accepted', conn: 'b', remote: { ip: '127.0.1.1', port: 40002 } })
+    const restarted = h.feed({ type: 'line', conn: 'b', line: 'Register:127.0.1.1:7000:2000' })
+    expect(sent(restarted, 'b')).toEqual(['Registered:127.0.1.1:7000'])
+    expect(logs(restarted).some((l) => l.includes('restarted: incarnation 2000 replaces 1000'))).toBe(true)
+    h.feed({ type: 'accepted', conn: 'c', remote: { ip: '127.0.1.1', port: 40003 } })
+    const stale = h.feed({ type: 'line', conn: 'c', line: 'Register:127.0.1.1:7000:1000' })
+    expect(sent(stale, 'c')).toEqual([])
+    expect(events(stale, 'frame.rejected')).toHaveLength(1)
+    join(h, 2)
+    expect(sent(h.feed({ type: 'line', conn: 'i2', line: 'Peer List Request:127.0.1.2:7000' }))).toEqual(['Peer List:1/1:127.0.1.1:7000@0'])
+  })
+
+  it('a restart while a report about the old incarnation is verified confirms the report', () => {
+    const h = seed()
+    h.feed({ type: 'accepted', conn: 'a', remote: { ip: '127.0.1.1', port: 40001 } })
+    h.feed({ type: 'line', conn: 'a', line: 'Register:127.0.1.1:7000:1000' })
+    join(h, 2)
+    h.feed({ type: 'line', conn: 'i2', line: `Dead Node:127.0.1.1:7000:${h.now}:127.0.1.2` })
+    h.feed({ type: 'accepted', conn: 'b', remote: { ip: '127.0.1.1', port: 40002 } })
+    const effects = h.feed({ type: 'line', conn: 'b', line: 'Register:127.0.1.1:7000:2000' })
+    expect(events(effects)).toEqual([
+      { type: 'seed.peer-removed', peer: '127.0.1.1:7000', reporter: '127.0.1.2:7000' },
+      { type: 'seed.registered', peer: '127.0.1.1:7000', incarnation: 2000 },
+    ])
+    expect(closed(effects)).toEqual(['a'])
+  })
+
+  it('does not list a peer under verification until it answers', () => {
+    const h = seed()
+    join(h, 1)
+    join(h, 2)
+    join(h, 3)
+    h.feed({ type: 'line', conn: 'i2', line: `Dead Node:127.0.1.1:7000:${h.now}:127.0.1.2` })
+    const probe = sent(h.all, 'i1').find((l) => l.startsWith('Liveness Request:'))!
+    expect(sent(h.feed({ type: 'line', conn: 'i3', line: 'Peer List Request:127.0.1.3:7000' }))).toEqual(['Peer List:1/1:127.0.1.2:7000@0'])
+    const [, ts, ip] = probe.split(':')
+    h.feed({ type: 'line', conn: 'i1', line: `Liveness Reply:${ts}:${ip}:127.0.1.1` })
+    expect(listOf(sent(h.feed({ type: 'line', conn: 'i3', line: 'Peer List Request:127.0.1.3:7000' })))).toEqual(['127.0.1.1:7000@0', '127.0.1.2:7000@0'])
+  })
+})

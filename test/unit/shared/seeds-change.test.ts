@@ -16,7 +16,8 @@ import { Harness, closed, events, expectValidEvents, logs, sent, sha256 } from '
 const SELF = { ip: '127.0.1.1', port: 7000 }
 const SEEDS = [1, 2, 3].map((n) => ({ ip: `127.0.0.${n}`, port: 6000 }))
 const NEW_SEED = { ip: '127.0.0.4', port: 6000 }
-const HELLO = 'Hello:127.0.1.1:7000'
+// The peer's incarnation is its start time: the harness clock at `start`.
+const HELLO = 'Hello:127.0.1.1:7000:1800000000000'
 const LIVENESS_MS = 260
 
 function peer() {
