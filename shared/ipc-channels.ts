@@ -16,6 +16,7 @@ export const API_METHODS = [
   'exportSession',
   'listSessions',
   'loadSession',
+  'nodeLog',
   'ready',
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]

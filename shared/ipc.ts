@@ -90,6 +90,20 @@ export type StartNetworkRequest = z.infer<typeof startNetworkSchema>
 export const countSchema = z.number().int().min(1).max(MAX_NODES_PER_REQUEST)
 export const nodeIdSchema = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, 'expected a node id IP:PORT')
 
+/** A node's own log file (`seed_network.log` / `peer_network.log` in its log folder), as written. */
+export interface NodeLog {
+  /** The log file's name, e.g. `peer_network.log`. */
+  file: string
+  /** Its last lines, oldest first, exactly as in the file (at most NODE_LOG_MAX_BYTES of them). */
+  lines: string[]
+  /** The file's size in bytes; larger than what was read when only the tail is returned. */
+  bytes: number
+  truncated: boolean
+}
+
+/** Most bytes of a node's log file returned by nodeLog (its tail). */
+export const NODE_LOG_MAX_BYTES = 256 * 1024
+
 export const exportRequestSchema = z.object({
   /** Keep events with fromT <= t <= toT (ms since epoch); omitted = whole session. */
   fromT: z.number().min(0).optional(),
@@ -118,6 +132,8 @@ export interface GossipscopeApi {
   listSessions(): Promise<SessionSummary[]>
   /** Events of a recorded session, for replay with no nodes running. */
   loadSession(id: string): Promise<Result<SessionEvent[]>>
+  /** The tail of a node's own log file in the current session ({ok:false} if it has none yet). */
+  nodeLog(id: string): Promise<Result<NodeLog>>
   /**
    * Subscribes to event batches. Call `ready(fromSeq)` once subscribed: the host then
    * sends every event with seq > fromSeq, then live batches (nothing lost across a reload).
@@ -142,6 +158,7 @@ export const API_ARGS = {
   exportSession: z.tuple([exportRequestSchema]),
   listSessions: z.tuple([]),
   loadSession: z.tuple([z.string().regex(/^[\w.-]{1,100}$/, 'expected a session id')]),
+  nodeLog: z.tuple([nodeIdSchema]),
   ready: z.tuple([z.number().int().min(0)]),
 } satisfies Record<ApiMethod, z.ZodTuple>
 

@@ -12,6 +12,7 @@ import {
   type GossipscopeApi,
   type HostStatus,
   type NodeInfo,
+  type NodeLog,
   type Result,
   type SessionSummary,
   type StartNetworkRequest,
@@ -21,6 +22,7 @@ import { ClientHub, type HostClient, type PushTarget } from './clients'
 import { EventLog } from './event-log'
 import { DEFAULT_INTAKE, Intake, type IntakeOptions } from './intake'
 import { EVENTS_FILE } from './session-files'
+import { readNodeLog } from './node-log'
 import { listSessions, loadSessionEvents, readSessionMeta } from './session-reader'
 import type { Supervisor, SupervisorHooks } from './supervisor'
 
@@ -160,6 +162,9 @@ export class HostController implements GossipscopeApi {
   loadSession(id: string): Promise<Result<SessionEvent[]>> {
     return this.call('loadSession', [id]) as Promise<Result<SessionEvent[]>>
   }
+  nodeLog(id: string): Promise<Result<NodeLog>> {
+    return this.call('nodeLog', [id]) as Promise<Result<NodeLog>>
+  }
 
   /** The verbs, with arguments already validated by `call`. */
   private readonly handlers: { [M in Exclude<ApiMethod, 'ready'>]: (...args: Args<M>) => Promise<unknown> } = {
@@ -244,6 +249,12 @@ export class HostController implements GossipscopeApi {
       if (!(await readSessionMeta(dir))) return { ok: false, error: `no session named ${id}` }
       if (this.supervisor.session?.id === id) this.intake?.flush()
       return loadSessionEvents(dir)
+    },
+
+    nodeLog: async (id) => {
+      const folder = this.supervisor.session
+      if (!folder) return { ok: false, error: 'no session yet' }
+      return readNodeLog(folder.dir, id)
     },
   }
 

@@ -33,6 +33,7 @@ const api: GossipscopeApi = {
   exportSession: (request) => invoke('exportSession', request),
   listSessions: () => invoke('listSessions'),
   loadSession: (id) => invoke('loadSession', id),
+  nodeLog: (id) => invoke('nodeLog', id),
   ready: (fromSeq) => invoke('ready', fromSeq),
   onEvents: (listener: (batch: EventBatch) => void) => subscribe(PUSH_CHANNELS.events, listener),
   onStatus: (listener: (status: HostStatus) => void) => subscribe(PUSH_CHANNELS.status, listener),

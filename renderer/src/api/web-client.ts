@@ -199,6 +199,7 @@ export function createWebClient(options: WebClientOptions = {}): WebClient {
     exportSession: (req) => request('exportSession', [req]),
     listSessions: () => request('listSessions', []),
     loadSession: (id) => request('loadSession', [id]),
+    nodeLog: (id) => request('nodeLog', [id]),
     ready: (fromSeq) => {
       subscribed = true
       lastSeq = fromSeq

@@ -49,6 +49,7 @@ export function startBench(params: URLSearchParams): GossipscopeApi {
     exportSession: refuse,
     listSessions: async () => [],
     loadSession: refuse,
+    nodeLog: refuse,
     onEvents(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

@@ -2,6 +2,7 @@ import type { NodeState, NetworkState } from '../../../shared/model/network'
 import { killNode } from '../commands'
 import { displayedState, useApp } from '../store'
 import { MessageCoverage } from './MessageCoverage'
+import { NodeLogView } from './NodeLogView'
 
 /** Everything known about the selected node in the displayed state. */
 export function NodeDetails() {
@@ -67,6 +68,7 @@ export function NodeDetails() {
         )}
       </dl>
       <FailureLine state={state} id={node.id} />
+      <NodeLogView id={node.id} />
       {canKill && (
         <button type="button" className="danger" onClick={() => void killNode(node.id)} aria-label={`Kill ${node.id}`}>
           Kill this node

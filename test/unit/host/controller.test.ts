@@ -46,6 +46,9 @@ describe('HostController', () => {
       ['setSettings', [{ ...settings, topology: 'ring' }]],
       ['exportSession', [{ format: 'rar' }]],
       ['loadSession', ['../etc']],
+      ['nodeLog', ['../../etc/passwd']],
+      ['nodeLog', ['127.0.0.1:1/../x']],
+      ['nodeLog', []],
       ['addSeed', [true]],
     ]
     for (const [method, args] of refusals) {
