@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { protocolSettingsSchema } from './settings'
+import { conditionsSchema, packingSchema, STEP_KINDS } from './scenario/schema'
 
 /**
  * Node events: the contract between the node programs and everything that watches them
@@ -110,6 +111,33 @@ const hostEventSchemas = [
   z.object({ ...base, type: z.literal('node.resumed') }),
   /** A line the node wrote on stderr. */
   z.object({ ...base, type: z.literal('host.stderr'), text: z.string().max(2000) }),
+  /**
+   * An action on the network, by the user (a click in the app) or by a scenario step, so a
+   * session can be saved as a scenario (shared/scenario/record.ts) and steps shown on the
+   * timeline. `node` is the node acted on, or NETWORK_NODE for network-wide actions.
+   * `start` carries the network; `settings` the settings for nodes started from then on.
+   */
+  z.object({
+    ...base,
+    type: z.literal('host.action'),
+    by: z.enum(['user', 'scenario']),
+    action: z.enum(['start', ...STEP_KINDS]),
+    /** Scenario step index (0-based), when by = scenario. */
+    step: count.optional(),
+    /** The scenario's name for the node acted on (seed2, peer7). */
+    name: z.string().max(64).optional(),
+    count: count.optional(),
+    seeds: count.optional(),
+    peers: count.optional(),
+    settings: protocolSettingsSchema.optional(),
+    rngSeed: count.optional(),
+    packing: packingSchema.optional(),
+    /** partition: the nodes cut off from the rest. */
+    nodes: z.array(nodeId).max(5000).optional(),
+    conditions: conditionsSchema.optional(),
+    /** Why the action could not be carried out (the step failed). */
+    error: z.string().max(500).optional(),
+  }),
 ] as const
 
 export const nodeEventSchema = z.discriminatedUnion('type', [...nodeEventSchemas])
@@ -167,6 +195,9 @@ export function parseEvent(value: unknown): EventParseResult {
   const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : ''
   return { ok: false, reason: `${issue?.message ?? 'invalid event'}${where}` }
 }
+
+/** `node` of a host.action that is about the whole network rather than one node. */
+export const NETWORK_NODE = '0.0.0.0:0'
 
 export function isNodeEvent(event: AnyEvent): event is NodeEvent {
   return !HOST_EVENT_TYPES.has(event.type)

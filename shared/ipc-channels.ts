@@ -17,6 +17,7 @@ export const API_METHODS = [
   'listSessions',
   'loadSession',
   'nodeLog',
+  'runScenario',
   'ready',
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { SessionEvent } from './events'
 import { packingSchema, type Packing } from './packing'
 import { protocolSettingsSchema, type ProtocolSettings } from './settings'
+import { scenarioSchema, type Scenario } from './scenario/schema'
 import type { ApiMethod, MenuCommand } from './ipc-channels'
 
 export * from './ipc-channels'
@@ -47,6 +48,18 @@ export interface HostStatus {
   packing?: Packing
   /** Nodes being started in waves: how many of how many asked for are up; null when none are. */
   launching?: LaunchProgress | null
+  /** The scenario the host runs or ran last (Run scenario...); absent = none this session. */
+  scenario?: ScenarioStatus
+}
+
+export interface ScenarioStatus {
+  name: string
+  running: boolean
+  /** Steps fired so far, of the scenario's steps. */
+  fired: number
+  steps: number
+  /** After the run: each expectation or step that failed, "measured vs expected"; empty = all held. */
+  failures?: string[]
 }
 
 export interface LaunchProgress {
@@ -84,6 +97,8 @@ export const startNetworkSchema = z.object({
   settings: protocolSettingsSchema,
   /** Default: the host's current packing. */
   packing: packingSchema.optional(),
+  /** Seed of every node's random generator (node k gets rngSeed x 1009 + k); absent = random. */
+  rngSeed: z.number().int().min(0).max(4_000_000).optional(),
 })
 export type StartNetworkRequest = z.infer<typeof startNetworkSchema>
 
@@ -135,6 +150,12 @@ export interface GossipscopeApi {
   /** The tail of a node's own log file in the current session ({ok:false} if it has none yet). */
   nodeLog(id: string): Promise<Result<NodeLog>>
   /**
+   * Starts a new session running this scenario on real nodes (shared/scenario); resolves
+   * once its network started. Steps appear as host.action events as they fire; progress
+   * and the checked expectations in HostStatus.scenario.
+   */
+  runScenario(scenario: Scenario): Promise<Result<HostStatus>>
+  /**
    * Subscribes to event batches. Call `ready(fromSeq)` once subscribed: the host then
    * sends every event with seq > fromSeq, then live batches (nothing lost across a reload).
    */
@@ -159,6 +180,7 @@ export const API_ARGS = {
   listSessions: z.tuple([]),
   loadSession: z.tuple([z.string().regex(/^[\w.-]{1,100}$/, 'expected a session id')]),
   nodeLog: z.tuple([nodeIdSchema]),
+  runScenario: z.tuple([scenarioSchema]),
   ready: z.tuple([z.number().int().min(0)]),
 } satisfies Record<ApiMethod, z.ZodTuple>
 

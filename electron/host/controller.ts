@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { z } from 'zod'
-import type { AnyEvent, SessionEvent } from '../../shared/events'
+import { EVENT_VERSION, NETWORK_NODE, type AnyEvent, type HostEvent, type SessionEvent } from '../../shared/events'
 import {
   API_ARGS,
   API_METHODS,
@@ -14,9 +14,12 @@ import {
   type NodeInfo,
   type NodeLog,
   type Result,
+  type ScenarioStatus,
   type SessionSummary,
   type StartNetworkRequest,
 } from '../../shared/ipc'
+import type { Scenario } from '../../shared/scenario/schema'
+import { runScenarioOnHost } from './scenario-run'
 import type { ProtocolSettings } from '../../shared/settings'
 import { ClientHub, type HostClient, type PushTarget } from './clients'
 import { EventLog } from './event-log'
@@ -75,6 +78,30 @@ export interface HostControllerOptions {
 
 type Args<M extends ApiMethod> = z.infer<(typeof API_ARGS)[M]>
 
+/** A host.action before the controller stamps `v`, `t` and `type`. */
+export type ActionBody = Omit<Extract<HostEvent, { type: 'host.action' }>, 'v' | 't' | 'type'>
+
+/** What a successful verb called by a user did, as a host.action (null: not an action). */
+function userAction(method: ApiMethod, args: unknown[], value: unknown): ActionBody | null {
+  const by = 'user' as const
+  switch (method) {
+    case 'stopNetwork':
+      return { node: NETWORK_NODE, by, action: 'stop' }
+    case 'addSeed':
+      return { node: (value as NodeInfo).id, by, action: 'add-seeds', count: 1 }
+    case 'addPeers':
+      return { node: NETWORK_NODE, by, action: 'add-peers', count: args[0] as number }
+    case 'killNode':
+      return { node: args[0] as string, by, action: 'kill' }
+    case 'stopNode':
+      return { node: args[0] as string, by, action: 'stop-node' }
+    case 'setSettings':
+      return { node: NETWORK_NODE, by, action: 'settings', settings: args[0] as ProtocolSettings }
+    default:
+      return null
+  }
+}
+
 export class HostController implements GossipscopeApi {
   readonly supervisor: SupervisorLike
   private intake: Intake | null = null
@@ -86,6 +113,7 @@ export class HostController implements GossipscopeApi {
   private readonly statusListeners = new Set<(status: HostStatus) => void>()
   private readonly local: HostClient
   private closed = false
+  private scenario: ScenarioStatus | undefined
 
   constructor(
     private readonly options: HostControllerOptions,
@@ -125,8 +153,63 @@ export class HostController implements GossipscopeApi {
       return this.refuse(name, `${name}: ${issue?.message ?? 'invalid arguments'}${where}`)
     }
     if (name === 'ready') return client.ready((parsed.data as Args<'ready'>)[0])
+    // A verb from a window or a browser is a user's action: recorded so the session can be saved as a scenario.
+    const byUser = client !== this.local
+    if (name === 'startNetwork') return this.startSession((parsed.data as Args<'startNetwork'>)[0], byUser ? 'user' : null)
+    const at = this.now()
     const handler = this.handlers[name] as (...values: unknown[]) => Promise<unknown>
-    return handler(...(parsed.data as unknown[]))
+    const result = await handler(...(parsed.data as unknown[]))
+    if (byUser && (result as Result<unknown>)?.ok) {
+      const action = userAction(name, parsed.data as unknown[], (result as { value: unknown }).value)
+      if (action) this.recordAction(action, at)
+    }
+    return result
+  }
+
+  /** Records a host.action into the current session (t = `at`, default now). */
+  recordAction(action: ActionBody, at: number = this.now()): void {
+    this.record({ v: EVENT_VERSION, t: at, type: 'host.action', ...action })
+  }
+
+  /** startNetwork for a scenario run: its start is recorded as the scenario's. */
+  startScenarioNetwork(request: StartNetworkRequest): Promise<Result<HostStatus>> {
+    return this.startSession(request, 'scenario')
+  }
+
+  /** Progress of the scenario run (shown in HostStatus.scenario). */
+  setScenarioStatus(scenario: ScenarioStatus): void {
+    this.scenario = scenario
+    this.scheduleStatus()
+  }
+
+  runScenario(scenario: Scenario): Promise<Result<HostStatus>> {
+    return this.call('runScenario', [scenario]) as Promise<Result<HostStatus>>
+  }
+
+  private startSession({ seeds, peers, settings, rngSeed, packing }: StartNetworkRequest, by: 'user' | 'scenario' | null): Promise<Result<HostStatus>> {
+    if (seeds + peers > this.supervisor.maxNodes) {
+      return Promise.resolve({ ok: false, error: `${seeds + peers} nodes requested; this host runs at most ${this.supervisor.maxNodes}` })
+    }
+    return this.serial(async () => {
+      await this.endSession()
+      if (this.closed) return { ok: false, error: 'the host is shutting down' }
+      const folder = this.supervisor.beginSession(settings, rngSeed ?? null, packing)
+      const log = new EventLog(join(folder.dir, EVENTS_FILE))
+      this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
+      if (by !== 'scenario') this.scenario = undefined
+      this.hub.sessionChanged()
+      this.scheduleStatus()
+      if (by) {
+        this.recordAction({ node: NETWORK_NODE, by, action: 'start', seeds, peers, settings, ...(rngSeed !== undefined ? { rngSeed } : {}) })
+      }
+      const seeded = await this.supervisor.addSeeds(seeds)
+      if (!seeded.ok) return seeded
+      if (peers > 0) {
+        const joined = await this.supervisor.addPeers(peers)
+        if (!joined.ok) return joined
+      }
+      return { ok: true, value: this.status() }
+    })
   }
 
   getStatus(): Promise<HostStatus> {
@@ -170,27 +253,7 @@ export class HostController implements GossipscopeApi {
   private readonly handlers: { [M in Exclude<ApiMethod, 'ready'>]: (...args: Args<M>) => Promise<unknown> } = {
     getStatus: async () => this.status(),
 
-    startNetwork: async ({ seeds, peers, settings, packing }) => {
-      if (seeds + peers > this.supervisor.maxNodes) {
-        return { ok: false, error: `${seeds + peers} nodes requested; this host runs at most ${this.supervisor.maxNodes}` }
-      }
-      return this.serial(async () => {
-        await this.endSession()
-        if (this.closed) return { ok: false, error: 'the host is shutting down' }
-        const folder = this.supervisor.beginSession(settings, packing)
-        const log = new EventLog(join(folder.dir, EVENTS_FILE))
-        this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
-        this.hub.sessionChanged()
-        this.scheduleStatus()
-        const seeded = await this.supervisor.addSeeds(seeds)
-        if (!seeded.ok) return seeded
-        if (peers > 0) {
-          const joined = await this.supervisor.addPeers(peers)
-          if (!joined.ok) return joined
-        }
-        return { ok: true, value: this.status() }
-      })
-    },
+    startNetwork: async (request) => this.startSession(request, null),
 
     stopNetwork: async () =>
       this.serial(async () => {
@@ -256,6 +319,11 @@ export class HostController implements GossipscopeApi {
       if (!folder) return { ok: false, error: 'no session yet' }
       return readNodeLog(folder.dir, id)
     },
+
+    runScenario: async (scenario) => {
+      if (this.scenario?.running) return { ok: false, error: `scenario "${this.scenario.name}" is still running` }
+      return runScenarioOnHost(this, scenario)
+    },
   }
 
   onEvents(listener: (batch: EventBatch) => void): () => void {
@@ -282,6 +350,7 @@ export class HostController implements GossipscopeApi {
       maxNodes: this.supervisor.maxNodes,
       packing: this.supervisor.packing,
       launching: this.supervisor.launching ?? null,
+      ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
     }
   }
 

@@ -7,6 +7,7 @@ import { formatProblem, parseEventsText, sessionEventsOf } from '../../shared/ar
 import type { SessionEvent } from '../../shared/events'
 import type { ExportRequest, ExportResult } from '../../shared/ipc'
 import { sessionPlots } from '../../shared/plots/session-plots'
+import { scenarioFileText, scenarioFromSession } from '../../shared/scenario/record'
 
 /**
  * Session export: a zip (or a folder) holding
@@ -15,6 +16,8 @@ import { sessionPlots } from '../../shared/plots/session-plots'
  *   logs/<IP>_<PORT>/  every selected node's files as the node wrote them (lines of other
  *                      nodes dropped by their `[IP:PORT]` tag only when a node filter is given)
  *   summary.md         the analysis report, with plots/<name>.svg next to it
+ *   scenario.json      a scenario reproducing the recorded actions (docs/scenarios.md), when
+ *                      the session recorded its start
  *   export.json        what was exported: the request, counts, problems
  * A running session is exported consistently: every file is read up to its last complete
  * line at the moment of export, so a half-written line never lands in the archive.
@@ -105,6 +108,8 @@ export async function buildExport(sessionDir: string, request: ExportRequest): P
   for (const p of plots) files.set(`plots/${p.name}.svg`, strToU8(p.svg))
   const title = `Gossipscope session ${basename(sessionDir)}`
   files.set('summary.md', strToU8(renderSummary(analysis, { title, plots: plots.map((p) => ({ file: `plots/${p.name}.svg`, caption: p.caption })) })))
+  const saved = scenarioFromSession(recorded.events, `Session ${basename(sessionDir)}`)
+  if (saved.ok) files.set('scenario.json', strToU8(scenarioFileText(saved.scenario)))
   const problems = [...parsed.problems, ...recorded.problems].map(formatProblem)
   const manifest = { version: 1, session: basename(sessionDir), request, events: events.length, recordedEvents: recorded.events.length, problems }
   files.set('export.json', strToU8(`${JSON.stringify(manifest, null, 2)}\n`))

@@ -11,6 +11,8 @@ export interface NodeLaunch {
   /** `<session>/logs/<IP>_<PORT>`: the node's log file and its own events file go here. */
   logDir: string
   settings: ProtocolSettings
+  /** Seed of the node's random generator (`--seed-rng`); absent = the node draws one. */
+  rngSeed?: number
 }
 
 export function nodeFlags(launch: NodeLaunch): string[] {
@@ -27,6 +29,7 @@ export function nodeFlags(launch: NodeLaunch): string[] {
     '--liveness-misses', String(settings.livenessMisses),
     '--max-links', String(settings.maxLinks),
     '--topology', settings.topology,
+    ...(launch.rngSeed !== undefined ? ['--seed-rng', String(launch.rngSeed)] : []),
   ]
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { formatAddress, type Address } from '../../shared/address'
 import type { AnyEvent } from '../../shared/events'
 import type { LaunchProgress, NodeInfo, NodeRole, Result } from '../../shared/ipc'
+import { nodeRngSeed } from '../../shared/scenario/runner'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
 import { AddressAllocator, type Probe, probeAddress } from './addresses'
 import { Launcher } from './launcher'
@@ -66,6 +67,9 @@ export class Supervisor {
   private current: ProtocolSettings = DEFAULT_SETTINGS
   private active = false
   private progress: LaunchProgress | null = null
+  /** The session's rng seed (node k gets nodeRngSeed(rngSeed, k)); null = each node draws its own. */
+  private rngSeed: number | null = null
+  private spawnCount = 0
 
   constructor(
     readonly options: SupervisorOptions,
@@ -131,13 +135,15 @@ export class Supervisor {
   }
 
   /** Opens a new session folder. Every node of the previous session must be gone (see stopAll). */
-  beginSession(settings: ProtocolSettings, packing?: Packing): SessionFolder {
+  beginSession(settings: ProtocolSettings, rngSeed: number | null = null, packing?: Packing): SessionFolder {
     if (this.aliveCount > 0) throw new Error('stop the running nodes before starting a session')
     this.folder = createSessionFolder(this.options.sessionsDir, this.options.now())
     this.launcher.forget()
     if (packing) this.launcher.setPacking(packing)
     this.seeds = []
     this.current = settings
+    this.rngSeed = rngSeed
+    this.spawnCount = 0
     this.allocator = new AddressAllocator(this.options.basePort, this.options.probe ?? probeAddress)
     this.active = true
     writeSessionFiles(this.folder, settings, this.seeds)
@@ -270,7 +276,9 @@ export class Supervisor {
     const id = formatAddress(address)
     const logDir = join(folder.dir, LOGS_DIR, nodeLogFolder(address.ip, address.port))
     mkdirSync(logDir, { recursive: true })
-    const args = nodeFlags({ role, ...address, configPath: join(folder.dir, CONFIG_FILE), logDir, settings: this.current })
+    const k = this.spawnCount++
+    const rngSeed = this.rngSeed === null ? undefined : nodeRngSeed(this.rngSeed, k)
+    const args = nodeFlags({ role, ...address, configPath: join(folder.dir, CONFIG_FILE), logDir, settings: this.current, rngSeed })
     const node = this.launcher.launch({ id, role, ...address, args })
     this.hooks.changed()
     return node

@@ -79,6 +79,17 @@ export class Connection {
     return null
   }
 
+  /**
+   * The remote ended its side (FIN): the unfinished last line, if any, as a frame
+   * (the framer's end-of-stream rule, docs/protocol.md "Compatibility").
+   */
+  finish(): Frame[] {
+    const frames = this.framer.finish()
+    for (const frame of frames) if (frame.kind === 'line') this.lines++
+    this.pendingSince = null
+    return frames
+  }
+
   /** Queues a line; false when the remote is not reading and the queue is over the limit. */
   write(line: string, maxQueued: number): boolean {
     if (!this.corked) {

@@ -3,6 +3,7 @@ import { type Address, formatAddress, isIpv4 } from '../../shared/address'
 import type { NodeEventBody } from '../../shared/events'
 import type { ConnId, Effect, Machine, MachineInput } from '../../shared/protocol/machine'
 import { assertNever } from '../../shared/protocol/wire'
+import type { Frame } from '../../shared/protocol/framer'
 import { Connection, type ConnectionLimits } from './connection'
 import type { NodeOutput } from './output'
 
@@ -294,15 +295,28 @@ export class NodeDriver {
     const { socket } = conn
     this.conns.set(conn.id, conn)
     socket.on('error', (e) => (conn.lastError = e.message))
-    socket.on('data', (chunk: Buffer) => {
-      if (conn.state === 'closing' || this.killed) return
-      const now = this.now()
-      for (const frame of conn.push(chunk, now)) {
+    const deliver = (frames: Frame[], now: number) => {
+      for (const frame of frames) {
         if (frame.kind === 'line') this.feed({ type: 'line', now, conn: conn.id, line: frame.line })
         else this.feed({ type: 'frame-error', now, conn: conn.id, reason: `${frame.reason}: ${frame.detail}` })
       }
+    }
+    socket.on('data', (chunk: Buffer) => {
+      if (conn.state === 'closing' || this.killed) return
+      deliver(conn.push(chunk, this.now()), this.now())
+    })
+    // End of stream (FIN): a last line sent without a newline counts like any other.
+    socket.once('end', () => {
+      if (conn.state !== 'closing') deliver(conn.finish(), this.now())
     })
     socket.once('close', () => {
+      // Reset or destroyed with a line half sent: say so rather than drop it silently.
+      const pending = conn.framer.pendingBytes
+      if (pending > 0 && conn.state !== 'closing') {
+        conn.framer.finish()
+        const reason = `connection closed with an unfinished ${pending}-byte line (no end of stream)`
+        this.feed({ type: 'frame-error', now: this.now(), conn: conn.id, reason })
+      }
       this.conns.delete(conn.id)
       const wasConnecting = conn.state === 'connecting'
       conn.state = 'closing'

@@ -27,6 +27,7 @@ const api: GossipscopeApi = {
   stopNetwork: () => invoke('stopNetwork'),
   addSeed: () => invoke('addSeed'),
   addPeers: (count) => invoke('addPeers', count),
+  runScenario: (scenario) => invoke('runScenario', scenario),
   killNode: (id) => invoke('killNode', id),
   stopNode: (id) => invoke('stopNode', id),
   setSettings: (settings) => invoke('setSettings', settings),

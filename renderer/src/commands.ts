@@ -1,4 +1,5 @@
 import type { Result } from '../../shared/ipc'
+import type { Scenario } from '../../shared/scenario/schema'
 import { app } from './store'
 
 /**
@@ -32,7 +33,18 @@ function api() {
 
 export async function startNetwork(seeds: number, peers: number): Promise<void> {
   const settings = app.store.getState().settings
-  const status = await run('New network', () => api().startNetwork({ seeds, peers, settings }))
+  // A fresh rng seed per network, recorded with its start, so "Save as scenario" reproduces its choices.
+  const rngSeed = Math.floor(Math.random() * 4_000_000)
+  const status = await run('New network', () => api().startNetwork({ seeds, peers, settings, rngSeed }))
+  if (status) {
+    app.store.getState().setStatus(status)
+    app.store.getState().goLive()
+  }
+}
+
+/** Runs a validated scenario on the host's real nodes (a new session) and follows it live. */
+export async function runScenarioFile(scenario: Scenario): Promise<void> {
+  const status = await run('Run scenario', () => api().runScenario(scenario))
   if (status) {
     app.store.getState().setStatus(status)
     app.store.getState().goLive()

@@ -1,7 +1,8 @@
 import type { SessionEvent } from '../events'
 
 /** Timeline markers, found incrementally as events are appended. */
-export type MarkerKind = 'kill' | 'report' | 'removal' | 'first' | 'last'
+/** `step`: a user's or a scenario's action (host.action). */
+export type MarkerKind = 'kill' | 'report' | 'removal' | 'first' | 'last' | 'step'
 
 export interface Marker {
   kind: MarkerKind
@@ -30,6 +31,13 @@ export class MarkerIndex {
         case 'peer.dead-reported':
           this.fixed.push({ kind: 'report', seq: e.seq, t: e.t, label: `${e.node} reports ${e.peer} dead` })
           break
+        case 'host.action': {
+          const who = e.by === 'user' ? 'user' : `step ${(e.step ?? 0) + 1}`
+          const target = e.name ?? (e.count !== undefined ? String(e.count) : e.nodes ? `${e.nodes.length} nodes` : '')
+          const label = `${who}: ${e.action}${target ? ` ${target}` : ''}${e.error ? ' (failed)' : ''}`
+          this.fixed.push({ kind: 'step', seq: e.seq, t: e.t, label })
+          break
+        }
         case 'seed.peer-removed':
           this.fixed.push({ kind: 'removal', seq: e.seq, t: e.t, label: `${e.node} removes ${e.peer}` })
           break

@@ -461,6 +461,9 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
     case 'host.stderr':
       ensureNode(state, event.node)
       return
+    case 'host.action':
+      // An intent; what it did arrives as the nodes' and the host's own events.
+      return
     default: {
       const never: never = event
       return never

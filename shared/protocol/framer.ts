@@ -1,7 +1,13 @@
 /**
  * Splits a byte stream into lines. Memory is bounded by `maxLineBytes`: a line longer
- * than that is reported once and its bytes are discarded up to the next newline, never
+ * than that is reported once and its bytes are discarded up to the next line end, never
  * buffered. Invalid UTF-8 is reported per line. Empty lines are skipped.
+ *
+ * Compatibility profile (docs/protocol.md): a line ends at `\n`, at `\r\n` or at a lone
+ * `\r` (a CR followed by LF is one line end, whichever chunks they arrive in, because the
+ * empty line between them is skipped). At end of stream, `finish()` returns an unfinished
+ * last line as a complete one, as other implementations of the assignment send their last
+ * report with no newline before closing.
  * Pure: no I/O; the driver pushes chunks in and reads frames out.
  */
 
@@ -30,13 +36,24 @@ export class LineFramer {
     const frames: Frame[] = []
     let start = 0
     while (start < chunk.length) {
-      const nl = chunk.indexOf(NEWLINE, start)
+      const nl = nextLineEnd(chunk, start)
       const end = nl === -1 ? chunk.length : nl
       this.append(chunk.subarray(start, end), frames)
       if (nl === -1) break
       this.finishLine(frames)
       start = nl + 1
     }
+    return frames
+  }
+
+  /**
+   * End of stream: the unfinished last line (if any) as a frame, exactly as if its line
+   * end had arrived; an over-long one being discarded yields nothing more (it was
+   * already reported). The framer is empty afterwards and can be reused.
+   */
+  finish(): Frame[] {
+    const frames: Frame[] = []
+    this.finishLine(frames)
     return frames
   }
 
@@ -75,8 +92,7 @@ export class LineFramer {
     }
     this.parts = []
     this.buffered = 0
-    let length = bytes.length
-    if (length > 0 && bytes[length - 1] === CR) length--
+    const length = bytes.length
     if (length === 0) return
     try {
       frames.push({ kind: 'line', line: this.decoder.decode(bytes.subarray(0, length)) })
@@ -84,4 +100,13 @@ export class LineFramer {
       frames.push({ kind: 'error', reason: 'invalid-utf8', detail: `invalid UTF-8 in a ${length}-byte line` })
     }
   }
+}
+
+/** Index of the next `\n` or `\r` at or after `from`, or -1. */
+function nextLineEnd(chunk: Uint8Array, from: number): number {
+  for (let i = from; i < chunk.length; i++) {
+    const b = chunk[i]
+    if (b === NEWLINE || b === CR) return i
+  }
+  return -1
 }

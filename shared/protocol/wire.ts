@@ -1,8 +1,9 @@
 import { type Address, IPV4_SOURCE, formatAddress, parsePort } from '../address'
 
 /**
- * The wire protocol: one message per line (UTF-8, `\n`-terminated; a `\r` before it is
- * tolerated), every line one of the messages below. WARNING: these formats are the
+ * The wire protocol: one message per line (UTF-8, ended by `\n`, `\r\n` or a lone `\r`;
+ * a last line cut by end of stream counts too, see framer.ts), every line one of the
+ * messages below. WARNING: these formats are the
  * protocol. Changing one breaks interoperation with every node already running.
  *
  * Formats fixed by the assignment:
@@ -53,7 +54,17 @@ const PORT = '(\\d{1,5})'
 const GOSSIP_RE = new RegExp(`^${TS}:${IP}:(\\d{1,9})$`)
 const LIVENESS_REQUEST_RE = new RegExp(`^Liveness Request:${TS}:${IP}$`)
 const LIVENESS_REPLY_RE = new RegExp(`^Liveness Reply:${TS}:${IP}:${IP}$`)
-const DEAD_NODE_RE = new RegExp(`^(Dead Node|Disconnected Node):${IP}:${PORT}:${TS}:${IP}$`)
+/**
+ * Timestamps accepted in a Dead Node report (the seed only logs them): what other
+ * implementations of the assignment write for `<self.timestamp>`: decimal seconds or ms
+ * with a fraction (`time.time()`, `Date.now()`), a date-time (`str(datetime.now())`,
+ * ISO 8601 with `T`, a zone or `Z`) and C's `ctime()` (`Sun Nov 29 13:24:44 2026`).
+ */
+const DEAD_TS =
+  '(\\d{1,16}(?:\\.\\d{1,9})?' +
+  '|\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?' +
+  '|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4})'
+const DEAD_NODE_RE = new RegExp(`^(Dead Node|Disconnected Node):${IP}:${PORT}:${DEAD_TS}:${IP}$`)
 const ADDRESS_MESSAGE_RE = new RegExp(`^(Register|Registered|Peer List Request|Hello):${IP}:${PORT}$`)
 /** Register and Hello with an incarnation (up to 15 digits: ms since epoch, an exact integer). */
 const INCARNATION_MESSAGE_RE = new RegExp(`^(Register|Hello):${IP}:${PORT}:(\\d{1,15})$`)

@@ -1,5 +1,5 @@
 import { type Address, type NodeId, formatAddress } from '../address'
-import { type AnyEvent, EVENT_VERSION, type SessionEvent } from '../events'
+import { type AnyEvent, EVENT_VERSION, type HostEvent, type SessionEvent } from '../events'
 import type { ConnId, Effect, Machine, MachineInput } from '../protocol/machine'
 import { assertNever } from '../protocol/wire'
 import type { ProtocolSettings } from '../settings'
@@ -92,6 +92,8 @@ interface ClientState {
   address: Address
   conn: SimConn | null
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 /** More inputs than this at one virtual ms for one node means a machine never lets time pass. */
 const BUSY_LIMIT = 100_000
@@ -226,6 +228,11 @@ export class SimNetwork {
   setSeeds(id: NodeId, seeds: readonly Address[]): void {
     const node = this.node(id)
     if (node.alive) this.deliver(node, { type: 'seeds', now: this.now, seeds: seeds.map((s) => ({ ...s })) })
+  }
+
+  /** Records a host event (e.g. a scenario's host.action) at the current virtual time. */
+  recordHost(body: DistributiveOmit<HostEvent, 'v' | 't'>): void {
+    this.pushEvent({ v: EVENT_VERSION, t: this.now, ...body } as HostEvent)
   }
 
   isAlive(id: NodeId): boolean {

@@ -1,15 +1,5 @@
 /** Saves a plot: the SVG as is, or drawn into a canvas at 2x for a PNG. Browser only. */
-
-function download(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob)
-  const link = document.createElement('a')
-  link.href = url
-  link.download = name
-  document.body.append(link)
-  link.click()
-  link.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
-}
+import { download } from '../download'
 
 export function saveSvg(svg: string, name: string): void {
   download(new Blob([svg], { type: 'image/svg+xml' }), `${name}.svg`)

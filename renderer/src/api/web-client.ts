@@ -193,6 +193,7 @@ export function createWebClient(options: WebClientOptions = {}): WebClient {
     stopNetwork: () => request('stopNetwork', []),
     addSeed: () => request('addSeed', []),
     addPeers: (count) => request('addPeers', [count]),
+    runScenario: (scenario) => request('runScenario', [scenario]),
     killNode: (id) => request('killNode', [id]),
     stopNode: (id) => request('stopNode', [id]),
     setSettings: (settings) => request('setSettings', [settings]),

@@ -50,6 +50,7 @@ export function startBench(params: URLSearchParams): GossipscopeApi {
     listSessions: async () => [],
     loadSession: refuse,
     nodeLog: refuse,
+    runScenario: refuse,
     onEvents(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

@@ -58,9 +58,23 @@ export function describeEvent(event: AnyEvent): string {
       return `bad event line (${event.reason}): ${event.line}`
     case 'host.stderr':
       return `stderr: ${event.text}`
+    case 'host.action':
+      return describeAction(event)
     default:
       return assertNever(event)
   }
+}
+
+/** A user's or a scenario's action, e.g. `scenario step 3: kill peer4`. */
+export function describeAction(event: Extract<AnyEvent, { type: 'host.action' }>): string {
+  const who = event.by === 'user' ? 'user' : `scenario step ${(event.step ?? 0) + 1}`
+  const what: string[] = [event.action]
+  if (event.action === 'start') what.push(`${event.seeds ?? 0} seeds, ${event.peers ?? 0} peers`)
+  if (event.count !== undefined) what.push(String(event.count))
+  if (event.name) what.push(event.name)
+  if (event.nodes) what.push(event.nodes.join(', '))
+  if (event.conditions) what.push(JSON.stringify(event.conditions))
+  return `${who}: ${what.join(' ')}${event.error ? ` (failed: ${event.error})` : ''}`
 }
 
 /** First 8 hex digits of a message id (a SHA-256), enough to tell messages apart on screen. */

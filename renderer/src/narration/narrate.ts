@@ -1,4 +1,4 @@
-import type { SessionEvent } from '../../../shared/events'
+import { NETWORK_NODE, type SessionEvent } from '../../../shared/events'
 import { assertNever } from '../../../shared/protocol/wire'
 
 /**
@@ -151,6 +151,13 @@ export function narrate(e: SessionEvent, names: MessageNames): Narration {
       return say(`The app could not read an event line from ${at} (${e.reason}).`, [], 'detail')
     case 'host.stderr':
       return say(`${at} wrote on stderr: ${e.text}`, [], 'detail')
+    case 'host.action': {
+      const who = e.by === 'user' ? 'The user' : `Scenario step ${(e.step ?? 0) + 1}`
+      const target = e.node === NETWORK_NODE ? '' : ` on ${e.name ? `${e.name} (${at})` : at}`
+      const amount = e.count !== undefined ? ` (${e.count})` : e.nodes ? ` (${e.nodes.length} nodes)` : ''
+      const outcome = e.error ? `, which failed: ${e.error}.` : '.'
+      return say(`${who} chose the action "${e.action}"${amount}${target}${outcome}`, e.nodes ?? [], 'key')
+    }
     default:
       return assertNever(e)
   }

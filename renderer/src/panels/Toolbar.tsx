@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { countSchema } from '../../../shared/ipc'
 import { addPeers, addSeed, killSelected, startNetwork, stopNetwork } from '../commands'
+import { ScenarioControls } from '../scenario/ScenarioControls'
 import { useApp } from '../store'
 
 export const DEFAULT_SEEDS = 3
@@ -55,6 +56,8 @@ export function Toolbar() {
       <button type="button" onClick={() => void killSelected()} disabled={!selected || !live} className="danger" aria-label={selected ? `Kill selected node ${selected}` : 'Kill selected node'}>
         Kill selected
       </button>
+      <span className="sep" aria-hidden="true" />
+      <ScenarioControls />
     </div>
   )
 }

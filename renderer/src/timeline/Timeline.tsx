@@ -14,6 +14,7 @@ const MARKER_ROWS: Record<MarkerKind, { row: number; name: string }> = {
   removal: { row: 2, name: 'seed removal' },
   first: { row: 3, name: 'first delivery' },
   last: { row: 4, name: 'last delivery' },
+  step: { row: 5, name: 'action' },
 }
 const STRIP_WIDTH = 1000
 
@@ -174,7 +175,7 @@ export function Timeline() {
           replay.seekTime(start + Number(e.target.value))
         }}
       />
-      <svg className="timeline-markers" viewBox={`0 0 ${STRIP_WIDTH} 25`} preserveAspectRatio="none" aria-label="Markers">
+      <svg className="timeline-markers" viewBox={`0 0 ${STRIP_WIDTH} 30`} preserveAspectRatio="none" aria-label="Markers">
         {markers.map((m) => (
           <rect
             key={`${m.kind}-${m.x}`}

@@ -109,8 +109,10 @@ describe('registerIpcHandlers', () => {
     expect(contents.sent).toEqual([])
     await ipcMain.handlers.get(channelOf('ready'))!(event(), 0)
     expect(contents.sent[0]![0]).toBe(PUSH_CHANNELS.status)
-    const events = contents.sent.filter(([c]) => c === PUSH_CHANNELS.events).flatMap(([, b]) => (b as { events: { seq: number }[] }).events)
-    expect(events.map((e) => e.seq)).toEqual([1, 2, 3])
+    const events = contents.sent.filter(([c]) => c === PUSH_CHANNELS.events).flatMap(([, b]) => (b as { events: { seq: number; type: string }[] }).events)
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4])
+    // A start from the window is the user's action, recorded first (Save as scenario reads it).
+    expect(events[0]).toMatchObject({ type: 'host.action', by: 'user', action: 'start', seeds: 2, peers: 1 })
     handlers.menu('export')
     expect(contents.sent.at(-1)).toEqual([PUSH_CHANNELS.menu, 'export'])
   })

@@ -15,11 +15,13 @@ describe('describeEvent', () => {
     expect(describeEvent(e({ node: C, type: 'host.kill', signal: 'SIGKILL' }))).toBe('killed (SIGKILL)')
     expect(describeEvent(e({ node: C, type: 'host.exited', code: null, signal: 'SIGSEGV', expected: false }))).toBe('process exited by SIGSEGV unexpectedly (crash)')
     expect(describeEvent(e({ node: A, type: 'peer.peer-list', seed: S1, peers: [] }))).toBe(`peer list from ${S1}: (empty)`)
+    expect(describeEvent(e({ node: C, type: 'host.action', by: 'scenario', step: 2, action: 'kill', name: 'peer4' }))).toBe('scenario step 3: kill peer4')
+    expect(describeEvent(e({ node: C, type: 'host.action', by: 'user', action: 'add-peers', count: 5 }))).toBe('user: add-peers 5')
   })
 
   it('has a line for every event type', () => {
     // The switch is exhaustive at compile time; this checks the list did not grow unseen.
-    expect(EVENT_TYPES.length).toBe(27)
+    expect(EVENT_TYPES.length).toBe(28)
   })
 
   it('formats durations and clock times', () => {

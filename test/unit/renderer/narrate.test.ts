@@ -39,6 +39,7 @@ const CASES: Record<EventType, { event: SessionEvent; says: RegExp[]; level: 'ke
   'node.resumed': { event: ev({ node: A, type: 'node.resumed' }), says: [/was resumed \(SIGCONT\)/], level: 'key' },
   'host.stream-error': { event: ev({ node: A, type: 'host.stream-error', line: '{', reason: 'not JSON' }), says: [/could not read an event line from 127\.0\.1\.1:10000 \(not JSON\)/], level: 'detail' },
   'host.stderr': { event: ev({ node: A, type: 'host.stderr', text: 'boom' }), says: [/wrote on stderr: boom/], level: 'detail' },
+  'host.action': { event: ev({ node: A, type: 'host.action', by: 'scenario', step: 1, action: 'kill', name: 'peer3' }), says: [/Scenario step 2 chose the action "kill" on peer3 \(127\.0\.1\.1:10000\)\./], level: 'key' },
 }
 
 describe('narrate', () => {

@@ -66,6 +66,25 @@ describe('wire codec', () => {
     if (!result.ok) expect(result.reason.length).toBeGreaterThan(0)
   })
 
+  it.each([
+    ['decimal ms (Date.now)', '1800000000123'],
+    ['decimal seconds with a fraction (time.time)', '1800000000.123456'],
+    ['str(datetime.now())', '2026-11-29 13:24:44.123456'],
+    ['ISO 8601 with zone', '2026-11-29T13:24:44.123+01:00'],
+    ['ISO 8601 UTC', '2026-11-29T13:24:44Z'],
+    ['ctime()', 'Sun Nov  1 13:24:44 2026'],
+  ])('accepts a Dead Node timestamp written as %s', (_name, ts) => {
+    const result = decodeLine(`Dead Node:127.0.0.9:7001:${ts}:127.0.0.5`)
+    expect(result).toEqual({
+      ok: true,
+      message: { kind: 'dead-node', dead: { ip: '127.0.0.9', port: 7001 }, ts, reporterIp: '127.0.0.5', prefix: 'Dead Node' },
+    })
+  })
+
+  it.each(['yesterday', '2026-11-29', '13:24:44', '1e12', ''])('rejects a Dead Node timestamp "%s"', (ts) => {
+    expect(decodeLine(`Dead Node:127.0.0.9:7001:${ts}:127.0.0.5`).ok).toBe(false)
+  })
+
   it('rejects a peer list part with more than the part size', () => {
     const entries = Array.from({ length: PEER_LIST_PART_SIZE + 1 }, (_, i) => `127.0.${i >> 8}.${i & 255}:7000@0`)
     expect(decodeLine(`Peer List:1/1:${entries.join(',')}`).ok).toBe(false)

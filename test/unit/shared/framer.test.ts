@@ -70,3 +70,52 @@ describe('LineFramer', () => {
     expect(lines(framer.push(bytes('\n')))).toEqual(['abc'])
   })
 })
+
+describe('LineFramer line ends and end of stream', () => {
+  it('takes a lone CR as a line end, and CRLF split across chunks as one', () => {
+    const framer = new LineFramer(100)
+    expect(lines(framer.push(bytes('a\rb\rc')))).toEqual(['a', 'b'])
+    expect(lines(framer.push(bytes('\r')))).toEqual(['c'])
+    expect(lines(framer.push(bytes('\nd\r\n')))).toEqual(['d'])
+    expect(framer.pendingBytes).toBe(0)
+  })
+
+  it('returns an unterminated last line at end of stream (the deadnode-no-newline field case)', () => {
+    const framer = new LineFramer(100)
+    const report = 'Dead Node:127.0.44.12:14412:1800000000000:127.0.44.251'
+    expect(framer.push(bytes(report))).toEqual([])
+    expect(lines(framer.finish())).toEqual([report])
+    expect(framer.pendingBytes).toBe(0)
+    expect(framer.finish()).toEqual([])
+  })
+
+  it('gives nothing at end of stream after a complete line, a bare CR or an over-long tail', () => {
+    const framer = new LineFramer(8)
+    framer.push(bytes('ok\n'))
+    expect(framer.finish()).toEqual([])
+    framer.push(bytes('ok\r'))
+    expect(framer.finish()).toEqual([])
+    expect(lines(framer.push(bytes('123456789')))).toEqual(['!line-too-long'])
+    expect(framer.finish()).toEqual([])
+    expect(lines(framer.push(bytes('next\n')))).toEqual(['next'])
+  })
+
+  it('reports invalid UTF-8 in an unterminated last line', () => {
+    const framer = new LineFramer(100)
+    framer.push(Uint8Array.of(0x61, 0xc3))
+    expect(lines(framer.finish())).toEqual(['!invalid-utf8'])
+  })
+
+  it('gives the same lines whatever the chunking, for every line-end style', () => {
+    const text = 'Register:127.0.0.1:7000\r\nHello:127.0.0.2:7001\rDegree:127.0.0.1:7000:3\nPeer List Request:127.0.0.1:7000'
+    const expected = ['Register:127.0.0.1:7000', 'Hello:127.0.0.2:7001', 'Degree:127.0.0.1:7000:3', 'Peer List Request:127.0.0.1:7000']
+    const all = bytes(text)
+    for (const size of [1, 2, 3, 7, 24, all.length]) {
+      const framer = new LineFramer(100)
+      const out: Frame[] = []
+      for (let i = 0; i < all.length; i += size) out.push(...framer.push(all.subarray(i, i + size)))
+      out.push(...framer.finish())
+      expect(lines(out), `chunks of ${size}`).toEqual(expected)
+    }
+  })
+})

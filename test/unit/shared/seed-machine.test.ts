@@ -41,6 +41,16 @@ describe('seed machine', () => {
     expect(lines).toEqual(['Peer List:1/1:127.0.1.2:7000@0,127.0.1.3:7000@5'])
   })
 
+  it('removes a peer reported on a connection that closes right after its only line (a report sent with no newline)', () => {
+    const h = seed()
+    join(h, 1)
+    h.feed({ type: 'closed', conn: 'i1' })
+    h.feed({ type: 'accepted', conn: 'r1', remote: { ip: '127.0.44.251', port: 40999 } })
+    const report = h.feed({ type: 'line', conn: 'r1', line: 'Dead Node:127.0.1.1:7000:2026-11-29 13:24:44.123456:127.0.44.251' })
+    h.feed({ type: 'closed', conn: 'r1' })
+    expect(events(report)).toContainEqual({ type: 'seed.peer-removed', peer: '127.0.1.1:7000', reporter: '127.0.44.251:40999' })
+  })
+
   it('answers an empty list as one empty part', () => {
     const h = seed()
     join(h, 1)

@@ -1,0 +1,139 @@
+import type { NodeId } from '../../shared/address'
+import { NETWORK_NODE, type SessionEvent } from '../../shared/events'
+import type { NodeInfo, Result } from '../../shared/ipc'
+import type { NetworkStart, ScenarioBackend, StartedNodes, StepNote } from '../../shared/scenario/backend'
+import type { Conditions } from '../../shared/scenario/schema'
+import type { ProtocolSettings } from '../../shared/settings'
+import type { HostController } from './controller'
+
+/**
+ * Real seed and peer processes as a scenario backend: every step goes through the host
+ * controller's verbs, exactly as a click in the app does, so a scenario run is an ordinary
+ * session (recorded, exported, replayed). Steps are noted as host.action events by
+ * 'scenario'; the controller stops noting its own verbs as the user's while this runs.
+ */
+export class HostBackend implements ScenarioBackend {
+  readonly kind = 'real' as const
+  private readonly listeners: Array<(event: SessionEvent) => void> = []
+  private readonly detach: () => void
+
+  constructor(private readonly controller: HostController) {
+    // A client of its own: it gets every event of the session it starts, from seq 1, in order.
+    const client = controller.openClient({
+      events: (batch) => {
+        for (const event of batch.events) for (const listener of [...this.listeners]) listener(event)
+      },
+      status: () => undefined,
+    })
+    void client.ready(0)
+    this.detach = () => client.close()
+  }
+
+  now(): number {
+    return Date.now()
+  }
+
+  onEvent(listener: (event: SessionEvent) => void): void {
+    this.listeners.push(listener)
+  }
+
+  async start(network: NetworkStart): Promise<StartedNodes> {
+    if (network.packing !== undefined && network.packing !== 1) {
+      throw new Error(`node packing ${network.packing} is not available on this host yet: one process per node only`)
+    }
+    const started = await this.controller.startScenarioNetwork({
+      seeds: network.seeds,
+      peers: network.peers,
+      settings: network.settings,
+      rngSeed: network.rngSeed,
+    })
+    if (!started.ok) throw new Error(started.error)
+    if (network.conditions && Object.values(network.conditions).some((v) => v !== 0)) await this.setConditions(network.conditions)
+    const nodes = started.value.nodes
+    return { seeds: nodes.filter((n) => n.role === 'seed').map((n) => n.id), peers: nodes.filter((n) => n.role === 'peer').map((n) => n.id) }
+  }
+
+  async addSeeds(count: number): Promise<NodeId[]> {
+    const ids: NodeId[] = []
+    for (let i = 0; i < count; i++) ids.push(unwrap(await this.controller.addSeed()).id)
+    return ids
+  }
+
+  async addPeers(count: number): Promise<NodeId[]> {
+    return unwrap(await this.controller.addPeers(count)).map((n: NodeInfo) => n.id)
+  }
+
+  async kill(id: NodeId): Promise<void> {
+    unwrap(await this.controller.killNode(id))
+  }
+
+  async stopNode(id: NodeId): Promise<void> {
+    unwrap(await this.controller.stopNode(id))
+  }
+
+  async pause(): Promise<void> {
+    throw new Error('pause is not available on real nodes yet (the host has no pause verb)')
+  }
+
+  async resume(): Promise<void> {
+    throw new Error('resume is not available on real nodes yet (the host has no resume verb)')
+  }
+
+  async restart(): Promise<void> {
+    throw new Error('restart is not available on real nodes yet (the host has no restart verb)')
+  }
+
+  async partition(): Promise<void> {
+    throw new Error('partition is not available on real nodes yet (the host has no conditions model)')
+  }
+
+  async heal(): Promise<void> {
+    throw new Error('heal is not available on real nodes yet (the host has no conditions model)')
+  }
+
+  async setConditions(_conditions: Conditions): Promise<void> {
+    throw new Error('network conditions are not available on real nodes yet (the host has no conditions model)')
+  }
+
+  async setSettings(settings: ProtocolSettings): Promise<void> {
+    unwrap(await this.controller.setSettings(settings))
+  }
+
+  note(action: StepNote): void {
+    const { node, ...rest } = action
+    this.controller.recordAction({ node: node ?? NETWORK_NODE, by: 'scenario', ...rest })
+  }
+
+  advance(until: number, wake: () => boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      let done = false
+      const finish = (value: boolean): void => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        clearInterval(watch)
+        this.listeners.splice(this.listeners.indexOf(listener), 1)
+        resolve(value)
+      }
+      const listener = (): void => {
+        if (wake()) finish(true)
+      }
+      this.listeners.push(listener)
+      const timer = setTimeout(() => finish(true), Math.max(0, until - this.now()))
+      // A stop from outside (the user, a shutdown) ends the run.
+      const watch = setInterval(() => {
+        if (!this.controller.status().running) finish(false)
+      }, 100)
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.detach()
+    if (this.controller.status().running) await this.controller.stopNetwork()
+  }
+}
+
+function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(result.error)
+  return result.value
+}
