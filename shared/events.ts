@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { netConditionsSchema } from './net/conditions-schema'
 import { protocolSettingsSchema } from './settings'
 import { conditionsSchema, packingSchema, STEP_KINDS } from './scenario/schema'
 
@@ -80,6 +81,27 @@ const nodeEventSchemas = [
   z.object({ ...base, type: z.literal('peer.dead-reported'), peer: nodeId, seeds: z.array(nodeId).max(1000) }),
   /** Bytes or a message refused at the edge. `from` is the remote `IP:PORT` of the connection. */
   z.object({ ...base, type: z.literal('frame.rejected'), from: z.string().max(64), reason: z.string().max(500) }),
+  /**
+   * The network conditions this node now applies to what it sends (shared/net/conditions.ts),
+   * once per change: at start when its flags set any, and on every change from the host.
+   * A partition starts when its name first appears in `conditions.partitions` and heals
+   * when it is gone (model/network.ts keeps that history).
+   */
+  z.object({ ...base, type: z.literal('net.conditions'), conditions: netConditionsSchema }),
+  /**
+   * Lines this node's sends lost to emulated loss, or dropped because a partition held more
+   * than the connection's cap, aggregated over one window (DROP_REPORT_MS) per link and
+   * reason. `to` is the receiver as the sender knows it: its `IP:PORT` for a link it dialled,
+   * the source address for one it accepted (match on the IP). `gossip` of `count` were gossip.
+   */
+  z.object({
+    ...base,
+    type: z.literal('net.dropped'),
+    to: z.string().max(64),
+    reason: z.enum(['loss', 'partition']),
+    count: z.number().int().min(1),
+    gossip: count,
+  }),
 ] as const
 
 /** Events the app's host writes about nodes into a session. */

@@ -12,6 +12,9 @@ export const API_METHODS = [
   'addPeers',
   'killNode',
   'stopNode',
+  'pauseNode',
+  'resumeNode',
+  'restartNode',
   'setSettings',
   'exportSession',
   'listSessions',
@@ -19,6 +22,9 @@ export const API_METHODS = [
   'nodeLog',
   'runScenario',
   'ready',
+  'setConditions',
+  'partition',
+  'heal',
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]
 

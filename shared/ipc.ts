@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import type { SessionEvent } from './events'
 import { packingSchema, type Packing } from './packing'
+import { PARTITION_DIRECTIONS, type NetConditions, type Partition } from './net/conditions'
+import { linkConditionsSchema } from './net/conditions-schema'
 import { protocolSettingsSchema, type ProtocolSettings } from './settings'
 import { scenarioSchema, type Scenario } from './scenario/schema'
 import type { ApiMethod, MenuCommand } from './ipc-channels'
@@ -18,8 +20,11 @@ export * from './ipc-channels'
 export type Result<T = void> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string }
 
 export type NodeRole = 'seed' | 'peer'
-/** starting: spawned, no node.started yet; exited: stopped on request; crashed: exited unasked. */
-export type NodeProcessState = 'starting' | 'running' | 'killed' | 'exited' | 'crashed'
+/**
+ * starting: spawned, no node.started yet; paused: frozen (SIGSTOP); exited: stopped on
+ * request; crashed: exited unasked.
+ */
+export type NodeProcessState = 'starting' | 'running' | 'paused' | 'killed' | 'exited' | 'crashed'
 
 export interface NodeInfo {
   /** `IP:PORT` */
@@ -48,6 +53,8 @@ export interface HostStatus {
   packing?: Packing
   /** Nodes being started in waves: how many of how many asked for are up; null when none are. */
   launching?: LaunchProgress | null
+  /** Network conditions every node applies now (new nodes get them at start). */
+  conditions: NetConditions
   /** The scenario the host runs or ran last (Run scenario...); absent = none this session. */
   scenario?: ScenarioStatus
 }
@@ -129,6 +136,36 @@ export const exportRequestSchema = z.object({
 })
 export type ExportRequest = z.infer<typeof exportRequestSchema>
 
+/**
+ * A change to the network's conditions: new global defaults and/or per-link overrides
+ * (`conditions: null` removes one; `both` also sets the reverse direction). Applied by
+ * every running node within one event-loop turn of its arrival.
+ */
+export const conditionsUpdateSchema = z.object({
+  defaults: linkConditionsSchema.optional(),
+  links: z
+    .array(z.object({ from: nodeIdSchema, to: nodeIdSchema, conditions: linkConditionsSchema.nullable(), both: z.boolean().optional() }))
+    .max(1000)
+    .optional(),
+  /** Remove every per-link override first. */
+  clearLinks: z.boolean().optional(),
+})
+export type ConditionsUpdate = z.input<typeof conditionsUpdateSchema>
+
+/** Cut `side` off from `other` (default: every other node), both ways or one way. */
+export const partitionRequestSchema = z.object({
+  side: z.array(nodeIdSchema).min(1).max(10_000),
+  other: z.array(nodeIdSchema).min(1).max(10_000).nullable().optional(),
+  direction: z.enum(PARTITION_DIRECTIONS as [Partition['direction'], ...Partition['direction'][]]).optional(),
+  /** Default: the first free `p<n>`. */
+  name: z.string().regex(/^[\w.-]{1,32}$/, 'a partition name is 1-32 letters, digits, - _ .').optional(),
+})
+export type PartitionRequest = z.infer<typeof partitionRequestSchema>
+
+/** Heal the named partition, or every partition without a name. */
+export const healRequestSchema = z.object({ name: z.string().max(32).optional() })
+export type HealRequest = z.infer<typeof healRequestSchema>
+
 export interface GossipscopeApi {
   getStatus(): Promise<HostStatus>
   /** Stops any running network and starts a new session. */
@@ -141,6 +178,19 @@ export interface GossipscopeApi {
   killNode(id: string): Promise<Result>
   /** Clean stop (SIGTERM). */
   stopNode(id: string): Promise<Result>
+  /**
+   * Freezes a running node's process (SIGSTOP): its connections stay open, it answers
+   * nothing. Refused where the platform has no signals (Windows) and for a node not running.
+   */
+  pauseNode(id: string): Promise<Result>
+  /** Lets a paused node run again (SIGCONT). */
+  resumeNode(id: string): Promise<Result>
+  /**
+   * Starts the node again at the same address as a new process (a new pid and
+   * incarnation); a running or paused one is killed (SIGKILL) first. Resolves once it
+   * listens (or its start timed out) with its new info.
+   */
+  restartNode(id: string): Promise<Result<NodeInfo>>
   /** Settings for nodes started from now on. */
   setSettings(settings: ProtocolSettings): Promise<Result<ProtocolSettings>>
   exportSession(request: ExportRequest): Promise<Result<ExportResult>>
@@ -162,6 +212,12 @@ export interface GossipscopeApi {
   onEvents(listener: (batch: EventBatch) => void): () => void
   onStatus(listener: (status: HostStatus) => void): () => void
   ready(fromSeq: number): Promise<void>
+  /** Changes the network's conditions live (see conditionsUpdateSchema); resolves with the model now in force. */
+  setConditions(update: ConditionsUpdate): Promise<Result<NetConditions>>
+  /** Starts a partition; resolves with it as applied (its name). Every named node must be in the session. */
+  partition(request: PartitionRequest): Promise<Result<Partition>>
+  /** Heals one partition (by name) or all; resolves with the model now in force. */
+  heal(request: HealRequest): Promise<Result<NetConditions>>
   /** Application-menu commands (Electron only; the web host never sends any). */
   onMenu?(listener: (command: MenuCommand) => void): () => void
 }
@@ -175,6 +231,9 @@ export const API_ARGS = {
   addPeers: z.tuple([countSchema]),
   killNode: z.tuple([nodeIdSchema]),
   stopNode: z.tuple([nodeIdSchema]),
+  pauseNode: z.tuple([nodeIdSchema]),
+  resumeNode: z.tuple([nodeIdSchema]),
+  restartNode: z.tuple([nodeIdSchema]),
   setSettings: z.tuple([protocolSettingsSchema]),
   exportSession: z.tuple([exportRequestSchema]),
   listSessions: z.tuple([]),
@@ -182,5 +241,8 @@ export const API_ARGS = {
   nodeLog: z.tuple([nodeIdSchema]),
   runScenario: z.tuple([scenarioSchema]),
   ready: z.tuple([z.number().int().min(0)]),
+  setConditions: z.tuple([conditionsUpdateSchema]),
+  partition: z.tuple([partitionRequestSchema]),
+  heal: z.tuple([healRequestSchema]),
 } satisfies Record<ApiMethod, z.ZodTuple>
 

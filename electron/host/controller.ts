@@ -2,6 +2,15 @@ import { join } from 'node:path'
 import type { z } from 'zod'
 import { EVENT_VERSION, NETWORK_NODE, type AnyEvent, type HostEvent, type SessionEvent } from '../../shared/events'
 import {
+  type NetConditions,
+  type Partition,
+  checkNetConditions,
+  healed,
+  nextPartitionName,
+  withLink,
+  withPartition,
+} from '../../shared/net/conditions'
+import {
   API_ARGS,
   API_METHODS,
   RESULT_METHODS,
@@ -17,6 +26,9 @@ import {
   type ScenarioStatus,
   type SessionSummary,
   type StartNetworkRequest,
+  type ConditionsUpdate,
+  type PartitionRequest,
+  type HealRequest,
 } from '../../shared/ipc'
 import type { Scenario } from '../../shared/scenario/schema'
 import { runScenarioOnHost } from './scenario-run'
@@ -33,7 +45,7 @@ import type { Supervisor, SupervisorHooks } from './supervisor'
  * The host's API: every GossipscopeApi verb over a supervisor, shared by Electron main
  * (IPC) and the web host (WebSocket). Every argument is validated here with API_ARGS; an
  * invalid or impossible request gets `{ok:false, error}` and changes nothing. Session-
- * changing verbs run one at a time; kill and stop act at once.
+ * changing verbs (restart included) run one at a time; kill, stop, pause and resume act at once.
  */
 
 /** The supervisor surface the controller uses (a fake in unit tests). */
@@ -44,6 +56,8 @@ export type SupervisorLike = Pick<
   | 'settings'
   | 'maxNodes'
   | 'setSettings'
+  | 'conditions'
+  | 'setConditions'
   | 'nodeInfos'
   | 'capacityError'
   | 'beginSession'
@@ -51,6 +65,9 @@ export type SupervisorLike = Pick<
   | 'addPeers'
   | 'kill'
   | 'stopNode'
+  | 'pause'
+  | 'resume'
+  | 'restart'
   | 'stopAll'
   | 'killAllNow'
   | 'livePids'
@@ -233,8 +250,26 @@ export class HostController implements GossipscopeApi {
   stopNode(id: string): Promise<Result> {
     return this.call('stopNode', [id]) as Promise<Result>
   }
+  pauseNode(id: string): Promise<Result> {
+    return this.call('pauseNode', [id]) as Promise<Result>
+  }
+  resumeNode(id: string): Promise<Result> {
+    return this.call('resumeNode', [id]) as Promise<Result>
+  }
+  restartNode(id: string): Promise<Result<NodeInfo>> {
+    return this.call('restartNode', [id]) as Promise<Result<NodeInfo>>
+  }
   setSettings(settings: ProtocolSettings): Promise<Result<ProtocolSettings>> {
     return this.call('setSettings', [settings]) as Promise<Result<ProtocolSettings>>
+  }
+  setConditions(update: ConditionsUpdate): Promise<Result<NetConditions>> {
+    return this.call('setConditions', [update]) as Promise<Result<NetConditions>>
+  }
+  partition(request: PartitionRequest): Promise<Result<Partition>> {
+    return this.call('partition', [request]) as Promise<Result<Partition>>
+  }
+  heal(request: HealRequest): Promise<Result<NetConditions>> {
+    return this.call('heal', [request]) as Promise<Result<NetConditions>>
   }
   exportSession(request: ExportRequest): Promise<Result<ExportResult>> {
     return this.call('exportSession', [request]) as Promise<Result<ExportResult>>
@@ -275,10 +310,46 @@ export class HostController implements GossipscopeApi {
 
     stopNode: async (id) => this.supervisor.stopNode(id),
 
+    pauseNode: async (id) => this.supervisor.pause(id),
+
+    resumeNode: async (id) => this.supervisor.resume(id),
+
+    restartNode: async (id) => this.serial(() => this.supervisor.restart(id)),
+
     setSettings: async (settings) => {
       this.supervisor.setSettings(settings)
       this.scheduleStatus()
       return { ok: true, value: settings }
+    },
+
+    setConditions: async (update) => {
+      let next = this.supervisor.conditions
+      if (update.clearLinks) next = { ...next, links: [] }
+      if (update.defaults) next = { ...next, defaults: update.defaults }
+      for (const link of update.links ?? []) {
+        if (link.from === link.to) return { ok: false, error: `setConditions: a link needs two different nodes, got ${link.from} twice` }
+        next = withLink(next, link.from, link.to, link.conditions)
+        if (link.both) next = withLink(next, link.to, link.from, link.conditions)
+      }
+      return this.applyConditions('setConditions', next)
+    },
+
+    partition: async (request) => {
+      const known = new Set(this.supervisor.nodeInfos().map((n) => n.id))
+      const unknown = [...request.side, ...(request.other ?? [])].find((id) => !known.has(id))
+      if (unknown) return { ok: false, error: `partition: no node ${unknown} in this session` }
+      const current = this.supervisor.conditions
+      const name = request.name ?? nextPartitionName(current)
+      if (current.partitions.some((p) => p.name === name)) return { ok: false, error: `partition: ${name} is already in force (heal it first)` }
+      const partition: Partition = { name, side: [...new Set(request.side)], other: request.other ? [...new Set(request.other)] : null, direction: request.direction ?? 'both' }
+      const applied = this.applyConditions('partition', withPartition(current, partition))
+      return applied.ok ? { ok: true, value: partition } : applied
+    },
+
+    heal: async ({ name }) => {
+      const current = this.supervisor.conditions
+      if (name !== undefined && !current.partitions.some((p) => p.name === name)) return { ok: false, error: `heal: no partition named ${name} is in force` }
+      return this.applyConditions('heal', healed(current, name))
     },
 
     exportSession: async (request) => {
@@ -350,6 +421,7 @@ export class HostController implements GossipscopeApi {
       maxNodes: this.supervisor.maxNodes,
       packing: this.supervisor.packing,
       launching: this.supervisor.launching ?? null,
+      conditions: this.supervisor.conditions,
       ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
     }
   }
@@ -363,6 +435,15 @@ export class HostController implements GossipscopeApi {
     await this.queue.catch(() => undefined)
     await this.endSession()
     if (this.statusTimer) clearTimeout(this.statusTimer)
+  }
+
+  /** Validates a whole model (bounds, overlaps, counts) and hands it to every node. */
+  private applyConditions(verb: string, next: NetConditions): Result<NetConditions> {
+    const checked = checkNetConditions(next)
+    if (!checked.ok) return { ok: false, error: `${verb}: ${checked.error}` }
+    this.supervisor.setConditions(checked.value)
+    this.scheduleStatus()
+    return { ok: true, value: checked.value }
   }
 
   private async endSession(): Promise<void> {

@@ -2,8 +2,9 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { z } from 'zod'
 import { isNodeEvent, parseEvent, type AnyEvent, type HostEvent } from '../../shared/events'
 import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
+import type { NodeCommand } from '../../shared/net/node-command'
 import { LineFramer } from '../../shared/protocol/framer'
-import type { HostCommand, NodeOp } from '../nodes/host-protocol'
+import type { HostCommand } from '../nodes/host-protocol'
 
 /**
  * One child process running nodes: a seed or peer program with one node
@@ -162,7 +163,7 @@ export class NodeProcess {
       this.end(node, null, null)
       return node
     }
-    if (this.options.kind === 'host') this.send({ op: 'start', node: spec.id, role: spec.role, args: spec.args })
+    if (this.options.kind === 'host') this.send(node, { op: 'start', node: spec.id, role: spec.role, args: spec.args })
     this.options.changed()
     return node
   }
@@ -175,7 +176,7 @@ export class NodeProcess {
     node.info.state = 'killed'
     this.host(node, { type: 'host.kill', signal: 'SIGKILL' })
     if (this.options.kind === 'single') this.signal('SIGKILL')
-    else this.send({ op: 'kill', node: node.id })
+    else this.send(node, { op: 'kill', node: node.id })
     this.options.changed()
     return { ok: true, value: undefined }
   }
@@ -184,32 +185,64 @@ export class NodeProcess {
   stop(node: ManagedNode): Result {
     if (node.ended) return { ok: false, error: `node ${node.id} has already exited` }
     if (node.requested !== null) return { ok: false, error: `node ${node.id} is already being stopped` }
+    const paused = node.info.state === 'paused'
     node.requested = 'SIGTERM'
     this.host(node, { type: 'host.kill', signal: 'SIGTERM' })
     if (this.options.kind === 'single') {
-      // A stopped (SIGSTOP) process handles SIGTERM only once continued.
-      if (node.paused) this.signal('SIGCONT')
+      // A frozen process handles its SIGTERM only once it runs again.
+      if (paused) this.signal('SIGCONT')
       this.signal('SIGTERM')
-    } else this.send({ op: 'stop', node: node.id })
+    } else this.send(node, { op: 'stop', node: node.id })
+    if (paused) {
+      node.paused = false
+      node.info.state = 'running'
+      this.host(node, { type: 'node.resumed' })
+    }
     node.stopTimer = setTimeout(() => {
       if (node.ended) return
       if (this.options.kind === 'single') this.signal('SIGKILL')
-      else this.send({ op: 'kill', node: node.id })
+      else this.send(node, { op: 'kill', node: node.id })
     }, this.options.stopTimeoutMs)
     this.options.changed()
     return { ok: true, value: undefined }
   }
 
-  /** SIGSTOP (pause) or SIGCONT (resume), for this node only. */
+  /**
+   * Pause (SIGSTOP: the process freezes as in a long GC pause; the kernel keeps its sockets
+   * open and queues what arrives) or resume (SIGCONT), for this node only: in a node host
+   * the node's timers and socket reads stop instead. Emits `node.paused` / `node.resumed`.
+   * Refused unless the node is running (pause) or paused (resume), and where there is no
+   * SIGSTOP (Windows) for a process of its own.
+   */
   suspend(node: ManagedNode, pause: boolean): Result {
-    if (node.ended || node.requested !== null) return { ok: false, error: `node ${node.id} is not running` }
-    if (node.paused === pause) return { ok: false, error: `node ${node.id} is ${pause ? 'already paused' : 'not paused'}` }
+    const verb = pause ? 'Pause' : 'Resume'
+    const state = pause ? 'running' : 'paused'
+    if (this.options.kind === 'single' && process.platform === 'win32') return { ok: false, error: `${verb} is not available on Windows (no SIGSTOP/SIGCONT)` }
+    if (node.ended) return { ok: false, error: `node ${node.id} has already exited` }
+    if (node.requested !== null) return { ok: false, error: `node ${node.id} is being stopped` }
+    if (node.info.state !== state) {
+      return { ok: false, error: `node ${node.id} is ${node.info.state === 'paused' ? 'already paused' : state === 'paused' ? 'not paused' : 'not running yet'}` }
+    }
+    if (this.options.kind === 'single') {
+      if (!this.signal(pause ? 'SIGSTOP' : 'SIGCONT')) return { ok: false, error: `could not ${verb.toLowerCase()} node ${node.id}` }
+    } else if (!this.send(node, { op: pause ? 'pause' : 'resume', node: node.id })) {
+      return { ok: false, error: `could not ${verb.toLowerCase()} node ${node.id}: its process does not listen` }
+    }
     node.paused = pause
+    node.info.state = pause ? 'paused' : 'running'
     this.host(node, { type: pause ? 'node.paused' : 'node.resumed' })
-    if (this.options.kind === 'single') this.signal(pause ? 'SIGSTOP' : 'SIGCONT')
-    else this.send({ op: pause ? 'pause' : 'resume', node: node.id })
     this.options.changed()
     return { ok: true, value: undefined }
+  }
+
+  /**
+   * Hands a node a command (network conditions...) over its process's IPC channel; a node
+   * host passes it to the node it names. The node applies it within one event-loop turn of
+   * arrival. False when the node is gone or the channel is closed.
+   */
+  command(node: ManagedNode, command: NodeCommand): boolean {
+    if (node.ended) return false
+    return this.options.kind === 'single' ? this.send(node, command) : this.send(node, { op: 'command', node: node.id, command })
   }
 
   /** SIGKILL the whole process: every node in it dies (each gets host.kill and host.exited). */
@@ -247,21 +280,25 @@ export class NodeProcess {
     this.signal('SIGKILL')
   }
 
-  private signal(signal: NodeJS.Signals): void {
-    if (this.ended) return
+  private signal(signal: NodeJS.Signals): boolean {
+    if (this.ended) return false
     try {
-      this.child.kill(signal)
+      return this.child.kill(signal)
     } catch {
-      // Already gone.
+      return false
     }
   }
 
-  private send(command: HostCommand | { op: NodeOp; node: string }): void {
-    if (this.ended || !this.child.connected) return
+  /** A message to the child; an error sending it is reported under `node`. */
+  private send(node: ManagedNode, message: HostCommand | NodeCommand): boolean {
+    if (this.ended || !this.child.connected) return false
     try {
-      this.child.send(command)
+      this.child.send(message, (error) => {
+        if (error) this.host(node, { type: 'host.stderr', text: truncate(`host: could not send a command: ${error.message}`, MAX_TEXT) })
+      })
+      return true
     } catch {
-      // The channel closed under us; the close handler reports the end.
+      return false
     }
   }
 

@@ -1,3 +1,4 @@
+import { linkOfScenario } from '../../shared/scenario/conditions'
 import type { NodeId } from '../../shared/address'
 import { NETWORK_NODE, type SessionEvent } from '../../shared/events'
 import type { NodeInfo, Result } from '../../shared/ipc'
@@ -83,16 +84,16 @@ export class HostBackend implements ScenarioBackend {
     throw new Error('restart is not available on real nodes yet (the host has no restart verb)')
   }
 
-  async partition(): Promise<void> {
-    throw new Error('partition is not available on real nodes yet (the host has no conditions model)')
+  async partition(nodes: NodeId[]): Promise<void> {
+    unwrap(await this.controller.partition({ side: nodes }))
   }
 
   async heal(): Promise<void> {
-    throw new Error('heal is not available on real nodes yet (the host has no conditions model)')
+    unwrap(await this.controller.heal({}))
   }
 
-  async setConditions(_conditions: Conditions): Promise<void> {
-    throw new Error('network conditions are not available on real nodes yet (the host has no conditions model)')
+  async setConditions(conditions: Conditions): Promise<void> {
+    unwrap(await this.controller.setConditions({ defaults: linkOfScenario(conditions, this.controller.status().conditions.defaults) }))
   }
 
   async setSettings(settings: ProtocolSettings): Promise<void> {

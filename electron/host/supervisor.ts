@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { formatAddress, type Address } from '../../shared/address'
 import type { AnyEvent } from '../../shared/events'
 import type { LaunchProgress, NodeInfo, NodeRole, Result } from '../../shared/ipc'
+import { type NetConditions, NO_CONDITIONS, isIdle } from '../../shared/net/conditions'
 import { nodeRngSeed } from '../../shared/scenario/runner'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
 import { AddressAllocator, type Probe, probeAddress } from './addresses'
@@ -65,6 +66,7 @@ export class Supervisor {
   private seeds: Address[] = []
   private allocator: AddressAllocator | null = null
   private current: ProtocolSettings = DEFAULT_SETTINGS
+  private net: NetConditions = NO_CONDITIONS
   private active = false
   private progress: LaunchProgress | null = null
   /** The session's rng seed (node k gets nodeRngSeed(rngSeed, k)); null = each node draws its own. */
@@ -126,6 +128,21 @@ export class Supervisor {
     this.current = settings
   }
 
+  /** The network conditions every node applies (new nodes get them as they start). */
+  get conditions(): NetConditions {
+    return this.net
+  }
+
+  /**
+   * Applies network conditions (already validated) to every running node now, over each
+   * node's IPC channel (a node host hands it to the node it names), and to nodes started
+   * from now on.
+   */
+  setConditions(conditions: NetConditions): void {
+    this.net = conditions
+    for (const node of this.launcher.all()) if (node.alive) node.process.command(node, { type: 'net.set', conditions })
+  }
+
   nodeInfos(): NodeInfo[] {
     return this.launcher.infos()
   }
@@ -142,6 +159,8 @@ export class Supervisor {
     if (packing) this.launcher.setPacking(packing)
     this.seeds = []
     this.current = settings
+    // Global defaults carry over; overrides and partitions name the old session's nodes.
+    this.net = { defaults: this.net.defaults, links: [], partitions: [] }
     this.rngSeed = rngSeed
     this.spawnCount = 0
     this.allocator = new AddressAllocator(this.options.basePort, this.options.probe ?? probeAddress)
@@ -215,22 +234,41 @@ export class Supervisor {
     return this.launcher.stop(id)
   }
 
-  /** SIGSTOP for a node of its own process; its timers and socket I/O stop for a shared one. */
-  pauseNode(id: string): Result {
+  /**
+   * SIGSTOP for a node of its own process; for a node sharing one, the node host stops
+   * that node's timers and socket I/O (the same to the network). Emits `node.paused`.
+   */
+  pause(id: string): Result {
     return this.launcher.pause(id)
   }
 
-  resumeNode(id: string): Result {
+  /** SIGCONT, or the node host lets the node run again. Emits `node.resumed`. */
+  resume(id: string): Result {
     return this.launcher.resume(id)
   }
 
-  /** Kills the node if it runs and starts it again on the same address; resolves once it listens (or failed). */
-  async restartNode(id: string): Promise<Result<NodeInfo>> {
-    if (!this.active) return { ok: false, error: 'no network is running: start one first' }
-    const restarted = await this.launcher.restart(id)
-    if (!restarted.ok) return restarted
-    await this.awaitStarted([restarted.value])
-    return { ok: true, value: { ...restarted.value.info } }
+  /**
+   * Starts node `id` again at the same address with a new incarnation (a new process, or
+   * a place in a node host, by the packing): a running or paused one is killed first (a
+   * crash and a restart, as a supervisor restarting a process does), a killed, crashed or
+   * stopped one just starts. It writes to the same log folder and events file. Resolves
+   * once it listens or its start timed out.
+   */
+  async restart(id: string): Promise<Result<NodeInfo>> {
+    const old = this.launcher.get(id)
+    if (!old) return { ok: false, error: `no node ${id} in this session` }
+    if (!this.active || !this.folder) return { ok: false, error: 'no network is running: start one first' }
+    if (!old.alive) {
+      const refusal = this.capacityError(1, old.info.role)
+      if (refusal) return { ok: false, error: refusal }
+    }
+    if (old.alive && old.requested !== 'SIGKILL') old.process.kill(old)
+    await old.exited
+    if (!this.active) return { ok: false, error: 'the network was stopped' }
+    if (this.launcher.get(id) !== old) return { ok: false, error: `node ${id} was restarted meanwhile` }
+    const node = this.spawn(old.info.role, { ip: old.info.ip, port: old.info.port })
+    await this.awaitStarted([node])
+    return { ok: true, value: { ...node.info } }
   }
 
   /** Nodes that die with node `id` if its process is killed (itself included). */
@@ -280,6 +318,8 @@ export class Supervisor {
     const rngSeed = this.rngSeed === null ? undefined : nodeRngSeed(this.rngSeed, k)
     const args = nodeFlags({ role, ...address, configPath: join(folder.dir, CONFIG_FILE), logDir, settings: this.current, rngSeed })
     const node = this.launcher.launch({ id, role, ...address, args })
+    // Sent at once: the node queues commands that arrive before it is ready.
+    if (!isIdle(this.net)) node.process.command(node, { type: 'net.set', conditions: this.net })
     this.hooks.changed()
     return node
   }

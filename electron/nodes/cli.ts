@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { isIpv4, parsePort } from '../../shared/address'
 import { EVENTS_DETAILS, type EventsDetail } from './events-detail'
+import { type LinkConditions, MAX_DELAY_MS } from '../../shared/net/conditions'
 import {
   DEFAULT_SETTINGS,
   TOPOLOGIES,
@@ -34,6 +35,8 @@ export interface NodeArgs {
   settings: ProtocolSettings
   /** Seed of the protocol rng; null = draw one (and log it). */
   rngSeed: number | null
+  /** Emulated conditions on every link this node sends on (--latency, --jitter, --loss). */
+  link: LinkConditions
 }
 
 export type ArgsResult =
@@ -103,6 +106,9 @@ function buildCommand(role: Role): Command {
     .option('--liveness-misses <n>', 'unanswered liveness requests before a neighbour is dead', intParser('--liveness-misses', 1, 100), d.livenessMisses)
     .option('--max-links <n>', `links a joining peer makes (default: ${defaultMaxLinks('powerlaw')} for powerlaw, ${defaultMaxLinks('random')} for random)`, intParser('--max-links', 1, 64))
     .addOption(new Option('--topology <kind>', 'how peers choose neighbours').choices(TOPOLOGIES).default(d.topology))
+    .option('--latency <ms>', 'added one-way delay of every message this node sends, ms (emulated, see docs/network.md)', numberParser('--latency', 0, MAX_DELAY_MS), 0)
+    .option('--jitter <ms>', 'each message\'s delay is drawn uniformly from latency ± jitter, ms (order per connection kept)', numberParser('--jitter', 0, MAX_DELAY_MS), 0)
+    .option('--loss <p>', 'probability in 0..1 that a message this node sends is dropped (never retransmitted)', numberParser('--loss', 0, 1), 0)
     .option('--seed-rng <n>', 'seed of the random generator, for reproducible runs (default: random, logged)', intParser('--seed-rng', 0, 0xffff_ffff))
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
@@ -158,6 +164,7 @@ export function parseNodeArgs(role: Role, argv: readonly string[]): ArgsResult {
       eventsDetail: o.eventsDetail as EventsDetail,
       settings,
       rngSeed: (o.seedRng as number | undefined) ?? null,
+      link: { delayMs: o.latency as number, jitterMs: o.jitter as number, loss: o.loss as number },
     },
   }
 }

@@ -6,6 +6,12 @@ import type { ConnId } from '../../shared/protocol/machine'
 export interface ConnectionLimits {
   /** Accepted connections held at once; more are closed on arrival. */
   maxAccepted: number
+  /**
+   * Accepted connections held at once from one source IP; more from it are closed on
+   * arrival. Nodes bind their outgoing connections to their own IP, so honest traffic
+   * from one IP is one node (or the few a user started on one IP by hand).
+   */
+  maxPerSource: number
   /** Longest line in bytes (longer lines are reported and discarded, never buffered). */
   maxLineBytes: number
   /** Bytes queued for a remote that does not read before its connection is closed. */
@@ -21,6 +27,7 @@ export interface ConnectionLimits {
 
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxAccepted: 1024,
+  maxPerSource: 64,
   maxLineBytes: 64 * 1024,
   maxWriteBufferBytes: 1024 * 1024,
   idleMs: 5000,

@@ -1,11 +1,13 @@
 import { type Server, type Socket, connect, createServer } from 'node:net'
 import { type Address, formatAddress, isIpv4 } from '../../shared/address'
 import type { NodeEventBody } from '../../shared/events'
+import { type NetConditions, sampleDelay } from '../../shared/net/conditions'
 import type { ConnId, Effect, Machine, MachineInput } from '../../shared/protocol/machine'
 import { assertNever } from '../../shared/protocol/wire'
 import type { Frame } from '../../shared/protocol/framer'
 import { Connection, type ConnectionLimits } from './connection'
 import type { NodeOutput } from './output'
+import { Shaper } from './shaper'
 
 /**
  * Runs a protocol machine over TCP: turns sockets and one timer into MachineInputs and
@@ -27,6 +29,8 @@ export class NodeDriver {
   private readonly conns = new Map<ConnId, Connection>()
   private readonly server: Server
   private accepted = 0
+  /** Accepted connections open per source IP. */
+  private readonly perSource = new Map<string, number>()
   private nextInbound = 1
   private queue: MachineInput[] = []
   private busy = false
@@ -35,6 +39,7 @@ export class NodeDriver {
   private timerAt: number | null = null
   private refused = 0
   private lastRefused = ''
+  private lastRefusedWhy = ''
   private refusalReportAt = 0
   private refusalTimer: NodeJS.Timeout | null = null
   private readonly id: string
@@ -43,18 +48,71 @@ export class NodeDriver {
   private paused = false
   /** Killed: every input is dropped and nothing is written again (see kill()). */
   private killed = false
+  /** Writes and closes the shaper released while paused, done in order on resume. */
+  private frozen: (() => void)[] = []
+  /** Emulated network conditions on the outgoing path (skipped entirely while idle). */
+  private readonly shaper: Shaper
+  /** Dials held by a partition: they start on heal or fail at the connect timeout. */
+  private readonly heldDials = new Map<ConnId, { to: Address; timer: NodeJS.Timeout; blocked: boolean }>()
 
+  /** `netRandom`: the shaper's own seeded generator (jitter, loss), separate from the machine's. */
   constructor(
     private readonly self: Address,
     private readonly machine: Machine,
     private readonly output: NodeOutput,
     private readonly limits: ConnectionLimits,
     private readonly onExit: ExitHandler,
+    private readonly netRandom: () => number = Math.random,
   ) {
     this.id = formatAddress(self)
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket))
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS)
     this.sweeper.unref()
+    this.shaper = new Shaper(self, netRandom, {
+      now: () => this.now(),
+      write: (id, line) => {
+        if (this.paused) return void this.frozen.push(() => this.shaperWrite(id, line))
+        this.shaperWrite(id, line)
+      },
+      close: (id) => {
+        if (this.paused) return void this.frozen.push(() => this.shaperClose(id))
+        this.shaperClose(id)
+      },
+      flushed: () => {
+        for (const conn of this.conns.values()) conn.uncork()
+      },
+      dropped: (counts) => {
+        const now = this.now()
+        for (const count of counts) this.output.event(now, { type: 'net.dropped', ...count })
+      },
+    }, limits.maxWriteBufferBytes)
+  }
+
+  /**
+   * Applies network conditions now (from flags at start, or the host's IPC command): sends
+   * from here on are shaped by them, held lines and dials whose cut healed are released, and
+   * a `net.conditions` event and a log line record what this node applies.
+   */
+  setConditions(conditions: NetConditions, describe: string): void {
+    this.shaper.set(conditions)
+    this.output.log(this.now(), `network conditions: ${describe}`)
+    this.output.event(this.now(), { type: 'net.conditions', conditions })
+    for (const [id, held] of this.heldDials) {
+      if (!held.blocked || this.dialBlocked(held.to)) continue
+      clearTimeout(held.timer)
+      this.heldDials.delete(id)
+      this.connectNow(id, held.to)
+    }
+  }
+
+  private shaperWrite(id: ConnId, line: string): void {
+    const conn = this.conns.get(id)
+    if (conn && !this.killed) this.write(conn, line)
+  }
+
+  private shaperClose(id: ConnId): void {
+    const conn = this.conns.get(id)
+    if (conn && !this.killed) this.end(conn)
   }
 
   /** Resolves once listening; rejects with the OS error (EADDRINUSE, EADDRNOTAVAIL...). */
@@ -133,6 +191,8 @@ export class NodeDriver {
     if (!this.paused || this.killed) return
     this.paused = false
     for (const conn of this.conns.values()) conn.socket.resume()
+    for (const release of this.frozen.splice(0)) release()
+    for (const conn of this.conns.values()) conn.uncork()
     this.drain()
   }
 
@@ -152,7 +212,11 @@ export class NodeDriver {
     if (this.refusalTimer) clearTimeout(this.refusalTimer)
     clearInterval(this.sweeper)
     this.timer = null
+    this.frozen = []
+    for (const held of this.heldDials.values()) clearTimeout(held.timer)
+    this.heldDials.clear()
     for (const conn of this.conns.values()) {
+      this.shaper.forget(conn.id)
       conn.state = 'closing'
       try {
         conn.socket.resetAndDestroy()
@@ -206,20 +270,16 @@ export class NodeDriver {
       case 'send': {
         const conn = this.conns.get(effect.conn)
         if (!conn || conn.state === 'closing') return
-        if (!conn.write(effect.line, this.limits.maxWriteBufferBytes)) {
-          this.warn(`closing ${conn.remote}: it does not read (${conn.socket.writableLength} bytes queued)`)
-          conn.state = 'closing'
-          conn.socket.destroy()
-        }
+        if (this.shaper.idle) this.write(conn, effect.line)
+        else this.shaper.send(conn.id, effect.line)
         return
       }
       case 'close': {
         const conn = this.conns.get(effect.conn)
         if (!conn || conn.state === 'closing') return
         conn.state = 'closing'
-        conn.uncork()
-        conn.socket.end()
-        setTimeout(() => conn.socket.destroy(), CLOSE_GRACE_MS).unref()
+        // Lines the shaper still holds go first; the close follows them.
+        if (!this.shaper.close(conn.id)) this.end(conn)
         return
       }
       case 'log': return this.output.log(now, effect.text)
@@ -227,6 +287,26 @@ export class NodeDriver {
       case 'exit': return this.onExit(effect.code, effect.reason)
       default: return assertNever(effect)
     }
+  }
+
+  private write(conn: Connection, line: string): void {
+    if (conn.write(line, this.limits.maxWriteBufferBytes)) return
+    this.warn(`closing ${conn.remote}: it does not read (${conn.socket.writableLength} bytes queued)`)
+    conn.state = 'closing'
+    conn.socket.destroy()
+  }
+
+  private end(conn: Connection): void {
+    conn.uncork()
+    conn.socket.end()
+    setTimeout(() => conn.socket.destroy(), CLOSE_GRACE_MS).unref()
+  }
+
+  /** A TCP handshake needs both directions: a dial waits while either is blocked. */
+  private dialBlocked(to: Address): boolean {
+    if (this.shaper.idle) return false
+    const link = this.shaper.linkTo({ ip: to.ip, port: to.port })
+    return link.blocked || link.blockedBack
   }
 
   /** Re-arms the one tick timer at machine.nextWakeAt(). */
@@ -257,25 +337,55 @@ export class NodeDriver {
       socket.destroy()
       return
     }
-    if (this.accepted >= this.limits.maxAccepted) {
+    const fromIp = this.perSource.get(ip) ?? 0
+    if (this.accepted >= this.limits.maxAccepted || fromIp >= this.limits.maxPerSource) {
       socket.destroy()
-      this.refuse(remote)
+      this.refuse(remote, fromIp >= this.limits.maxPerSource ? `${fromIp} connections from ${ip} already open` : `${this.limits.maxAccepted} connections already open`)
       return
     }
     this.accepted++
+    this.perSource.set(ip, fromIp + 1)
     const conn = new Connection(`i${this.nextInbound++}`, socket, remote, true, this.now(), this.limits)
+    this.shaper.track(conn.id, { ip, port: socket.remotePort }, true)
     this.track(conn)
-    socket.once('close', () => this.accepted--)
+    socket.once('close', () => {
+      this.accepted--
+      const left = (this.perSource.get(ip) ?? 1) - 1
+      if (left > 0) this.perSource.set(ip, left)
+      else this.perSource.delete(ip)
+    })
     this.feed({ type: 'accepted', now: this.now(), conn: conn.id, remote: { ip, port: socket.remotePort } })
   }
 
   private dial(id: ConnId, to: Address): void {
-    if (this.conns.has(id)) {
+    if (this.conns.has(id) || this.heldDials.has(id)) {
       this.warn(`machine dialled ${id} twice; ignored`)
       return
     }
+    if (this.dialBlocked(to)) {
+      const timer = setTimeout(() => {
+        this.heldDials.delete(id)
+        this.feed({ type: 'connect-failed', now: this.now(), conn: id, reason: `no answer within ${this.limits.connectTimeoutMs} ms` })
+      }, this.limits.connectTimeoutMs)
+      this.heldDials.set(id, { to, timer, blocked: true })
+      return
+    }
+    const delay = this.shaper.idle ? 0 : sampleDelay(this.shaper.linkTo({ ip: to.ip, port: to.port }), this.netRandom)
+    if (delay <= 0) this.connectNow(id, to)
+    else {
+      // The handshake crosses the emulated link: the remote accepts one link delay later.
+      const timer = setTimeout(() => {
+        this.heldDials.delete(id)
+        this.connectNow(id, to)
+      }, delay)
+      this.heldDials.set(id, { to, timer, blocked: false })
+    }
+  }
+
+  private connectNow(id: ConnId, to: Address): void {
     const socket = connect({ host: to.ip, port: to.port, localAddress: this.self.ip, noDelay: true })
     const conn = new Connection(id, socket, formatAddress(to), false, this.now(), this.limits)
+    this.shaper.track(id, to, false)
     const timer = setTimeout(() => {
       conn.lastError = `no answer within ${this.limits.connectTimeoutMs} ms`
       socket.destroy()
@@ -318,6 +428,7 @@ export class NodeDriver {
         this.feed({ type: 'frame-error', now: this.now(), conn: conn.id, reason })
       }
       this.conns.delete(conn.id)
+      this.shaper.forget(conn.id)
       const wasConnecting = conn.state === 'connecting'
       conn.state = 'closing'
       if (wasConnecting) {
@@ -342,15 +453,16 @@ export class NodeDriver {
   }
 
   /** Connections over the cap are closed at once and reported at most once a second, with a count. */
-  private refuse(remote: string): void {
+  private refuse(remote: string, why: string): void {
     this.refused++
     this.lastRefused = remote
+    this.lastRefusedWhy = why
     if (this.refusalTimer) return
     this.refusalTimer = setTimeout(() => {
       this.refusalTimer = null
       const now = this.now()
       this.refusalReportAt = now + REFUSAL_REPORT_MS
-      const reason = `connection refused: ${this.limits.maxAccepted} connections already open (${this.refused} refused)`
+      const reason = `connection refused: ${this.lastRefusedWhy} (${this.refused} refused)`
       this.refused = 0
       this.output.log(now, `refused ${this.lastRefused}: ${reason}`)
       this.output.event(now, { type: 'frame.rejected', from: this.lastRefused, reason })

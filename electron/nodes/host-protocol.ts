@@ -16,6 +16,11 @@ export type HostCommand =
   /** Start a node from exactly the flags seed.js / peer.js take; `node` is the IP:PORT the flags give. */
   | { op: 'start'; node: string; role: Role; args: string[] }
   | { op: NodeOp; node: string }
+  /**
+   * A node command (shared/net/node-command.ts: network conditions...) for one node: the
+   * same message a node alone in its process gets on its channel, validated by the node.
+   */
+  | { op: 'command'; node: string; command: unknown }
 
 export type HostReply =
   /** Node events of this turn of the host's event loop, in emission order. */
@@ -39,6 +44,7 @@ export function parseHostCommand(value: unknown): HostCommand | string {
     }
     return { op: 'start', node: v.node, role: v.role, args: v.args as string[] }
   }
+  if (v.op === 'command') return { op: 'command', node: v.node, command: v.command }
   if (typeof v.op === 'string' && (NODE_OPS as readonly string[]).includes(v.op)) return { op: v.op as NodeOp, node: v.node }
   return `unknown op ${JSON.stringify(v.op)?.slice(0, 40)}`
 }

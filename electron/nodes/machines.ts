@@ -2,6 +2,7 @@ import { createPeerMachine } from '../../shared/protocol/peer-machine'
 import { createSeedMachine } from '../../shared/protocol/seed-machine'
 import { scaledIntervals } from '../../shared/settings-core'
 import type { Role } from './cli'
+import { DEFAULT_LIMITS } from './connection'
 import type { MachineFactory } from './node-runtime'
 
 /**
@@ -13,7 +14,11 @@ import type { MachineFactory } from './node-runtime'
  * enough for any live peer to answer even on a loaded machine.
  */
 export const MACHINES: Record<Role, MachineFactory> = {
-  seed: (deps, settings) => createSeedMachine(deps, { verifyTimeoutMs: 2 * scaledIntervals(settings).livenessMs }),
+  seed: (deps, settings) =>
+    createSeedMachine(deps, {
+      verifyTimeoutMs: 2 * scaledIntervals(settings).livenessMs,
+      maxConnections: DEFAULT_LIMITS.maxAccepted,
+    }),
   peer: (deps, settings) =>
     createPeerMachine(deps, {
       intervals: scaledIntervals(settings),

@@ -24,8 +24,8 @@ if (!send) {
 }
 
 const nodes = new Map<string, RunningNode>()
-/** Nodes whose start is under way (their setup is async). */
-const starting = new Set<string>()
+/** Nodes whose start is under way (their setup is async), with the node commands that wait for them. */
+const starting = new Map<string, unknown[]>()
 let events: NodeEvent[] = []
 let flushScheduled = false
 let exiting = false
@@ -55,7 +55,7 @@ async function start(command: Extract<HostCommand, { op: 'start' }>): Promise<vo
   if (nodes.has(id) || starting.has(id)) return reply({ kind: 'failed', node: id, message: `${id} already runs in this host` })
   const parsed = parseNodeArgs(role, command.args)
   if (parsed.kind !== 'ok') return reply({ kind: 'failed', node: id, message: parsed.kind === 'error' ? parsed.message : 'start needs flags, not --help' })
-  starting.add(id)
+  starting.set(id, [])
   const started = await startNode(parsed.args, defaultIo(null), MACHINES[role], {
     forward,
     console: false,
@@ -66,7 +66,9 @@ async function start(command: Extract<HostCommand, { op: 'start' }>): Promise<vo
       reply({ kind: 'ended', node: id, code: end.code, signal: end.signal })
       if (exiting && nodes.size === 0) process.exit(0)
     },
+    pending: () => starting.get(id)!.splice(0),
   })
+  const waiting = starting.get(id)!
   starting.delete(id)
   if (!started.ok) return reply({ kind: 'failed', node: id, message: started.message })
   if (started.node.id !== id) {
@@ -74,6 +76,7 @@ async function start(command: Extract<HostCommand, { op: 'start' }>): Promise<vo
     return reply({ kind: 'failed', node: id, message: `the flags give ${started.node.id}, not ${id}` })
   }
   nodes.set(id, started.node)
+  for (const message of waiting) started.node.command(message)
   if (exiting) started.node.stop('SIGTERM')
 }
 
@@ -85,12 +88,14 @@ function command(value: unknown): void {
   }
   if (parsed.op === 'start') return void start(parsed)
   const node = nodes.get(parsed.node)
+  if (!node && parsed.op === 'command' && starting.has(parsed.node)) return void starting.get(parsed.node)!.push(parsed.command)
   if (!node) return reply({ kind: 'refused', node: parsed.node, reason: `no node ${parsed.node} in this host` })
   switch (parsed.op) {
     case 'kill': return node.kill()
     case 'stop': return node.stop('SIGTERM')
     case 'pause': return node.pause()
     case 'resume': return node.resume()
+    case 'command': return node.command(parsed.command)
   }
 }
 

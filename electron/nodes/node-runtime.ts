@@ -1,6 +1,8 @@
 import { createHash, randomInt } from 'node:crypto'
 import { formatAddress } from '../../shared/address'
 import type { NodeEvent } from '../../shared/events'
+import { describeConditions, isZeroLink } from '../../shared/net/conditions'
+import { parseNodeCommand } from '../../shared/net/node-command'
 import type { Machine, MachineDeps } from '../../shared/protocol/machine'
 import { seededRandom } from '../../shared/protocol/rng'
 import type { ProtocolSettings } from '../../shared/settings-core'
@@ -35,6 +37,8 @@ export interface NodeHooks {
   console: boolean
   /** The node is gone: its sockets are closed and its files flushed. Called once. */
   ended: (end: NodeEnd) => void
+  /** Host commands that arrived while the node was starting: applied before its machine starts. */
+  pending?: () => unknown[]
 }
 
 export type StartResult = { ok: true; node: RunningNode } | { ok: false; message: string }
@@ -77,7 +81,7 @@ export async function startNode(args: NodeArgs, io: ResolveIo, createMachine: Ma
   node.driver = new NodeDriver(setup.self, createMachine(deps, setup.settings), output, DEFAULT_LIMITS, (code, reason) => {
     output.log(Date.now(), `exiting (${code}): ${reason}`)
     node.finish(code)
-  })
+  }, seededRandom((rngSeed ^ 0x5bd1e995) >>> 0))
   try {
     await node.driver.listen()
   } catch (e) {
@@ -95,6 +99,11 @@ export async function startNode(args: NodeArgs, io: ResolveIo, createMachine: Ma
   }
   node.driver.log(`${args.role} listening on ${id} (pid ${process.pid}, rng seed ${rngSeed})`)
   node.driver.emit({ type: 'node.started', role: args.role, seeds: setup.seeds.map(formatAddress), settings: setup.settings, pid: process.pid, incarnation })
+  if (!isZeroLink(args.link)) {
+    const conditions = { defaults: args.link, links: [], partitions: [] }
+    node.driver.setConditions(conditions, describeConditions(conditions))
+  }
+  for (const message of hooks.pending?.() ?? []) node.command(message)
   node.driver.start()
   node.watcher?.start()
   return { ok: true, node }
@@ -155,6 +164,20 @@ export class RunningNode {
   /** What SIGCONT does. */
   resume(): void {
     if (!this.ending) this.driver.resume()
+  }
+
+  /**
+   * A command from the host (shared/net/node-command.ts), straight off the IPC channel:
+   * validated here; a refused one changes nothing and becomes a node.warning.
+   */
+  command(message: unknown): void {
+    if (this.ending) return
+    const command = parseNodeCommand(message)
+    if (!command.ok) return this.driver.warn(`refused a command from the host: ${command.error}`)
+    switch (command.value.type) {
+      case 'net.set':
+        return this.driver.setConditions(command.value.conditions, describeConditions(command.value.conditions))
+    }
   }
 
   /** Ends the node with `code` once its connections are closed (at most 300 ms). */

@@ -35,6 +35,11 @@ async function askOnTerminal(question: string): Promise<string | null> {
 }
 
 export async function runNode(role: Role, argv: readonly string[], createMachine: MachineFactory): Promise<void> {
+  // Host commands that arrive before the node exists wait here (the listener is set before
+  // any await, so none is missed).
+  const early: unknown[] = []
+  let onCommand: (message: unknown) => void = (message) => void early.push(message)
+  if (process.send) process.on('message', (message) => onCommand(message))
   const parsed = parseNodeArgs(role, argv)
   if (parsed.kind === 'help') {
     process.stdout.write(parsed.text)
@@ -47,9 +52,11 @@ export async function runNode(role: Role, argv: readonly string[], createMachine
     forward: send ? (event) => void send(event) : undefined,
     console: true,
     ended: (end) => process.exit(end.code ?? 137),
+    pending: () => early.splice(0),
   })
   if (!started.ok) usageError(role, started.message)
   const node = started.node
+  onCommand = (message) => node.command(message)
   if (send) {
     // The app that forked us is gone (even SIGKILLed): no node may outlive it.
     process.on('disconnect', () => {

@@ -1,4 +1,5 @@
 import type { SessionEvent } from '../events'
+import { type NetState, applyNetConditions, applyNetDropped, cloneNetState, createNetState } from './net-state'
 
 /**
  * The network as the events describe it: one pure fold, `applyEvent`, used by the live
@@ -93,8 +94,11 @@ export interface Failure {
   endAt: number | null
   /** First link-up of the node after `endAt`: back in the overlay. */
   rejoinedAt: number | null
-  /** Neighbours linked to the node again since `endAt`: their later reports are about the new state. */
-  relinked: Set<string>
+  /**
+   * Nodes in touch with the node again since `endAt` (neighbours that linked to it, seeds
+   * that registered it again) -> ms since epoch: their later reports are about the new state.
+   */
+  relinked: Map<string, number>
   /** Dead Node reports that detected it. */
   reports: number
   /** First liveness.missed about it by any neighbour. */
@@ -119,6 +123,8 @@ export interface NetworkState {
   falseReports: Array<{ node: string; reporter: string; at: number }>
   /** Counts of every event type seen. */
   counts: Map<string, number>
+  /** Emulated network conditions, partitions and drops (net.* events). */
+  net: NetState
   /**
    * Message id -> receipts, forwards and duplicates seen before its gossip.created: events
    * of different node processes can reach the host out of causal order (a neighbour's
@@ -154,6 +160,7 @@ export function createNetwork(): NetworkState {
     failures: [],
     falseReports: [],
     counts: new Map(),
+    net: createNetState(),
   }
 }
 
@@ -194,7 +201,7 @@ function ensureNode(state: NetworkState, id: string, role?: 'seed' | 'peer'): No
 function rejoined(state: NetworkState, node: string, other: string, t: number): void {
   const f = latestFailure(state, node)
   if (!f || f.endAt === null || t < f.endAt) return
-  f.relinked.add(other)
+  if (!f.relinked.has(other)) f.relinked.set(other, t)
   f.rejoinedAt ??= t
 }
 
@@ -229,7 +236,7 @@ function addFailure(state: NetworkState, node: string, at: number, kind: Failure
     kind,
     endAt: null,
     rejoinedAt: null,
-    relinked: new Set(),
+    relinked: new Map(),
     reports: 0,
     firstMissAt: null,
     reportedAt: null,
@@ -336,7 +343,7 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
       ensureNode(state, event.peer, 'peer')
       // A seed that registers the node again after its failure ended holds the new process.
       const f = latestFailure(state, event.peer)
-      if (f && f.endAt !== null && t >= f.endAt) f.relinked.add(event.node)
+      if (f && f.endAt !== null && t >= f.endAt && !f.relinked.has(event.node)) f.relinked.set(event.node, t)
       return
     }
     case 'seed.peer-removed': {
@@ -453,6 +460,14 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
     case 'frame.rejected':
       ensureNode(state, event.node).rejected++
       return
+    case 'net.conditions':
+      ensureNode(state, event.node)
+      applyNetConditions(state.net, event)
+      return
+    case 'net.dropped':
+      ensureNode(state, event.node)
+      applyNetDropped(state.net, event)
+      return
     case 'node.warning':
     case 'seed.report-rejected':
     case 'peer.link-failed':
@@ -498,9 +513,10 @@ export function cloneNetwork(state: NetworkState): NetworkState {
     nodes,
     links: new Map(state.links),
     messages,
-    failures: state.failures.map((f) => ({ ...f, removals: new Map(f.removals), relinked: new Set(f.relinked) })),
+    failures: state.failures.map((f) => ({ ...f, removals: new Map(f.removals), relinked: new Map(f.relinked) })),
     falseReports: state.falseReports.slice(),
     counts: new Map(state.counts),
+    net: cloneNetState(state.net),
     ...(state.early ? { early: new Map([...state.early].map(([id, e]) => [id, { ...e, receipts: e.receipts.slice() }])) } : {}),
   }
 }

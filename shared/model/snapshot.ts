@@ -1,3 +1,4 @@
+import { cloneNetState } from './net-state'
 import type { Failure, MessageState, NetworkState, NodeState } from './network'
 
 /**
@@ -26,6 +27,8 @@ export interface Snapshot {
   counts: Array<[string, number]>
   /** Receipts and counts of messages not created yet (usually none): copied, they move out. */
   early: NetworkState['early']
+  /** Copied (it is small: a few partitions and one entry per link that dropped). */
+  net: NetworkState['net']
 }
 
 /** A copy of the fold's `early` map; like the fold, absent while empty. */
@@ -35,7 +38,7 @@ function copyEarly(early: NetworkState['early']): Pick<NetworkState, 'early'> {
 }
 
 function copyFailure(f: Failure): Failure {
-  return { ...f, removals: new Map(f.removals), relinked: new Set(f.relinked) }
+  return { ...f, removals: new Map(f.removals), relinked: new Map(f.relinked) }
 }
 
 /** The previous snapshot's copy when the contents are unchanged (snapshot sets are never mutated). */
@@ -97,6 +100,7 @@ export function takeSnapshot(head: NetworkState, applied: number, previous?: Sna
     falseReports: head.falseReports.map((r) => ({ ...r })),
     counts: [...head.counts],
     early: copyEarly(head.early).early,
+    net: cloneNetState(head.net),
   }
 }
 
@@ -150,6 +154,7 @@ export function restoreSnapshot(snapshot: Snapshot, head: NetworkState): Network
     failures: snapshot.failures.map(copyFailure),
     falseReports: snapshot.falseReports.map((r) => ({ ...r })),
     counts: new Map(snapshot.counts),
+    net: cloneNetState(snapshot.net),
     ...copyEarly(snapshot.early),
   }
 }

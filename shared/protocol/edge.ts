@@ -35,3 +35,47 @@ export function localTime(ms: number): string {
     `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`
   )
 }
+
+/** At most one log line (and event) per cause per this many ms; the rest are counted. */
+export const LOG_RATE_MS = 1000
+/** Causes remembered at once (a flood of distinct causes resets the memory). */
+const MAX_CAUSES = 1024
+
+/**
+ * Rate limit for log lines and events that a remote can trigger at will (refused lines,
+ * dropped gossip): per cause (a short key, e.g. the remote's IP and the kind of fault),
+ * the first occurrence is reported at once and then at most one per LOG_RATE_MS, each
+ * saying how many were suppressed since the previous one. Pure: the caller passes `now`.
+ */
+export class RateLimitedLog {
+  private readonly causes = new Map<string, { nextAt: number; suppressed: number }>()
+
+  /**
+   * Returns the number of occurrences suppressed before this one if this one should be
+   * reported now, or null if it is to be counted silently.
+   */
+  admit(cause: string, now: number): number | null {
+    const state = this.causes.get(cause)
+    if (state && now < state.nextAt) {
+      state.suppressed++
+      return null
+    }
+    if (!state && this.causes.size >= MAX_CAUSES) this.causes.clear()
+    const suppressed = state?.suppressed ?? 0
+    this.causes.set(cause, { nextAt: now + LOG_RATE_MS, suppressed: 0 })
+    return suppressed
+  }
+}
+
+/** The cause key of a refusal: the remote's IP and the reason up to its first detail. */
+export function refusalCause(from: string, reason: string): string {
+  const ip = from.slice(0, Math.max(0, from.lastIndexOf(':'))) || from
+  return `${ip}|${reason.split(/["(0-9]/, 1)[0]}`
+}
+
+/** rejectionEffects, rate-limited per cause by `limiter` (suppressed ones are counted in the next). */
+export function limitedRejection(limiter: RateLimitedLog, from: string, reason: string, now: number): Effect[] {
+  const suppressed = limiter.admit(refusalCause(from, reason), now)
+  if (suppressed === null) return []
+  return rejectionEffects(from, suppressed > 0 ? `${reason} (and ${suppressed} more like it suppressed)` : reason)
+}

@@ -93,4 +93,9 @@ export interface SeedOptions {
    * before accepting a Dead Node report. If the peer answers, the report was false.
    */
   verifyTimeoutMs: number
+  /**
+   * Accepted connections the driver holds at most (default 1024, the node driver's cap).
+   * The seed keeps the last REGISTRATION_RESERVE of them for registrations.
+   */
+  maxConnections?: number
 }

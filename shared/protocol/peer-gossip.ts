@@ -1,6 +1,6 @@
-import type { NodeId } from '../address'
+import { type NodeId, isLoopback } from '../address'
 import { localTime } from './edge'
-import type { MessageRecord } from './message-list'
+import { MESSAGE_MAX_AGE_MS, type MessageRecord } from './message-list'
 import { dropLink, redial } from './peer-links'
 import { type Link, type PeerConn, type PeerContext, type Refusal, refusal } from './peer-state'
 import { type WireMessage, encodeMessage, gossipText } from './wire'
@@ -12,6 +12,61 @@ import { type WireMessage, encodeMessage, gossipText } from './wire'
 
 /** Peers reported dead remembered (so they are not dialed again), oldest forgotten first. */
 const DEAD_MEMORY = 10_000
+/** ms a gossip `<ts>` may lie ahead of this peer's clock (nodes on other machines). */
+export const MAX_CLOCK_SKEW_MS = 60_000
+/**
+ * Peers one IP can plausibly hold (a seed registers at most this many per IP): the Message
+ * List refuses an origin IP with more than this x gossipCount messages in it.
+ */
+export const PEERS_PER_ORIGIN_IP = 64
+/** Gossip lines per second every link may carry, whatever the network size. */
+export const LINK_RATE_FLOOR = 1000
+/** Seconds of a link's rate it may send in one burst. */
+const LINK_BURST_S = 5
+
+/**
+ * Gossip lines per second a link may carry. Each of N peers creates at most one message
+ * per gossip interval and a message crosses a link at most once each way, so a link
+ * carries at most 2N/gossipMs lines per ms; twice that, and at least LINK_RATE_FLOOR, is
+ * allowed (N = the largest network this peer has seen in a seed's list).
+ */
+export function linkRate(ctx: PeerContext): number {
+  return Math.max(LINK_RATE_FLOOR, Math.ceil((4 * ctx.networkSize * 1000) / ctx.options.intervals.gossipMs))
+}
+
+export function linkBurst(ctx: PeerContext): number {
+  return linkRate(ctx) * LINK_BURST_S
+}
+
+/**
+ * Why a gossip message is not plausible, or null. Its `<ts>` must be within the Message
+ * List's memory (older copies could be forwarded again after their record aged out) and
+ * not far in the future; its origin IP must be a unicast address on the same kind of
+ * network as this peer (a loopback peer cannot hear from 10.9.9.9, nor a LAN peer from
+ * 127.x); and that origin may not have more messages in the list than the peers one IP
+ * can hold could create.
+ */
+export function gossipProblem(ctx: PeerContext, ts: number, origin: string, now: number): string | null {
+  if (ts < now - MESSAGE_MAX_AGE_MS) return `gossip created ${now - ts} ms ago, older than the Message List keeps (${MESSAGE_MAX_AGE_MS} ms)`
+  if (ts > now + MAX_CLOCK_SKEW_MS) return `gossip created ${ts - now} ms in the future`
+  const first = Number(origin.split('.', 1)[0])
+  if (first === 0 || first >= 224 || isLoopback(origin) !== isLoopback(ctx.selfIp)) {
+    return `gossip from an origin no peer of this network can have (${origin})`
+  }
+  const budget = PEERS_PER_ORIGIN_IP * Math.max(ctx.options.gossipCount, 1)
+  if (ctx.messages.fromOrigin(origin) >= budget) return `gossip from ${origin} beyond the ${budget} messages its IP can create`
+  return null
+}
+
+/** Takes one token from the link's bucket; false when the link is over its rate. */
+function withinRate(ctx: PeerContext, link: Link, now: number): boolean {
+  const rate = linkRate(ctx)
+  link.tokens = Math.min(rate * LINK_BURST_S, link.tokens + ((now - link.refilledAt) * rate) / 1000)
+  link.refilledAt = now
+  if (link.tokens < 1) return false
+  link.tokens--
+  return true
+}
 
 /**
  * Creates gossip message `gossipSeq + 1`. The text `<ts>:<ip>:<n>` has no port, so a peer
@@ -29,24 +84,42 @@ export function createGossip(ctx: PeerContext, now: number): void {
     id = ctx.deps.sha256(text)
   }
   if (ts !== now) ctx.log(`Gossip ${gossipText(now, ctx.selfIp, seq)} is already in the Message List (a peer on this IP created it); using ts ${ts}`)
-  const record = ctx.messages.add(id, null)
+  ctx.messages.expire(now)
+  const record = ctx.messages.add(id, null, ctx.selfIp, now)
   ctx.log(`Created gossip ${text}`)
   ctx.emit({ type: 'gossip.created', id, text, n: seq })
   forward(ctx, id, text, record)
 }
 
-export function onGossip(ctx: PeerContext, link: Link, text: string, now: number): void {
+/**
+ * A gossip line on a link: over the link's rate it is dropped (counted, logged at most once
+ * a second); implausible it is refused (the caller counts it as a bad line); otherwise
+ * the first copy is logged and forwarded, later copies are duplicates.
+ */
+export function onGossip(ctx: PeerContext, link: Link, text: string, ts: number, origin: string, now: number): Refusal | undefined {
+  if (!withinRate(ctx, link, now)) {
+    const suppressed = ctx.limiter.admit(`rate|${link.id}`, now)
+    if (suppressed !== null) {
+      const why = `over the link's rate of ${linkRate(ctx)} gossip lines/s`
+      ctx.warn(`dropping gossip from ${link.id}: ${why}${suppressed > 0 ? ` (${suppressed + 1} dropped since the last warning)` : ''}`)
+    }
+    return undefined
+  }
+  ctx.messages.expire(now)
   const id = ctx.deps.sha256(text)
   const known = ctx.messages.get(id)
   if (known) {
     if (!known.peers.includes(link.id)) known.peers.push(link.id)
     ctx.emit({ type: 'gossip.duplicate', id, from: link.id })
-    return
+    return undefined
   }
-  const record = ctx.messages.add(id, link.id)
+  const problem = gossipProblem(ctx, ts, origin, now)
+  if (problem) return refusal(problem)
+  const record = ctx.messages.add(id, link.id, origin, now)
   ctx.log(`${text} received from ${link.id} at ${localTime(now)}`)
   ctx.emit({ type: 'gossip.received', id, text, from: link.id })
   forward(ctx, id, text, record)
+  return undefined
 }
 
 /** Sends to every open link the message has not crossed yet. */

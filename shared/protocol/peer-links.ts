@@ -1,5 +1,6 @@
 import { type Address, type NodeId, formatAddress } from '../address'
 import { takeBestConnected, takeNeighbour } from './neighbour-choice'
+import { linkBurst } from './peer-gossip'
 import type { ConnId } from './machine'
 import { HELLO_TIMEOUT_MS, type Link, type PeerConn, type PeerContext, type Refusal, refusal } from './peer-state'
 import type { PeerEntry } from './wire'
@@ -181,7 +182,8 @@ function linkUp(
     existing.awaiting = false
     existing.incarnation = incarnation ?? existing.incarnation
   } else {
-    ctx.links.set(id, { id, address, conn: conn.id, initiator, misses: 0, lastSent: null, lastAcked: 0, awaiting: false, incarnation })
+    const tokens = linkBurst(ctx)
+    ctx.links.set(id, { id, address, conn: conn.id, initiator, misses: 0, lastSent: null, lastAcked: 0, awaiting: false, incarnation, tokens, refilledAt: now })
   }
   ctx.deadReported.delete(id)
   ctx.hadCandidates = true

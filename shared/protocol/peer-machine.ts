@@ -1,5 +1,5 @@
 import { formatAddress } from '../address'
-import { MAX_CONSECUTIVE_BAD_LINES, isFatalFrameError, rejectionEffects } from './edge'
+import { MAX_CONSECUTIVE_BAD_LINES, isFatalFrameError, limitedRejection } from './edge'
 import type { Effect, Machine, MachineDeps, MachineInput, PeerOptions } from './machine'
 import { createGossip, livenessRound, onGossip, onLivenessReply } from './peer-gossip'
 import { awaitingHello, dialLost, dropLink, onHello } from './peer-links'
@@ -133,9 +133,9 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       case 'gossip': {
         const link = conn.node === null ? undefined : ctx.links.get(conn.node)
         if (conn.kind === 'seed' || !link || link.conn !== conn.id) return refusal('gossip on a connection that is not a link')
-        conn.bad = 0
-        onGossip(ctx, link, message.text, now)
-        return undefined
+        const refused = onGossip(ctx, link, message.text, Number(message.ts), message.ip, now)
+        if (!refused) conn.bad = 0
+        return refused
       }
       case 'hello':
         return onHello(ctx, conn, message.peer, message.incarnation ?? null, now)
@@ -153,7 +153,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
   }
 
   function refuse(conn: PeerConn, refused: Refusal, now: number): void {
-    ctx.out.push(...rejectionEffects(conn.remote, refused.reason))
+    ctx.out.push(...limitedRejection(ctx.limiter, conn.remote, refused.reason, now))
     conn.bad++
     if (!refused.fatal && conn.bad < MAX_CONSECUTIVE_BAD_LINES) return
     ctx.log(`Closing connection with ${conn.remote} after ${refused.fatal ? 'a fatal error' : `${conn.bad} bad lines`}`)

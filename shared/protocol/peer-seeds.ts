@@ -250,6 +250,7 @@ export function onSeedMessage(
   ctx.log(`Peer list from seed ${seed.id} (${ids.length} peers)${ids.length > 0 ? `: ${shown}${more}` : ''}`)
   ctx.emit({ type: 'peer.peer-list', seed: seed.id, peers: ids })
   seed.list = entries
+  ctx.networkSize = Math.max(ctx.networkSize, entries.length + 1)
   clearDeadMarks(ctx, seed, ids)
   checkQuery(ctx, now)
   return undefined

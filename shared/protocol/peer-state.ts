@@ -2,6 +2,7 @@ import { type Address, type NodeId, formatAddress } from '../address'
 import { majority } from '../config'
 import type { NodeEventBody } from '../events'
 import { DeadlineQueue } from './deadline-queue'
+import { RateLimitedLog } from './edge'
 import type { ConnId, Effect, MachineDeps, PeerOptions } from './machine'
 import { MessageList } from './message-list'
 import { type PeerEntry, type WireMessage, encodeMessage } from './wire'
@@ -71,6 +72,10 @@ export interface Link {
   lastAcked: number
   /** True while a request sent is unanswered. */
   awaiting: boolean
+  /** Gossip lines this link may still carry now (token bucket, see peer-gossip.ts). */
+  tokens: number
+  /** ms since epoch the bucket was last refilled. */
+  refilledAt: number
   /** The neighbour's incarnation from its Hello (null: an older node that sends none). */
   incarnation: number | null
 }
@@ -144,6 +149,10 @@ export class PeerContext {
    */
   hadCandidates = false
   degreeSent = 0
+  /** Largest network seen: 1 + the longest list a seed sent (sizes the links' gossip budget). */
+  networkSize = 1
+  /** Log lines a remote can trigger at will go through here (per cause, with counts). */
+  readonly limiter = new RateLimitedLog()
   out: Effect[] = []
   private connCounter = 0
 

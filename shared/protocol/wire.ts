@@ -75,6 +75,12 @@ const ENTRY_RE = new RegExp(`^${IP}:${PORT}@(\\d{1,6})$`)
 /** Maximum entries in one `Peer List` part (~23 bytes each keeps a part far below 64 KiB). */
 export const PEER_LIST_PART_SIZE = 1000
 
+/** Whether a line is a gossip message (the only format that starts with a digit); no full decode. */
+export function isGossipLine(line: string): boolean {
+  const first = line.charCodeAt(0)
+  return first >= 48 && first <= 57
+}
+
 /** Decodes one line (without its newline). Never throws. */
 export function decodeLine(line: string): DecodeResult {
   if (line.length === 0) return fail('empty line')

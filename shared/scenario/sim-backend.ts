@@ -5,7 +5,9 @@ import { createPeerMachine } from '../protocol/peer-machine'
 import { seededRandom } from '../protocol/rng'
 import { createSeedMachine } from '../protocol/seed-machine'
 import { scaledIntervals, type ProtocolSettings } from '../settings'
+import { healed, nextPartitionName, withPartition } from '../net/conditions'
 import { SimNetwork } from '../sim/network'
+import { linkOfScenario } from './conditions'
 import { peerAddress, seedAddress } from '../sim/scenario'
 import type { NetworkStart, ScenarioBackend, StartedNodes, StepNote } from './backend'
 import { nodeRngSeed } from './runner'
@@ -39,7 +41,7 @@ export class SimBackend implements ScenarioBackend {
   private readonly roles = new Map<NodeId, { role: 'seed' | 'peer'; address: Address }>()
 
   constructor(private readonly options: SimBackendOptions) {
-    this.sim = new SimNetwork({ latency: 1, startTime: options.startTime })
+    this.sim = new SimNetwork({ startTime: options.startTime })
   }
 
   now(): number {
@@ -109,32 +111,38 @@ export class SimBackend implements ScenarioBackend {
     this.sim.stop(id)
   }
 
+  /** A new process at the same address (a new machine and incarnation); a running node is killed first. */
   async restart(id: NodeId): Promise<void> {
     const node = this.roles.get(id)
     if (!node) throw new Error(`no node ${id}`)
-    if (this.sim.isAlive(id)) throw new Error(`${id} is still running: kill or stop it first`)
-    this.sim.revive(id, node.role === 'seed' ? this.seedMachine(node.address) : this.peerMachine(node.address))
-    this.sim.start(id, this.seeds, this.settings!)
+    const machine = node.role === 'seed' ? this.seedMachine(node.address) : this.peerMachine(node.address)
+    this.sim.restart(id, machine, this.seeds, this.settings!)
   }
 
-  async pause(): Promise<void> {
-    throw new Error('pause is not available in the simulator yet (needs the pause primitive of issue 8)')
+  /** SIGSTOP: the node keeps its connections but handles nothing until resumed. */
+  async pause(id: NodeId): Promise<void> {
+    this.running(id)
+    if (this.sim.isPaused(id)) throw new Error(`${id} is already paused`)
+    this.sim.pause(id)
   }
 
-  async resume(): Promise<void> {
-    throw new Error('resume is not available in the simulator yet (needs the pause primitive of issue 8)')
+  async resume(id: NodeId): Promise<void> {
+    if (!this.sim.isPaused(id)) throw new Error(`${id} is not paused`)
+    this.sim.resume(id)
   }
 
-  async partition(): Promise<void> {
-    throw new Error('partition is not available in the simulator yet (needs the conditions model of issue 7)')
+  async partition(nodes: NodeId[]): Promise<void> {
+    const current = this.sim.conditions
+    this.sim.setConditions(withPartition(current, { name: nextPartitionName(current), side: [...new Set(nodes)], other: null, direction: 'both' }))
   }
 
   async heal(): Promise<void> {
-    throw new Error('heal is not available in the simulator yet (needs the conditions model of issue 7)')
+    this.sim.setConditions(healed(this.sim.conditions))
   }
 
-  async setConditions(_conditions: Conditions): Promise<void> {
-    throw new Error('network conditions are not available in the simulator yet (needs the conditions model of issue 7)')
+  async setConditions(conditions: Conditions): Promise<void> {
+    const current = this.sim.conditions
+    this.sim.setConditions({ ...current, defaults: linkOfScenario(conditions, current.defaults) })
   }
 
   async setSettings(settings: ProtocolSettings): Promise<void> {

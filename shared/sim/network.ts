@@ -1,7 +1,17 @@
 import { type Address, type NodeId, formatAddress } from '../address'
+import {
+  type EffectiveLink,
+  type NetConditions,
+  effectiveLink,
+  endpointOf,
+  planSend,
+  sampleDelay,
+} from '../net/conditions'
+import { DropTally } from '../net/drop-tally'
 import { type AnyEvent, EVENT_VERSION, type HostEvent, type SessionEvent } from '../events'
 import type { ConnId, Effect, Machine, MachineInput } from '../protocol/machine'
-import { assertNever } from '../protocol/wire'
+import { seededRandom } from '../protocol/rng'
+import { assertNever, isGossipLine } from '../protocol/wire'
 import type { ProtocolSettings } from '../settings'
 import { TimedHeap } from './heap'
 
@@ -12,9 +22,16 @@ import { TimedHeap } from './heap'
  * the next delivery or wake-up, so minutes of protocol time take milliseconds. Same
  * inputs (machines built with the same rng seeds) give the same transcript.
  *
+ * The network's conditions are the one model of shared/net/conditions.ts, applied exactly
+ * as the TCP driver's shaper applies them: per directed link a delay (uniform jitter),
+ * a loss probability per line, and partitions that hold lines back (in order, released on
+ * heal) and keep dials across the cut pending until heal or `connectTimeoutMs`. Jitter and
+ * loss draw from the network's own seeded rng (`netSeed`), never from the machines'.
+ *
  * Connections are FIFO per direction; a line sent before a close arrives before the
  * close. `kill` makes a node vanish: every connection of it closes from the remote's
- * view one latency later, and nothing more is delivered to it. `pause` freezes a node as
+ * view one link delay later (held like a line across a partition), and nothing more is
+ * delivered to it. `pause` freezes a node as
  * SIGSTOP does: its connections stay open, connects to it still succeed (the kernel
  * accepts them), but it handles nothing and fires no timers; whatever reaches it waits,
  * in order, in its buffers until `resume` (SIGCONT) hands it over at the resume time.
@@ -23,9 +40,16 @@ import { TimedHeap } from './heap'
 export interface SimOptions {
   /** Virtual time at creation, ms since epoch. */
   startTime?: number
-  /** One-way delay in ms of every line on a connection between two nodes (default 1). */
-  latency?: number | ((from: NodeId, to: NodeId) => number)
+  /** The network's conditions at creation (default SIM_CONDITIONS: 1 ms on every link). */
+  conditions?: NetConditions
+  /** Seed of the rng that draws jitter and loss (default 1). */
+  netSeed?: number
+  /** ms a dial across a partition waits before it fails (default 3000, as the driver). */
+  connectTimeoutMs?: number
 }
+
+/** The simulator's default network: every line takes 1 ms, nothing is lost or blocked. */
+export const SIM_CONDITIONS: NetConditions = { defaults: { delayMs: 1, jitterMs: 0, loss: 0 }, links: [], partitions: [] }
 
 export interface SimLog {
   t: number
@@ -57,11 +81,26 @@ interface SimConn {
   /** ms of the last delivery scheduled in each direction, to keep lines FIFO. */
   lastAB: number
   lastBA: number
+  /** Inputs held back by a partition in each direction, released in order on heal. */
+  heldAB: MachineInput[]
+  heldBA: MachineInput[]
+}
+
+/** A dial across a partition: it completes on heal, or fails at `deadline`. */
+interface PendingDial {
+  owner: string
+  from: Address
+  conn: ConnId
+  to: Address
+  deadline: number
+  done: boolean
 }
 
 type Delivery =
   | { kind: 'input'; owner: string; input: MachineInput; end: End | null }
   | { kind: 'wake'; owner: string; version: number }
+  | { kind: 'drops'; owner: string }
+  | { kind: 'dial-timeout'; owner: string; dial: PendingDial }
 
 /** A scheduled delivery; built once and stamped in place (the hot path allocates little). */
 type Item = Delivery & { time: number; seq: number }
@@ -85,6 +124,8 @@ interface SimNode {
   /** Inputs handled at the current virtual ms: a runaway guard. */
   busyAt: number
   busyCount: number
+  /** Lines this node's sends lost to loss or a partition, reported as net.dropped. */
+  drops: DropTally
 }
 
 interface ClientState {
@@ -97,24 +138,74 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 /** More inputs than this at one virtual ms for one node means a machine never lets time pass. */
 const BUSY_LIMIT = 100_000
+/** Lines held per connection direction behind a partition; later ones are dropped (as the driver's byte cap). */
+const MAX_HELD_LINES = 10_000
 
 export class SimNetwork {
   now: number
   /** Every node event (and host.kill) with `seq` from 1, as a session records them. */
   readonly events: SessionEvent[] = []
   readonly logs: SimLog[] = []
+  /** Lines sent on connections (nodes and clients), and what the conditions did to them. */
+  readonly lineStats = { sent: 0, lost: 0, held: 0, heldDropped: 0 }
   private readonly nodes = new Map<NodeId, SimNode>()
   private readonly clients = new Map<string, ClientState>()
   private readonly queue = new TimedHeap<Item>()
   private seq = 0
   private clientCounter = 0
-  private readonly latencyOf: (from: NodeId, to: NodeId) => number
+  private conditionsValue: NetConditions
+  /** True once `setConditions` was called: nodes then report what they apply (net.conditions). */
+  private conditionsSet = false
+  private readonly netRandom: () => number
+  private readonly connectTimeoutMs: number
+  private readonly allConns = new Set<SimConn>()
+  private pendingDials: PendingDial[] = []
   private listeners: Array<(event: SessionEvent) => void> = []
 
   constructor(options: SimOptions = {}) {
     this.now = options.startTime ?? 1_800_000_000_000
-    const latency = options.latency ?? 1
-    this.latencyOf = typeof latency === 'number' ? () => latency : latency
+    this.conditionsValue = options.conditions ?? SIM_CONDITIONS
+    this.netRandom = seededRandom(options.netSeed ?? 1)
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 3000
+  }
+
+  /** The conditions in force. */
+  get conditions(): NetConditions {
+    return this.conditionsValue
+  }
+
+  /**
+   * Applies new conditions now, as every node's driver does on the host's command: each
+   * running node records `net.conditions`; lines held by a partition that no longer blocks
+   * their direction are released in order (each with a fresh delay); pending dials whose
+   * cut healed complete. Lines already in flight keep their delivery time.
+   */
+  setConditions(conditions: NetConditions): void {
+    this.conditionsValue = conditions
+    this.conditionsSet = true
+    for (const node of this.nodes.values()) {
+      if (node.alive) this.record(node, { type: 'net.conditions', conditions })
+    }
+    for (const conn of this.allConns) {
+      if (!conn.b || (conn.a.closed && conn.b.closed && conn.heldAB.length === 0 && conn.heldBA.length === 0)) {
+        this.allConns.delete(conn)
+        continue
+      }
+      this.release(conn, conn.a, conn.b)
+      this.release(conn, conn.b, conn.a)
+    }
+    const dials = this.pendingDials
+    this.pendingDials = []
+    for (const dial of dials) {
+      if (dial.done) continue
+      const owner = this.nodes.get(dial.owner)
+      if (owner && !owner.alive) continue
+      if (this.dialBlocked(dial.owner, dial.to)) this.pendingDials.push(dial)
+      else {
+        dial.done = true
+        this.openNow(dial.owner, dial.from, dial.conn, dial.to)
+      }
+    }
   }
 
   /** Adds a node; it does nothing until `start`. */
@@ -136,6 +227,7 @@ export class SimNetwork {
       acceptCounter: 0,
       busyAt: -1,
       busyCount: 0,
+      drops: new DropTally(),
     })
     return id
   }
@@ -148,6 +240,7 @@ export class SimNetwork {
     const node = this.node(id)
     node.alive = true
     this.record(node, { type: 'node.started', role: node.role, seeds: seeds.map(formatAddress), settings, incarnation: this.now })
+    if (this.conditionsSet) this.record(node, { type: 'net.conditions', conditions: this.conditionsValue })
     this.deliver(node, { type: 'start', now: this.now })
   }
 
@@ -193,6 +286,7 @@ export class SimNetwork {
       this.closeRemote(conn, mine)
     }
     node.conns.clear()
+    for (const dial of this.pendingDials) if (dial.owner === id) dial.done = true
   }
 
   /** Gives a dead node a fresh machine at the same address (a restart); call `start` next. */
@@ -201,6 +295,7 @@ export class SimNetwork {
     if (node.alive) throw new Error(`node ${id} is still running`)
     node.machine = machine
     node.exitCode = null
+    node.drops = new DropTally()
     node.conns.clear()
     node.wakeAt = null
     node.wakeVersion++
@@ -278,7 +373,7 @@ export class SimNetwork {
       },
     }
     this.clients.set(id, state)
-    state.conn = this.open(id, from, 'c', to)
+    this.open(id, from, 'c', to)
     return state.client
   }
 
@@ -336,18 +431,38 @@ export class SimNetwork {
     return this.nodes.get(owner)?.address ?? this.clients.get(owner)!.address
   }
 
-  private latency(from: string, to: string): number {
-    return Math.max(0, this.latencyOf(formatAddress(this.addressOf(from)), formatAddress(this.addressOf(to))))
+  /** The directed link between two owners (nodes or clients) under the conditions in force. */
+  private link(from: string, to: string): EffectiveLink {
+    return effectiveLink(this.conditionsValue, endpointOf(this.addressOf(from)), endpointOf(this.addressOf(to)))
   }
 
-  /** Opens a connection from `owner` (its conn id `conn`) to the node listening at `to`. */
-  private open(owner: string, from: Address, conn: ConnId, to: Address): SimConn {
+  /** A TCP handshake needs both directions: a dial is held while either is blocked. */
+  private dialBlocked(owner: string, to: Address): boolean {
+    const link = effectiveLink(this.conditionsValue, endpointOf(this.addressOf(owner)), endpointOf(to))
+    return link.blocked || link.blockedBack
+  }
+
+  /**
+   * Opens a connection from `owner` (its conn id `conn`) to the node listening at `to`;
+   * across a partition the dial waits for the heal or fails at the connect timeout.
+   */
+  private open(owner: string, from: Address, conn: ConnId, to: Address): SimConn | null {
+    if (!this.dialBlocked(owner, to)) return this.openNow(owner, from, conn, to)
+    const dial: PendingDial = { owner, from, conn, to, deadline: this.now + this.connectTimeoutMs, done: false }
+    this.pendingDials.push(dial)
+    this.schedule(dial.deadline, { kind: 'dial-timeout', owner, dial })
+    return null
+  }
+
+  private openNow(owner: string, from: Address, conn: ConnId, to: Address): SimConn {
     const target = this.nodes.get(formatAddress(to))
     const end: End = { owner, conn, closed: false }
-    const simConn: SimConn = { a: end, b: null, lastAB: this.now, lastBA: this.now }
+    const simConn: SimConn = { a: end, b: null, lastAB: this.now, lastBA: this.now, heldAB: [], heldBA: [] }
     const ownerNode = this.nodes.get(owner)
+    const client = this.clients.get(owner)
+    if (client) client.conn = simConn
     if (!target || !target.alive) {
-      const delay = target ? this.latency(owner, target.id) : 1
+      const delay = target ? sampleDelay(this.link(owner, target.id), this.netRandom) : 1
       end.closed = true
       if (ownerNode) {
         this.schedule(this.now + delay, {
@@ -359,9 +474,10 @@ export class SimNetwork {
       } else this.clients.get(owner)!.client.closed = true
       return simConn
     }
-    const delay = this.latency(owner, target.id)
+    const delay = sampleDelay(this.link(owner, target.id), this.netRandom)
     const accepted: End = { owner: target.id, conn: `i${++target.acceptCounter}`, closed: false }
     simConn.b = accepted
+    this.allConns.add(simConn)
     target.conns.set(accepted.conn, simConn)
     ownerNode?.conns.set(conn, simConn)
     const at = this.now + delay
@@ -376,25 +492,88 @@ export class SimNetwork {
   private transmit(conn: SimConn, from: End, payload: { line?: string; frameError?: string }): void {
     const to = from === conn.a ? conn.b : conn.a
     if (!to || to.closed) return
-    const at = Math.max(this.now + this.latency(from.owner, to.owner), from === conn.a ? conn.lastAB : conn.lastBA)
-    if (from === conn.a) conn.lastAB = at
-    else conn.lastBA = at
     const input: MachineInput =
       payload.frameError !== undefined
         ? { type: 'frame-error', now: 0, conn: to.conn, reason: payload.frameError }
         : { type: 'line', now: 0, conn: to.conn, line: payload.line! }
-    this.schedule(at, { kind: 'input', owner: to.owner, end: to, input })
+    this.carry(conn, from, to, input)
   }
 
   /** `from` closed (or vanished): the other end learns it after pending lines. */
   private closeRemote(conn: SimConn, from: End): void {
     const to = from === conn.a ? conn.b : conn.a
     if (!to || to.closed) return
-    const at = Math.max(this.now + this.latency(from.owner, to.owner), from === conn.a ? conn.lastAB : conn.lastBA)
-    this.schedule(at, { kind: 'input', owner: to.owner, end: to, input: { type: 'closed', now: 0, conn: to.conn } })
+    this.carry(conn, from, to, { type: 'closed', now: 0, conn: to.conn })
+  }
+
+  /**
+   * Sends one input from one end to the other under the link's conditions: lines may be
+   * lost (a close never is); behind a partition, or behind inputs already held, it is held.
+   */
+  private carry(conn: SimConn, from: End, to: End, input: MachineInput): void {
+    const link = this.link(from.owner, to.owner)
+    const held = from === conn.a ? conn.heldAB : conn.heldBA
+    const lastAt = from === conn.a ? conn.lastAB : conn.lastBA
+    const plan = input.type === 'line'
+      ? planSend(link, this.now, lastAt, this.netRandom)
+      : link.blocked
+        ? { kind: 'hold' as const }
+        : { kind: 'at' as const, time: Math.max(this.now + sampleDelay(link, this.netRandom), lastAt) }
+    if (input.type === 'line') this.lineStats.sent++
+    if (plan.kind === 'drop' || (plan.kind === 'hold' && input.type === 'line' && held.length >= MAX_HELD_LINES)) {
+      if (plan.kind === 'drop') this.lineStats.lost++
+      else this.lineStats.heldDropped++
+      this.dropped(from.owner, to.owner, plan.kind === 'drop' ? 'loss' : 'partition', input)
+      return
+    }
+    if (plan.kind === 'hold' || held.length > 0) {
+      if (plan.kind === 'hold' && input.type === 'line') this.lineStats.held++
+      held.push(input)
+      return
+    }
+    this.scheduleOn(conn, from, to, input, plan.time)
+  }
+
+  private scheduleOn(conn: SimConn, from: End, to: End, input: MachineInput, at: number): void {
+    if (from === conn.a) conn.lastAB = at
+    else conn.lastBA = at
+    this.schedule(at, { kind: 'input', owner: to.owner, end: to, input })
+  }
+
+  /** Releases, in order, what a partition held from `from` to `to`, if it no longer blocks. */
+  private release(conn: SimConn, from: End, to: End): void {
+    const held = from === conn.a ? conn.heldAB : conn.heldBA
+    if (held.length === 0) return
+    const link = this.link(from.owner, to.owner)
+    if (link.blocked) return
+    for (const input of held.splice(0)) {
+      const lastAt = from === conn.a ? conn.lastAB : conn.lastBA
+      this.scheduleOn(conn, from, to, input, Math.max(this.now + sampleDelay(link, this.netRandom), lastAt))
+    }
+  }
+
+  /** Counts a dropped line for the sender's next net.dropped report. */
+  private dropped(owner: string, toOwner: string, reason: 'loss' | 'partition', input: MachineInput): void {
+    const node = this.nodes.get(owner)
+    if (!node) return
+    const to = formatAddress(this.addressOf(toOwner))
+    const due = node.drops.add(to, reason, input.type === 'line' && isGossipLine(input.line), this.now)
+    if (due !== null) this.schedule(due, { kind: 'drops', owner })
   }
 
   private process(item: Item): void {
+    if (item.kind === 'dial-timeout') {
+      const dial = item.dial
+      if (dial.done) return
+      dial.done = true
+      this.pendingDials = this.pendingDials.filter((d) => d !== dial)
+      const input: MachineInput = { type: 'connect-failed', now: this.now, conn: dial.conn, reason: `no answer within ${this.connectTimeoutMs} ms` }
+      const node = this.nodes.get(item.owner)
+      if (node?.alive) this.deliver(node, input)
+      const client = this.clients.get(item.owner)
+      if (client) client.client.closed = true
+      return
+    }
     const client = this.clients.get(item.owner)
     if (client) {
       if (item.kind !== 'input' || !item.end || item.end.closed) return
@@ -409,7 +588,12 @@ export class SimNetwork {
     const node = this.nodes.get(item.owner)
     if (!node || !node.alive) return
     if (node.paused) {
-      if (item.kind === 'input') node.held.push(item)
+      // A drop report due while frozen goes out on resume, like everything else.
+      if (item.kind === 'input' || item.kind === 'drops') node.held.push(item)
+      return
+    }
+    if (item.kind === 'drops') {
+      for (const count of node.drops.drain()) this.record(node, { type: 'net.dropped', ...count })
       return
     }
     if (item.kind === 'wake') {

@@ -24,7 +24,10 @@ export interface ScenarioSpec {
   joinSpacingMs?: number
   /** ms a seed waits for a reported peer's own liveness reply (default: two liveness intervals, as the node programs). */
   verifyTimeoutMs?: number
-  latency?: SimOptions['latency']
+  /** The network's conditions (default: the simulator's 1 ms on every link). */
+  conditions?: SimOptions['conditions']
+  /** Seed of the network's jitter and loss draws (default: rngSeed). */
+  netSeed?: number
   startTime?: number
 }
 
@@ -64,7 +67,7 @@ export function peerAddress(i: number): Address {
 export function createScenario(spec: ScenarioSpec): Scenario {
   const settings: ProtocolSettings = { ...DEFAULT_SETTINGS, ...spec.settings }
   const intervals = scaledIntervals(settings)
-  const sim = new SimNetwork({ latency: spec.latency ?? 1, startTime: spec.startTime })
+  const sim = new SimNetwork({ conditions: spec.conditions, netSeed: spec.netSeed ?? spec.rngSeed, startTime: spec.startTime })
   const seeds = Array.from({ length: spec.seeds }, (_, i) => seedAddress(i))
   const rngSeed = spec.rngSeed ?? 1
   let machineIndex = 0

@@ -72,7 +72,8 @@ describe('a seed under hostile input', () => {
     await waitRejection(seed!, c.from, /unknown message "hello world"/)
     c.socket.write(Buffer.from([0x47, 0xff, 0xfe, 0x0a]))
     await waitRejection(seed!, c.from, /invalid-utf8/)
-    const d = await raw(seed!.address)
+    // Another source IP: refusals of one cause from one IP are reported at most once a second.
+    const d = await raw(seed!.address, `127.${block}.9.10`)
     d.socket.write('Register:999.0.0.1:7000\nPeer List:1/1:\nDegree:1.2.3.4:5:6\n')
     await waitRejection(seed!, d.from, /unexpected peer-list/)
     await waitRejection(seed!, d.from, /Degree for 1\.2\.3\.4:5/)
@@ -102,9 +103,24 @@ describe('a seed under hostile input', () => {
     await Promise.all([c.closed, silent.closed])
   })
 
-  it('survives 2000 connections opened at once, with bounded memory', async () => {
+  it('caps connections per source IP', async () => {
+    const ip = `127.${block}.9.11`
+    const flood = await Promise.allSettled(Array.from({ length: 100 }, () => raw(seed!.address, ip)))
+    const opened = flood.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<Raw>).value)
+    await cluster.waitFor(
+      () => eventsOfType(seed!, 'frame.rejected').some((e) => /connection refused: 64 connections from 127\.\S+ already open/.test(e.reason as string)),
+      10_000,
+      'per-source refusals to be reported',
+    )
+    // The 36 over the cap were closed on arrival; the 64 others stay open.
+    await settle(() => opened.filter((c) => c.socket.destroyed || c.socket.readyState !== 'open').length >= 36, 5_000)
+    expect(opened.filter((c) => c.socket.readyState === 'open').length).toBe(64)
+    for (const c of opened) c.socket.destroy()
+  })
+
+  it('survives 2000 connections opened at once from 40 source IPs, with bounded memory', async () => {
     const before = rssKb(pidOf(seed!))
-    const flood = await Promise.allSettled(Array.from({ length: 2000 }, () => raw(seed!.address)))
+    const flood = await Promise.allSettled(Array.from({ length: 2000 }, (_, i) => raw(seed!.address, `127.${block}.10.${(i % 40) + 1}`)))
     const opened = flood.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<Raw>).value)
     expect(opened.length).toBeGreaterThan(1000)
     await cluster.waitFor(

@@ -1,3 +1,4 @@
+import { NO_CONDITIONS } from '../../../shared/net/conditions'
 import type { EventBatch, GossipscopeApi, HostStatus } from '../../../shared/ipc'
 import { DEFAULT_SETTINGS } from '../../../shared/settings'
 import { app } from '../store'
@@ -35,6 +36,7 @@ export function startBench(params: URLSearchParams): GossipscopeApi {
     nodes: [],
     lastSeq: 0,
     maxNodes: nodes,
+    conditions: NO_CONDITIONS,
   }
   const refuse = async () => ({ ok: false as const, error: 'not available in benchmark mode' })
   return {
@@ -45,7 +47,13 @@ export function startBench(params: URLSearchParams): GossipscopeApi {
     addPeers: refuse,
     killNode: refuse,
     stopNode: refuse,
+    pauseNode: refuse,
+    resumeNode: refuse,
+    restartNode: refuse,
     setSettings: refuse,
+    setConditions: refuse,
+    partition: refuse,
+    heal: refuse,
     exportSession: refuse,
     listSessions: async () => [],
     loadSession: refuse,

@@ -1,4 +1,5 @@
 import type { AnyEvent } from '../../../shared/events'
+import { describeConditions } from '../../../shared/net/conditions'
 import { assertNever } from '../../../shared/protocol/wire'
 
 /** One human-readable line for an event, without its time or emitter. */
@@ -44,6 +45,10 @@ export function describeEvent(event: AnyEvent): string {
       return `reported ${event.peer} dead to ${event.seeds.join(', ')}`
     case 'frame.rejected':
       return `rejected input from ${event.from}: ${event.reason}`
+    case 'net.conditions':
+      return `network conditions now: ${describeConditions(event.conditions)}`
+    case 'net.dropped':
+      return `${event.count} message${event.count === 1 ? '' : 's'} to ${event.to} dropped by ${event.reason === 'loss' ? 'emulated loss' : 'a partition'}${event.gossip > 0 ? ` (${event.gossip} gossip)` : ''}`
     case 'host.spawned':
       return `spawned ${event.role} process (pid ${event.pid})`
     case 'host.kill':

@@ -1,3 +1,4 @@
+import { describeConditions } from '../../../shared/net/conditions'
 import { NETWORK_NODE, type SessionEvent } from '../../../shared/events'
 import { assertNever } from '../../../shared/protocol/wire'
 
@@ -133,6 +134,24 @@ export function narrate(e: SessionEvent, names: MessageNames): Narration {
       return say(`${at} reported ${e.peer} dead to seed${e.seeds.length === 1 ? '' : 's'} ${listOf(e.seeds)} (Dead Node message).`, [e.peer, ...e.seeds], 'key')
     case 'frame.rejected':
       return say(`${at} refused a line from ${e.from}: ${e.reason}.`, [], 'key')
+    case 'net.conditions': {
+      const partitions = e.conditions.partitions
+      return say(
+        partitions.length > 0
+          ? `${at} now applies emulated network conditions to what it sends: ${describeConditions(e.conditions)}. Across a partition nothing it sends gets through until it heals.`
+          : `${at} now applies emulated network conditions to what it sends: ${describeConditions(e.conditions)}.`,
+        [],
+        'detail',
+      )
+    }
+    case 'net.dropped':
+      return say(
+        e.reason === 'loss'
+          ? `${e.count} message${e.count === 1 ? '' : 's'} ${at} sent to ${e.to} ${e.count === 1 ? 'was' : 'were'} lost on the emulated network (never retransmitted)${e.gossip > 0 ? `, ${e.gossip} of them gossip` : ''}.`
+          : `${e.count} message${e.count === 1 ? '' : 's'} ${at} sent to ${e.to} ${e.count === 1 ? 'was' : 'were'} dropped: a partition held back more than the connection can queue.`,
+        [],
+        'detail',
+      )
     case 'host.spawned':
       return say(`The app started a ${e.role} process for ${at} (pid ${e.pid}).`, [], 'detail')
     case 'host.kill':

@@ -102,7 +102,7 @@ describe('failure detection', () => {
     const report = { t: T + 200, node: '127.0.0.1:7001', type: 'peer.dead-reported', peer: '127.0.0.1:7003', seeds: [] }
     const a = analyzeSession(lineSession([report as Omit<AnyEvent, 'v'>]))
     expect(a.falseReports).toEqual([{ node: '127.0.0.1:7003', reporter: '127.0.0.1:7001', at: T + 200 }])
-    expect(renderSummary(a)).toContain('False reports (a live node reported dead): **1**')
+    expect(renderSummary(a)).toContain('False reports (a node that was running and answering reported dead): **1**')
   })
 })
 

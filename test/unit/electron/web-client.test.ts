@@ -1,3 +1,4 @@
+import { NO_CONDITIONS } from '../../../shared/net/conditions'
 import { resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { GossipscopeApi, HostStatus } from '../../../shared/ipc'
@@ -38,7 +39,7 @@ class FakeSocket {
   }
 }
 
-const status = (sessionId: string | null): HostStatus => ({ sessionId, running: true, settings: DEFAULT_SETTINGS, nodes: [], lastSeq: 0, maxNodes: 200 })
+const status = (sessionId: string | null): HostStatus => ({ sessionId, running: true, settings: DEFAULT_SETTINGS, nodes: [], lastSeq: 0, maxNodes: 200, conditions: NO_CONDITIONS })
 const event = (seq: number) => ({ v: 1, t: 1, node: '127.0.1.1:20001', type: 'node.warning', message: 'x', seq })
 const flush = () => new Promise((r) => setImmediate(r))
 

@@ -1,3 +1,4 @@
+import { NO_CONDITIONS } from '../../../shared/net/conditions'
 import { describe, expect, it } from 'vitest'
 import type { SessionEvent } from '../../../shared/events'
 import type { EventBatch, HostStatus } from '../../../shared/ipc'
@@ -5,7 +6,7 @@ import { DEFAULT_SETTINGS } from '../../../shared/settings'
 import { ClientHub, REPLAY_CHUNK, type EventSource } from '../../../electron/host/clients'
 
 const event = (seq: number): SessionEvent => ({ v: 1, t: seq, node: '127.0.1.1:20001', type: 'node.warning', message: 'x', seq })
-const status = (sessionId: string): HostStatus => ({ sessionId, running: true, settings: DEFAULT_SETTINGS, nodes: [], lastSeq: 0, maxNodes: 200 })
+const status = (sessionId: string): HostStatus => ({ sessionId, running: true, settings: DEFAULT_SETTINGS, nodes: [], lastSeq: 0, maxNodes: 200, conditions: NO_CONDITIONS })
 
 /** A source holding seqs 1..n, with the first `onDisk` only readable asynchronously. */
 function source(n: number, onDisk = 0): EventSource & { add(count: number): SessionEvent[] } {

@@ -40,6 +40,11 @@ describe('HostController', () => {
       ['killNode', ['not-a-node']],
       ['killNode', [42]],
       ['stopNode', ['127.0.0.1']],
+      ['pauseNode', ['127.0.0.1']],
+      ['pauseNode', []],
+      ['resumeNode', [{ id: '127.0.0.1:1' }]],
+      ['restartNode', ['127.0.0.1:1:2']],
+      ['restartNode', [null]],
       ['startNetwork', [{ seeds: 1, peers: 3, settings }]],
       ['startNetwork', [{ seeds: 3, peers: -2, settings }]],
       ['startNetwork', [{ seeds: 3, peers: 3, settings: { ...settings, timeScale: -1 } }]],
@@ -107,6 +112,19 @@ describe('HostController', () => {
     const tooMany = await host.addPeers(10)
     expect(tooMany.ok).toBe(false)
     expect(host.status().nodes).toHaveLength(2)
+  })
+
+  it('pauses, resumes and restarts one node through the supervisor, restart in the session queue', async () => {
+    await host.startNetwork({ seeds: 2, peers: 0, settings })
+    const id = '127.0.0.1:20001'
+    expect(await host.pauseNode(id)).toEqual({ ok: true, value: undefined })
+    expect(await host.pauseNode(id)).toEqual({ ok: false, error: `node ${id} is not running` })
+    expect(await host.resumeNode(id)).toEqual({ ok: true, value: undefined })
+    expect(await host.resumeNode(id)).toEqual({ ok: false, error: `node ${id} is not paused` })
+    expect(await host.pauseNode('127.0.0.9:1')).toEqual({ ok: false, error: 'no node 127.0.0.9:1 in this session' })
+    const restarted = await host.restartNode(id)
+    expect(restarted.ok && restarted.value.id).toBe(id)
+    expect(fake.calls.filter((c) => c.endsWith(id))).toEqual([`pause ${id}`, `pause ${id}`, `resume ${id}`, `resume ${id}`, `restart ${id}`])
   })
 
   it('setSettings changes the settings for later nodes', async () => {

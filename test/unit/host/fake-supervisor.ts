@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { NodeInfo, NodeRole, Result } from '../../../shared/ipc'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../../shared/settings'
+import { type NetConditions, NO_CONDITIONS } from '../../../shared/net/conditions'
 import type { SupervisorLike } from '../../../electron/host/controller'
 import type { SessionFolder } from '../../../electron/host/session-files'
 import type { SupervisorHooks } from '../../../electron/host/supervisor'
@@ -21,6 +22,11 @@ export class FakeSupervisor implements SupervisorLike {
     readonly hooks: SupervisorHooks,
   ) {}
 
+  conditions: NetConditions = NO_CONDITIONS
+  setConditions(conditions: NetConditions): void {
+    this.calls.push('setConditions')
+    this.conditions = conditions
+  }
   setSettings(settings: ProtocolSettings): void {
     this.calls.push('setSettings')
     this.settings = settings
@@ -55,6 +61,29 @@ export class FakeSupervisor implements SupervisorLike {
     if (!node) return { ok: false, error: `no node ${id} in this session` }
     if (node.state === 'killed') return { ok: false, error: `node ${id} is already killed` }
     node.state = 'killed'
+    return { ok: true, value: undefined }
+  }
+  pause(id: string): Result {
+    return this.signal(id, 'pause', 'running', 'paused')
+  }
+  resume(id: string): Result {
+    return this.signal(id, 'resume', 'paused', 'running')
+  }
+  async restart(id: string): Promise<Result<NodeInfo>> {
+    this.calls.push(`restart ${id}`)
+    const node = this.nodes.find((n) => n.id === id)
+    if (!node) return { ok: false, error: `no node ${id} in this session` }
+    node.pid = (node.pid ?? 0) + 1
+    node.state = 'running'
+    this.hooks.emit({ v: 1, t: 1, node: id, type: 'host.spawned', role: node.role, pid: node.pid })
+    return { ok: true, value: { ...node } }
+  }
+  private signal(id: string, verb: string, from: NodeInfo['state'], to: NodeInfo['state']): Result {
+    this.calls.push(`${verb} ${id}`)
+    const node = this.nodes.find((n) => n.id === id)
+    if (!node) return { ok: false, error: `no node ${id} in this session` }
+    if (node.state !== from) return { ok: false, error: `node ${id} is not ${from}` }
+    node.state = to
     return { ok: true, value: undefined }
   }
   stopNode(id: string): Result {

@@ -115,3 +115,23 @@ describe('flag bounds', () => {
     for (const value of [min - step, max + step]) expect(error('peer', [flag, String(value)])).toContain(flag)
   })
 })
+
+describe('parseNodeArgs: network conditions', () => {
+  it('reads --latency, --jitter and --loss (default 0)', () => {
+    expect(ok('peer', []).link).toEqual({ delayMs: 0, jitterMs: 0, loss: 0 })
+    expect(ok('seed', ['--latency', '40', '--jitter', '2.5', '--loss', '0.02']).link).toEqual({ delayMs: 40, jitterMs: 2.5, loss: 0.02 })
+  })
+
+  it('refuses bad values with one line naming the flag', () => {
+    expect(error('peer', ['--latency', '-1'])).toMatch(/--latency must be in 0..60000/)
+    expect(error('peer', ['--jitter', 'lots'])).toMatch(/--jitter must be a number/)
+    expect(error('peer', ['--loss', '1.5'])).toMatch(/--loss must be in 0..1/)
+    expect(error('peer', ['--loss', '2%'])).not.toContain('\n')
+  })
+
+  it('documents the flags in --help', () => {
+    const help = parseNodeArgs('peer', ['--help'])
+    expect(help.kind).toBe('help')
+    if (help.kind === 'help') for (const flag of ['--latency <ms>', '--jitter <ms>', '--loss <p>']) expect(help.text).toContain(flag)
+  })
+})

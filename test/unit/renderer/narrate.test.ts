@@ -32,6 +32,8 @@ const CASES: Record<EventType, { event: SessionEvent; says: RegExp[]; level: 'ke
   'liveness.missed': { event: ev({ node: A, type: 'liveness.missed', peer: B, count: 3 }), says: [/127\.0\.1\.1:10000 missed its 3rd liveness reply in a row from 127\.0\.1\.2:10001/], level: 'key' },
   'peer.dead-reported': { event: ev({ node: A, type: 'peer.dead-reported', peer: B, seeds: [S1, S2] }), says: [/reported 127\.0\.1\.2:10001 dead to seeds 127\.0\.0\.1:9000 and 127\.0\.0\.1:9001/], level: 'key' },
   'frame.rejected': { event: ev({ node: A, type: 'frame.rejected', from: '127.0.0.9:5555', reason: 'not a protocol message' }), says: [/refused a line from 127\.0\.0\.9:5555: not a protocol message/], level: 'key' },
+  'net.conditions': { event: ev({ node: A, type: 'net.conditions', conditions: { defaults: { delayMs: 50, jitterMs: 20, loss: 0 }, links: [], partitions: [] } }), says: [/now applies emulated network conditions/, /delay 50 ms ± 20 ms, loss 0%/], level: 'detail' },
+  'net.dropped': { event: ev({ node: A, type: 'net.dropped', to: B, reason: 'loss', count: 3, gossip: 2 }), says: [/3 messages 127\.0\.1\.1:10000 sent to 127\.0\.1\.2:10001 were lost/, /2 of them gossip/], level: 'detail' },
   'host.spawned': { event: ev({ node: A, type: 'host.spawned', role: 'peer', pid: 42 }), says: [/started a peer process for 127\.0\.1\.1:10000 \(pid 42\)/], level: 'detail' },
   'host.kill': { event: ev({ node: A, type: 'host.kill', signal: 'SIGKILL' }), says: [/was killed \(SIGKILL\)/, /notice only when it stops answering/], level: 'key' },
   'host.exited': { event: ev({ node: A, type: 'host.exited', code: null, signal: 'SIGSEGV', expected: false }), says: [/crashed \(SIGSEGV\)/], level: 'key' },

@@ -109,7 +109,17 @@ describe('fuzzing the machines', () => {
       { self: SEEDS[0]!, seeds: SEEDS, random: seededRandom(seed), sha256 },
       { verifyTimeoutMs: 2600 },
     )
-    const kinds = fuzz(machine, seed + 100, 4000)
+    // One registration first (the seed lists it once its own probe is answered), so the
+    // random part also hits reports, probes and orphaned registrations.
+    const kinds = fuzz(machine, seed + 100, 4000, (feed, open) => {
+      open.push('p')
+      feed({ type: 'accepted', conn: 'p', remote: { ip: '127.0.2.1', port: 40000 } })
+      const probe = feed({ type: 'line', conn: 'p', line: 'Register:127.0.2.1:7000' }).find((e) => e.type === 'connect')
+      if (probe?.type !== 'connect') throw new Error('no probe')
+      const request = feed({ type: 'connected', conn: probe.conn }).find((e) => e.type === 'send')
+      if (request?.type !== 'send') throw new Error('no Liveness Request')
+      feed({ type: 'line', conn: probe.conn, line: `${request.line.replace('Request', 'Reply')}:127.0.2.1` })
+    })
     for (const kind of ['seed.registered', 'frame.rejected']) expect(kinds).toContain(kind)
   })
 })

@@ -123,7 +123,8 @@ describe('scenario: 3 seeds + 20 peers', () => {
     bad.sendFrameError('line-too-long: line longer than 65536 bytes')
     sim.runFor(10)
     expect(bad.closed && bad2.closed).toBe(true)
-    expect(ofType(sim.events, 'frame.rejected').length).toBeGreaterThanOrEqual(6)
+    // Repeats of one cause from one IP within a second are counted, not each reported.
+    expect(ofType(sim.events, 'frame.rejected').length).toBeGreaterThanOrEqual(4)
     const late = addPeer({ ip: '127.5.0.1', port: 7000 })
     sim.runFor(1_000)
     expect(ofType(sim.events, 'peer.registered').filter((e) => e.node === late)).toHaveLength(2)

@@ -21,7 +21,7 @@ function scripted(react: (input: MachineInput) => Effect[] = () => [], wake: () 
 
 describe('SimNetwork', () => {
   it('connects, delivers lines in order with latency, and closes both ends', () => {
-    const sim = new SimNetwork({ latency: 5, startTime: 0 })
+    const sim = new SimNetwork({ conditions: { defaults: { delayMs: 5, jitterMs: 0, loss: 0 }, links: [], partitions: [] }, startTime: 0 })
     const a = scripted((input) =>
       input.type === 'start'
         ? [{ type: 'connect', conn: 'o1', to: B }]
@@ -48,7 +48,7 @@ describe('SimNetwork', () => {
   })
 
   it('fails a connection to nobody, and to a killed node; kill closes the remote ends', () => {
-    const sim = new SimNetwork({ latency: 1, startTime: 0 })
+    const sim = new SimNetwork({ startTime: 0 })
     const a = scripted((input) => (input.type === 'start' ? [{ type: 'connect', conn: 'o1', to: B }, { type: 'connect', conn: 'o2', to: { ip: '127.0.0.9', port: 1 } }] : []))
     const b = scripted()
     sim.add(A, 'peer', a.machine)
