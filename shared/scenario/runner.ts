@@ -249,7 +249,8 @@ export async function runScenario(scenario: Scenario, backend: ScenarioBackend, 
   while (stopped === null) {
     const next = schedule.nextDue()
     const until = next === null ? endAt : Math.min(next, endAt)
-    if (backend.now() < until && !(await backend.advance(until, () => (schedule.nextDue() ?? Infinity) <= backend.now()))) {
+    // Wake early when an event makes a step due before `until` (its trigger just held).
+    if (backend.now() < until && !(await backend.advance(until, () => (schedule.nextDue() ?? Infinity) < until))) {
       stopped = 'the network was stopped from outside the scenario'
       break
     }

@@ -111,20 +111,24 @@ export class SimBackend implements ScenarioBackend {
     this.sim.stop(id)
   }
 
+  /** A new process at the same address (a new machine and incarnation); a running node is killed first. */
   async restart(id: NodeId): Promise<void> {
     const node = this.roles.get(id)
     if (!node) throw new Error(`no node ${id}`)
-    if (this.sim.isAlive(id)) throw new Error(`${id} is still running: kill or stop it first`)
-    this.sim.revive(id, node.role === 'seed' ? this.seedMachine(node.address) : this.peerMachine(node.address))
-    this.sim.start(id, this.seeds, this.settings!)
+    const machine = node.role === 'seed' ? this.seedMachine(node.address) : this.peerMachine(node.address)
+    this.sim.restart(id, machine, this.seeds, this.settings!)
   }
 
-  async pause(): Promise<void> {
-    throw new Error('pause is not available in the simulator yet (needs the pause primitive of issue 8)')
+  /** SIGSTOP: the node keeps its connections but handles nothing until resumed. */
+  async pause(id: NodeId): Promise<void> {
+    this.running(id)
+    if (this.sim.isPaused(id)) throw new Error(`${id} is already paused`)
+    this.sim.pause(id)
   }
 
-  async resume(): Promise<void> {
-    throw new Error('resume is not available in the simulator yet (needs the pause primitive of issue 8)')
+  async resume(id: NodeId): Promise<void> {
+    if (!this.sim.isPaused(id)) throw new Error(`${id} is not paused`)
+    this.sim.resume(id)
   }
 
   async partition(nodes: NodeId[]): Promise<void> {
