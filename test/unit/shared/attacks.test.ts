@@ -3,6 +3,7 @@ import { type Address, formatAddress } from '../../../shared/address'
 import type { EventOf, SessionEvent } from '../../../shared/events'
 import type { Effect, Machine, MachineInput } from '../../../shared/protocol/machine'
 import { MAX_PER_IP, ORPHAN_PROBE_FACTOR } from '../../../shared/protocol/seed-machine'
+import { SIM_CONDITIONS } from '../../../shared/sim/network'
 import { componentCount, networkOf, overlay, runScenario } from '../../../shared/sim/scenario'
 import { expectValidEvents, sha256 } from './helpers'
 
@@ -158,16 +159,7 @@ describe('attacks on the simulator (3 seeds + 20 peers)', () => {
   })
 
   it('a peer a seed stopped listing finds out (its connection closes) and registers again', () => {
-    let slow = false
-    const scenario = runScenario({
-      seeds: 3,
-      peers: 20,
-      sha256,
-      rngSeed: 1,
-      runMs: 2_000,
-      // While `slow`, lines from the victim take longer than a seed's verification timeout.
-      latency: (from, to) => (slow && from === '127.1.0.5:7000' && to.startsWith('127.0.0.') ? VERIFY_MS + 1_000 : 1),
-    })
+    const scenario = runScenario({ seeds: 3, peers: 20, sha256, rngSeed: 1, runMs: 2_000 })
     const { sim } = scenario
     sim.runFor(VERIFY_MS) // a report within VERIFY_MS of the registration probe is refused at once
     const victim = '127.1.0.5:7000'
@@ -175,12 +167,14 @@ describe('attacks on the simulator (3 seeds + 20 peers)', () => {
     const seedId = holders[0]!
     const liar = sim.connectClient({ ip: seedId.split(':')[0]!, port: Number(seedId.split(':')[1]) }, { ip: '127.0.0.66', port: 4444 })
     sim.runFor(5)
-    slow = true
+    // For a while, lines from the victim to that seed take longer than its verification timeout.
+    const slow = { delayMs: VERIFY_MS + 1_000, jitterMs: 0, loss: 0 }
+    sim.setConditions({ ...SIM_CONDITIONS, links: [{ from: victim, to: seedId, conditions: slow }] })
     liar.send(`Dead Node:${victim}:${sim.now}:127.0.0.66`)
     sim.runFor(VERIFY_MS + 10)
-    slow = false
+    sim.setConditions(SIM_CONDITIONS)
     expect(ofType(sim.events, 'seed.peer-removed').filter((e) => e.peer === victim && e.node === seedId)).toHaveLength(1)
-    sim.runFor(10_000)
+    sim.runFor(VERIFY_MS + 10_000)
     expect(listedBy(sim, victim)).toContain(seedId)
     const again = ofType(sim.events, 'seed.registered').filter((e) => e.peer === victim && e.node === seedId)
     expect(again.length).toBe(2)
