@@ -39,11 +39,24 @@ const closed = (socket: Socket) => new Promise<void>((r) => (socket.closed ? r()
 
 /** Registers `ip:port` with the seed over its own connection, then closes it (the peer "dies"). */
 async function registerAndLeave(ip: string, port: number, lineEnd: string): Promise<void> {
+  // The seed probes a registering address before listing it: answer on it while registering.
+  const accepted: Socket[] = []
+  const server = createServer((socket) => {
+    accepted.push(socket)
+    socket.on('error', () => {})
+    socket.on('data', (d) => {
+      const m = /Liveness Request:(\S+?):(\S+?)\r?\n/.exec(d.toString())
+      if (m) socket.write(`Liveness Reply:${m[1]}:${m[2]}:${ip}\n`)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(port, ip, () => resolve()))
   const reg = await dial(seed.address, ip)
   reg.write(`Register:${ip}:${port}${lineEnd}`)
   await cluster.waitFor(() => eventsOfType(seed, 'seed.registered').some((e) => e.peer === `${ip}:${port}`), 10_000, `${ip} to register`, seed)
   reg.end()
   await closed(reg)
+  server.close()
+  for (const socket of accepted) socket.destroy()
 }
 
 beforeAll(async () => {
