@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { z } from 'zod'
 import { EVENT_VERSION, NETWORK_NODE, type AnyEvent, type HostEvent, type SessionEvent } from '../../shared/events'
 import {
+  type LinkConditions,
   type NetConditions,
   type Partition,
   checkNetConditions,
@@ -71,7 +72,8 @@ export type SupervisorLike = Pick<
   | 'stopAll'
   | 'killAllNow'
   | 'livePids'
->
+> &
+  Partial<Pick<Supervisor, 'packing' | 'launching'>>
 
 /** `exportSession(sessionDir, request, outPath)` of electron/host/export.ts. */
 export type SessionExporter = (sessionDir: string, request: ExportRequest, outPath: string) => Promise<ExportResult>
@@ -113,6 +115,23 @@ function userAction(method: ApiMethod, args: unknown[], value: unknown): ActionB
       return { node: args[0] as string, by, action: 'stop-node' }
     case 'setSettings':
       return { node: NETWORK_NODE, by, action: 'settings', settings: args[0] as ProtocolSettings }
+    case 'pauseNode':
+      return { node: args[0] as string, by, action: 'pause' }
+    case 'resumeNode':
+      return { node: args[0] as string, by, action: 'resume' }
+    case 'restartNode':
+      return { node: args[0] as string, by, action: 'restart' }
+    case 'setConditions': {
+      // Global conditions only: a per-link override has no scenario step (yet), so it is not recorded.
+      const d = (args[0] as { defaults?: LinkConditions }).defaults
+      return d ? { node: NETWORK_NODE, by, action: 'conditions', conditions: { latencyMs: d.delayMs, jitterMs: d.jitterMs, lossRate: d.loss } } : null
+    }
+    case 'partition': {
+      const p = value as Partition
+      return { node: NETWORK_NODE, by, action: 'partition', nodes: p.side, ...(p.other ? { other: p.other } : {}), direction: p.direction }
+    }
+    case 'heal':
+      return { node: NETWORK_NODE, by, action: 'heal' }
     default:
       return null
   }
@@ -202,14 +221,14 @@ export class HostController implements GossipscopeApi {
     return this.call('runScenario', [scenario]) as Promise<Result<HostStatus>>
   }
 
-  private startSession({ seeds, peers, settings, rngSeed }: StartNetworkRequest, by: 'user' | 'scenario' | null): Promise<Result<HostStatus>> {
+  private startSession({ seeds, peers, settings, rngSeed, packing }: StartNetworkRequest, by: 'user' | 'scenario' | null): Promise<Result<HostStatus>> {
     if (seeds + peers > this.supervisor.maxNodes) {
       return Promise.resolve({ ok: false, error: `${seeds + peers} nodes requested; this host runs at most ${this.supervisor.maxNodes}` })
     }
     return this.serial(async () => {
       await this.endSession()
       if (this.closed) return { ok: false, error: 'the host is shutting down' }
-      const folder = this.supervisor.beginSession(settings, rngSeed ?? null)
+      const folder = this.supervisor.beginSession(settings, rngSeed ?? null, packing)
       const log = new EventLog(join(folder.dir, EVENTS_FILE))
       this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
       if (by !== 'scenario') this.scenario = undefined
@@ -418,6 +437,8 @@ export class HostController implements GossipscopeApi {
       nodes: this.supervisor.nodeInfos(),
       lastSeq: this.intake?.lastSeq ?? 0,
       maxNodes: this.supervisor.maxNodes,
+      packing: this.supervisor.packing,
+      launching: this.supervisor.launching ?? null,
       conditions: this.supervisor.conditions,
       ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
     }
