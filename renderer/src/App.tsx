@@ -13,6 +13,7 @@ import { Notices } from './panels/Notices'
 import { RightPanel, type PanelTab } from './panels/RightPanel'
 import { SettingsPanel } from './panels/SettingsPanel'
 import { Toolbar } from './panels/Toolbar'
+import { LaunchProgress } from './panels/LaunchProgress'
 import { Timeline } from './timeline/Timeline'
 import { ViewBoundary } from './ViewBoundary'
 
@@ -58,6 +59,7 @@ export function App() {
     <div className="app">
       <Header />
       <Toolbar />
+      <LaunchProgress />
       <Notices />
       <main className={center === 'analysis' ? 'workspace wide' : 'workspace'}>
         <ViewBoundary name="Node list">
