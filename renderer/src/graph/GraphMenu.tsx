@@ -4,21 +4,8 @@ import { follow } from '../follow/follow'
 import { app, displayedState, useApp } from '../store'
 import { closeMenu, useGraphUi, type GraphMenu as Menu } from './graph-ui'
 import { formatClock } from '../log/format-event'
+import { effectiveLink, endpointOf, type EffectiveLink, type NetConditions } from '../../../shared/net/conditions'
 import { openLinkConditions } from '../network/net-ui'
-import { type NetConditions, effectiveLink, endpointOf } from '../../../shared/net/conditions'
-
-/** What the link a–b does now, as its nodes last reported (both directions when they differ). */
-function linkConditionsText(conditions: NetConditions | null, a: string, b: string): string {
-  if (!conditions) return 'none: loopback TCP, no added latency or loss'
-  const text = (from: string, to: string) => {
-    const l = effectiveLink(conditions, endpointOf(from), endpointOf(to))
-    if (l.blocked) return 'blocked by a partition'
-    return `${l.delayMs} ms${l.jitterMs > 0 ? ` ± ${l.jitterMs} ms` : ''}, loss ${+(l.loss * 100).toFixed(2)}%`
-  }
-  const ab = text(a, b)
-  const ba = text(b, a)
-  return ab === ba ? ab : `${a} → ${b}: ${ab}; ${b} → ${a}: ${ba}`
-}
 
 interface Item {
   label: string
@@ -45,6 +32,7 @@ function OpenMenu({ menu }: { menu: Menu }) {
   const running = useApp((s) => s.status?.running ?? false)
   useApp((s) => s.version)
   const state = useApp(displayedState)
+  const conditions = useApp((s) => s.status?.conditions ?? null)
 
   // Keep the menu inside the graph region (a right-click near an edge).
   useLayoutEffect(() => {
@@ -108,7 +96,8 @@ function OpenMenu({ menu }: { menu: Menu }) {
       ['Up since', link ? formatClock(link.upAt) : 'down'],
       [`${target.a} missed`, String(a?.misses.get(target.b) ?? 0)],
       [`${target.b} missed`, String(b?.misses.get(target.a) ?? 0)],
-      ['Conditions', linkConditionsText(state.net.conditions, target.a, target.b)],
+      [`${target.a} → ${target.b} now`, describeLink(conditions, target.a, target.b)],
+      [`${target.b} → ${target.a} now`, describeLink(conditions, target.b, target.a)],
     ]
     items = [
       { label: 'Set its conditions…', run: () => openLinkConditions(target.a, target.b), disabled: notLive },
@@ -169,4 +158,15 @@ function OpenMenu({ menu }: { menu: Menu }) {
       ))}
     </div>
   )
+}
+
+/** One directed link's emulated conditions in words (the host's model in force now). */
+export function describeLink(conditions: NetConditions | null, from: string, to: string): string {
+  if (!conditions) return 'unknown (no host)'
+  const link: EffectiveLink = effectiveLink(conditions, endpointOf(from), endpointOf(to))
+  if (link.blocked) return 'blocked by a partition: nothing gets through'
+  if (link.delayMs === 0 && link.jitterMs === 0 && link.loss === 0) return 'no added delay or loss (loopback TCP)'
+  const parts = [`delay ${link.delayMs} ms${link.jitterMs > 0 ? ` ± ${link.jitterMs} ms` : ''}`]
+  if (link.loss > 0) parts.push(`loss ${+(link.loss * 100).toFixed(2)}%`)
+  return parts.join(', ')
 }
