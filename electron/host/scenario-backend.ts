@@ -99,8 +99,8 @@ export class HostBackend implements ScenarioBackend {
   }
 
   note(action: StepNote): void {
-    const { node, ...rest } = action
-    this.controller.recordAction({ node: node ?? NETWORK_NODE, by: 'scenario', ...rest })
+    const { node, t, ...rest } = action
+    this.controller.recordAction({ node: node ?? NETWORK_NODE, by: 'scenario', ...rest }, t)
   }
 
   advance(until: number, wake: () => boolean): Promise<boolean> {

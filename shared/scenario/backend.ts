@@ -61,6 +61,8 @@ export interface ScenarioBackend {
 }
 
 export interface StepNote {
+  /** Backend ms at which the step fired (the action is noted once done, stamped with this). */
+  t: number
   step: number
   action: import('./schema').StepKind
   /** Node acted on (id and scenario name). */
