@@ -327,7 +327,7 @@ export function GraphCanvas() {
       className="graph-canvas"
       tabIndex={0}
       role="img"
-      aria-label="Network graph: seeds are squares, peers circles, dead nodes crossed. Drag to pan, wheel to zoom, click to select, right-click or Shift+F10 for actions, Delete kills the selected node, 0 fits the view."
+      aria-label="Network graph: seeds are squares, peers circles, paused nodes faded with a pause sign, dead nodes crossed. Drag to pan, wheel to zoom, click to select, right-click or Shift+F10 for actions, Delete kills the selected node, 0 fits the view."
     />
   )
 }
