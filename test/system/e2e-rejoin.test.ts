@@ -48,12 +48,15 @@ describe('pause, resume and restart in the browser', () => {
     await page.getByLabel('Peers for a new network').fill('4')
     await page.getByRole('button', { name: 'New network' }).click()
     await expect.poll(() => count('alive').textContent(), { timeout: 30_000 }).toBe('6')
-    await expect.poll(async () => Number(await count('links').textContent()), { timeout: 30_000 }).toBeGreaterThanOrEqual(3)
-
-    const victimLabel = (await page.getByRole('option', { name: /, peer, alive$/ }).first().getAttribute('aria-label'))!
+    // One more peer, added once the others listen: it finds them all and links to two.
+    await page.getByLabel('Number of peers to add').fill('1')
+    await page.getByRole('button', { name: 'Add peers' }).click()
+    await expect.poll(() => count('alive').textContent(), { timeout: 30_000 }).toBe('7')
+    const victimLabel = (await page.getByRole('option', { name: /, peer, alive$/ }).last().getAttribute('aria-label'))!
     const victim = victimLabel.split(',')[0]!
     await page.getByRole('option', { name: victimLabel }).click()
     const details = page.getByRole('region', { name: `Details of ${victim}` })
+    await expect.poll(() => details.locator('dt:text("Neighbours") + dd').textContent(), { timeout: 30_000 }).not.toBe('none')
     const failures = page.getByRole('list', { name: 'Failure detection times (kills, crashes, pauses, restarts)' })
 
     // Pause: the node list and the header say so, and its neighbours report it.
