@@ -1,5 +1,8 @@
 import { formatMs } from '../log/format-event'
-import { useApp } from '../store'
+import { activePartitions } from '../../../shared/model/net-state'
+import { describeConditions, isZeroLink } from '../../../shared/net/conditions'
+import { app, displayedState, useApp } from '../store'
+import { useReplay } from '../timeline/replay'
 
 function percent(value: number | null): string {
   return value === null ? '–' : `${(value * 100).toFixed(value >= 0.9995 || value === 0 ? 0 : 1)}%`
@@ -10,6 +13,7 @@ export function Header() {
   const s = useApp((st) => st.summary)
   const mode = useApp((st) => st.mode)
   const status = useApp((st) => st.status)
+  const incomplete = useReplay((r) => r.provenance.kind === 'file' && r.provenance.incomplete)
   const ingest = useApp((st) => {
     const l = st.live
     return `${l.applied} events applied of ${l.received} received; ${l.duplicates} repeats skipped; ${l.gaps} gaps in seq`
@@ -20,6 +24,11 @@ export function Header() {
       <span className={`badge ${mode}`} aria-label={`showing ${mode}`} title={ingest} data-testid="ingest-stats">
         {mode === 'live' ? (status?.running ? 'LIVE' : 'IDLE') : 'REPLAY'}
       </span>
+      {mode !== 'live' && incomplete && (
+        <span className="badge incomplete" role="status" data-testid="incomplete-badge" title="Some files of this recording could not be read: every count here is partial">
+          INCOMPLETE
+        </span>
+      )}
       <dl className="counts" aria-label="Network counts">
         <Count label="Alive" value={s.alive} testId="count-alive" />
         <Count label="Dead" value={s.dead} testId="count-dead" />
@@ -34,6 +43,7 @@ export function Header() {
           testId="count-coverage"
         />
       </dl>
+      <NetBadge />
       {s.failures.length > 0 && (
         <ul className="failures" aria-label="Dead-node detection times">
           {s.failures.slice(-3).map((f) => (
@@ -55,5 +65,28 @@ function Count(props: { label: string; value: number | string; title?: string; t
       <dt>{props.label}</dt>
       <dd data-testid={props.testId}>{props.value}</dd>
     </div>
+  )
+}
+
+/** Says when the network is not plain loopback: a partition in force, or emulated conditions. */
+function NetBadge() {
+  useApp((st) => st.version)
+  const live = useApp((st) => st.mode === 'live')
+  const hostConditions = useApp((st) => st.status?.conditions ?? null)
+  const shown = displayedState(app.store.getState())
+  const conditions = live && hostConditions ? hostConditions : shown.net.conditions
+  const partitions = live && hostConditions ? hostConditions.partitions.map((p) => p.name) : activePartitions(shown.net).map((p) => p.name)
+  if (partitions.length > 0) {
+    return (
+      <span className="badge partition" role="status" data-testid="partition-badge" title={conditions ? describeConditions(conditions) : undefined}>
+        Partition in force: {partitions.join(', ')}
+      </span>
+    )
+  }
+  if (!conditions || (isZeroLink(conditions.defaults) && conditions.links.length === 0)) return null
+  return (
+    <span className="badge conditions" data-testid="conditions-badge" title={describeConditions(conditions)}>
+      {describeConditions({ ...conditions, partitions: [] })}
+    </span>
   )
 }
