@@ -31,6 +31,8 @@ import {
   type ConditionsUpdate,
   type PartitionRequest,
   type HealRequest,
+  type SessionChunk,
+  type SessionCursor,
 } from '../../shared/ipc'
 import type { Scenario } from '../../shared/scenario/schema'
 import { runScenarioOnHost } from './scenario-run'
@@ -40,7 +42,7 @@ import { EventLog } from './event-log'
 import { DEFAULT_INTAKE, Intake, type IntakeOptions } from './intake'
 import { EVENTS_FILE } from './session-files'
 import { readNodeLog } from './node-log'
-import { listSessions, loadSessionEvents, readSessionMeta } from './session-reader'
+import { listSessions, loadSessionChunk, readSessionMeta } from './session-reader'
 import type { Supervisor, SupervisorHooks } from './supervisor'
 
 /**
@@ -308,8 +310,8 @@ export class HostController implements GossipscopeApi {
   listSessions(): Promise<SessionSummary[]> {
     return this.call('listSessions', []) as Promise<SessionSummary[]>
   }
-  loadSession(id: string): Promise<Result<SessionEvent[]>> {
-    return this.call('loadSession', [id]) as Promise<Result<SessionEvent[]>>
+  loadSession(id: string, from?: SessionCursor): Promise<Result<SessionChunk>> {
+    return this.call('loadSession', from ? [id, from] : [id]) as Promise<Result<SessionChunk>>
   }
   nodeLog(id: string): Promise<Result<NodeLog>> {
     return this.call('nodeLog', [id]) as Promise<Result<NodeLog>>
@@ -411,11 +413,11 @@ export class HostController implements GossipscopeApi {
       return listSessions(this.options.sessionsDir)
     },
 
-    loadSession: async (id) => {
+    loadSession: async (id, from) => {
       const dir = join(this.options.sessionsDir, id)
       if (!(await readSessionMeta(dir))) return { ok: false, error: `no session named ${id}` }
       if (this.supervisor.session?.id === id) this.intake?.flush()
-      return loadSessionEvents(dir)
+      return loadSessionChunk(dir, from)
     },
 
     nodeLog: async (id) => {

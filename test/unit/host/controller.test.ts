@@ -153,7 +153,8 @@ describe('HostController', () => {
     expect(sessions).toContainEqual({ id: 'old', startedAt: 5, events: 5, nodes: 3 })
     const loaded = await host.loadSession('old')
     if (!loaded.ok) throw new Error(loaded.error)
-    expect(loaded.value.map((e) => e.seq)).toEqual([1, 2])
+    expect(loaded.value.events.map((e) => e.seq)).toEqual([1, 2])
+    expect(loaded.value.next).toBeNull()
     expect(loaded.warnings).toEqual([
       'events.ndjson:2: not JSON',
       'events.ndjson:4: seq 2 is not after 2',
