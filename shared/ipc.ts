@@ -57,6 +57,12 @@ export interface HostStatus {
   conditions: NetConditions
   /** The scenario the host runs or ran last (Run scenario...); absent = none this session. */
   scenario?: ScenarioStatus
+  /**
+   * The session recording's trouble, shown as a notice at once: a write failure (disk
+   * full: recording paused, resumes by itself when space returns) or, after one, how many
+   * events the file lacks. Absent or null when every event was recorded.
+   */
+  recordingProblem?: string | null
 }
 
 export interface ScenarioStatus {

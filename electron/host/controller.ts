@@ -143,6 +143,8 @@ function userAction(method: ApiMethod, args: unknown[], value: unknown): ActionB
 export class HostController implements GossipscopeApi {
   readonly supervisor: SupervisorLike
   private intake: Intake | null = null
+  /** The current session's recording (its write problems go into the status). */
+  private eventLog: EventLog | null = null
   private readonly hub: ClientHub
   /** Tail of the queue of session-changing operations. */
   private queue: Promise<unknown> = Promise.resolve()
@@ -232,7 +234,8 @@ export class HostController implements GossipscopeApi {
       await this.endSession()
       if (this.closed) return { ok: false, error: 'the host is shutting down' }
       const folder = this.supervisor.beginSession(settings, rngSeed ?? null, packing)
-      const log = new EventLog(join(folder.dir, EVENTS_FILE))
+      const log = new EventLog(join(folder.dir, EVENTS_FILE), () => this.scheduleStatus())
+      this.eventLog = log
       this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
       if (by !== 'scenario') this.scenario = undefined
       this.hub.sessionChanged()
@@ -458,6 +461,7 @@ export class HostController implements GossipscopeApi {
       launching: this.supervisor.launching ?? null,
       conditions: this.supervisor.conditions,
       ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
+      recordingProblem: this.eventLog?.problem ?? null,
     }
   }
 
