@@ -31,6 +31,8 @@ import {
   type ConditionsUpdate,
   type PartitionRequest,
   type HealRequest,
+  type SessionChunk,
+  type SessionCursor,
 } from '../../shared/ipc'
 import type { Scenario } from '../../shared/scenario/schema'
 import { runScenarioOnHost } from './scenario-run'
@@ -40,7 +42,7 @@ import { EventLog } from './event-log'
 import { DEFAULT_INTAKE, Intake, type IntakeOptions } from './intake'
 import { EVENTS_FILE } from './session-files'
 import { readNodeLog } from './node-log'
-import { listSessions, loadSessionEvents, readSessionMeta } from './session-reader'
+import { listSessions, loadSessionChunk, readSessionMeta } from './session-reader'
 import type { Supervisor, SupervisorHooks } from './supervisor'
 
 /**
@@ -141,6 +143,8 @@ function userAction(method: ApiMethod, args: unknown[], value: unknown): ActionB
 export class HostController implements GossipscopeApi {
   readonly supervisor: SupervisorLike
   private intake: Intake | null = null
+  /** The current session's recording (its write problems go into the status). */
+  private eventLog: EventLog | null = null
   private readonly hub: ClientHub
   /** Tail of the queue of session-changing operations. */
   private queue: Promise<unknown> = Promise.resolve()
@@ -230,7 +234,8 @@ export class HostController implements GossipscopeApi {
       await this.endSession()
       if (this.closed) return { ok: false, error: 'the host is shutting down' }
       const folder = this.supervisor.beginSession(settings, rngSeed ?? null, packing)
-      const log = new EventLog(join(folder.dir, EVENTS_FILE))
+      const log = new EventLog(join(folder.dir, EVENTS_FILE), () => this.scheduleStatus())
+      this.eventLog = log
       this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
       if (by !== 'scenario') this.scenario = undefined
       this.hub.sessionChanged()
@@ -308,8 +313,8 @@ export class HostController implements GossipscopeApi {
   listSessions(): Promise<SessionSummary[]> {
     return this.call('listSessions', []) as Promise<SessionSummary[]>
   }
-  loadSession(id: string): Promise<Result<SessionEvent[]>> {
-    return this.call('loadSession', [id]) as Promise<Result<SessionEvent[]>>
+  loadSession(id: string, from?: SessionCursor): Promise<Result<SessionChunk>> {
+    return this.call('loadSession', from ? [id, from] : [id]) as Promise<Result<SessionChunk>>
   }
   nodeLog(id: string): Promise<Result<NodeLog>> {
     return this.call('nodeLog', [id]) as Promise<Result<NodeLog>>
@@ -411,11 +416,11 @@ export class HostController implements GossipscopeApi {
       return listSessions(this.options.sessionsDir)
     },
 
-    loadSession: async (id) => {
+    loadSession: async (id, from) => {
       const dir = join(this.options.sessionsDir, id)
       if (!(await readSessionMeta(dir))) return { ok: false, error: `no session named ${id}` }
       if (this.supervisor.session?.id === id) this.intake?.flush()
-      return loadSessionEvents(dir)
+      return loadSessionChunk(dir, from)
     },
 
     nodeLog: async (id) => {
@@ -456,6 +461,7 @@ export class HostController implements GossipscopeApi {
       launching: this.supervisor.launching ?? null,
       conditions: this.supervisor.conditions,
       ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
+      recordingProblem: this.eventLog?.problem ?? null,
     }
   }
 

@@ -153,7 +153,8 @@ describe('HostController', () => {
     expect(sessions).toContainEqual({ id: 'old', startedAt: 5, events: 5, nodes: 3 })
     const loaded = await host.loadSession('old')
     if (!loaded.ok) throw new Error(loaded.error)
-    expect(loaded.value.map((e) => e.seq)).toEqual([1, 2])
+    expect(loaded.value.events.map((e) => e.seq)).toEqual([1, 2])
+    expect(loaded.value.next).toBeNull()
     expect(loaded.warnings).toEqual([
       'events.ndjson:2: not JSON',
       'events.ndjson:4: seq 2 is not after 2',
@@ -180,5 +181,26 @@ describe('HostController', () => {
       ['user', 'add-peers', '0.0.0.0:0', 3],
     ])
     expect(actions[0]).toMatchObject({ seeds: 2, peers: 2, rngSeed: 9, settings })
+  })
+
+  it('runs a scenario as a new session; a New network by the user ends it and is left running', async () => {
+    const client = host.openClient({ events: () => undefined, status: () => undefined })
+    await client.ready(0)
+    const scenario = { name: 'long', network: { seeds: 2, peers: 2, settings, rngSeed: 3 }, durationMs: 1_000_000, steps: [{ at: 900_000, do: 'kill', node: 'peer1' }] }
+    const started = (await host.call('runScenario', [scenario], client)) as { ok: boolean; value: HostStatus }
+    expect(started.ok).toBe(true)
+    expect(started.value.scenario).toEqual({ name: 'long', running: true, fired: 0, steps: 1 })
+    expect(await host.call('runScenario', [scenario], client)).toEqual({ ok: false, error: 'scenario "long" is still running' })
+    expect(await host.call('runScenario', [{ ...scenario, durationMs: -1 }], client)).toMatchObject({ ok: false, error: expect.stringMatching(/^runScenario: /) })
+    const first = host.status().sessionId
+    expect(await host.call('startNetwork', [{ seeds: 2, peers: 1, settings }], client)).toMatchObject({ ok: true })
+    const second = host.status().sessionId
+    expect(second).not.toBe(first)
+    expect(host.status().scenario).toBeUndefined()
+    // The scenario notices within its 100 ms watch and ends without touching the new network.
+    await new Promise((r) => setTimeout(r, 400))
+    expect(host.status()).toMatchObject({ sessionId: second, running: true })
+    expect(host.status().scenario).toBeUndefined()
+    expect(fake.calls.filter((c) => c === 'stopAll')).toHaveLength(2)
   })
 })
