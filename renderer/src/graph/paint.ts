@@ -476,7 +476,8 @@ function paintPulses(p: PaintInput, px: number): void {
   const { ctx, model, animator, theme, now } = p
   for (const pulse of animator.pulses) {
     const n = model.nodes.get(pulse.node)
-    if (!n) continue
+    // A pulse may be scheduled ahead (a hop's real duration): nothing to draw before it starts.
+    if (!n || now < pulse.start) continue
     const f = Math.min(1, (now - pulse.start) / PULSE_MS)
     const colour =
       pulse.kind === 'origin' ? theme.palette[pulse.colour]! : pulse.kind === 'removal' || pulse.kind === 'report' ? theme.removal : theme.linkMiss
