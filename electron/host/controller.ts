@@ -1,3 +1,4 @@
+import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { z } from 'zod'
 import { EVENT_VERSION, NETWORK_NODE, type AnyEvent, type HostEvent, type SessionEvent } from '../../shared/events'
@@ -143,6 +144,8 @@ function userAction(method: ApiMethod, args: unknown[], value: unknown): ActionB
 export class HostController implements GossipscopeApi {
   readonly supervisor: SupervisorLike
   private intake: Intake | null = null
+  /** Exports run one after another through this chain. */
+  private exportQueue: Promise<unknown> = Promise.resolve()
   /** The current session's recording (its write problems go into the status). */
   private eventLog: EventLog | null = null
   private readonly hub: ClientHub
@@ -390,25 +393,12 @@ export class HostController implements GossipscopeApi {
       return this.applyConditions('heal', healed(current, name))
     },
 
-    exportSession: async (request) => {
-      const folder = this.supervisor.session
-      if (!folder) return { ok: false, error: 'no session to export yet' }
-      // createHost passes electron/host/export.ts's exportSession; a bare controller has none.
-      const exporter = this.options.exporter
-      if (!exporter) return { ok: false, error: 'export not available' }
-      const path = this.options.exportPath
-        ? await this.options.exportPath(folder.id, request)
-        : join(this.options.exportsDir, `${folder.id}-export-${this.now()}${request.format === 'zip' ? '.zip' : ''}`)
-      if (path === null) return { ok: false, error: 'export cancelled' }
-      // Everything recorded up to now is on disk before the exporter reads it.
-      this.intake?.flush()
-      try {
-        const result = await exporter(folder.dir, request, path)
-        const url = this.options.exportUrl?.(result.path)
-        return { ok: true, value: url ? { ...result, url } : result }
-      } catch (error) {
-        return { ok: false, error: `export failed: ${(error as Error).message}` }
-      }
+    // One export at a time: each reads and zips a whole session, and several at once on a big
+    // session multiplied the host's memory and blocked its event loop for many seconds.
+    exportSession: (request) => {
+      const run = this.exportQueue.then(() => this.exportOne(request))
+      this.exportQueue = run.catch(() => undefined)
+      return run
     },
 
     listSessions: async () => {
@@ -447,6 +437,29 @@ export class HostController implements GossipscopeApi {
 
   ready(fromSeq: number): Promise<void> {
     return this.call('ready', [fromSeq]) as Promise<void>
+  }
+
+  /** One export (see exportSession); old files in the exports folder are pruned after it. */
+  private async exportOne(request: ExportRequest): Promise<Result<ExportResult>> {
+    const folder = this.supervisor.session
+    if (!folder) return { ok: false, error: 'no session to export yet' }
+    // createHost passes electron/host/export.ts's exportSession; a bare controller has none.
+    const exporter = this.options.exporter
+    if (!exporter) return { ok: false, error: 'export not available' }
+    const path = this.options.exportPath
+      ? await this.options.exportPath(folder.id, request)
+      : join(this.options.exportsDir, `${folder.id}-export-${this.now()}${request.format === 'zip' ? '.zip' : ''}`)
+    if (path === null) return { ok: false, error: 'export cancelled' }
+    // Everything recorded up to now is on disk before the exporter reads it.
+    this.intake?.flush()
+    try {
+      const result = await exporter(folder.dir, request, path)
+      const url = this.options.exportUrl?.(result.path)
+      if (!this.options.exportPath) await pruneExports(this.options.exportsDir, KEPT_EXPORTS)
+      return { ok: true, value: url ? { ...result, url } : result }
+    } catch (error) {
+      return { ok: false, error: `export failed: ${(error as Error).message}` }
+    }
   }
 
   status(): HostStatus {
@@ -519,5 +532,19 @@ export class HostController implements GossipscopeApi {
 
   private now(): number {
     return (this.options.now ?? Date.now)()
+  }
+}
+
+/** Exports kept in the exports folder (the web host's downloads); older ones are deleted. */
+const KEPT_EXPORTS = 5
+
+/** Deletes all but the `keep` newest entries of the exports folder (never throws). */
+async function pruneExports(dir: string, keep: number): Promise<void> {
+  try {
+    const entries = await Promise.all((await readdir(dir)).map(async (name) => ({ name, at: (await stat(join(dir, name))).mtimeMs })))
+    entries.sort((a, b) => b.at - a.at)
+    for (const old of entries.slice(keep)) await rm(join(dir, old.name), { recursive: true, force: true })
+  } catch {
+    // A missing or unreadable folder has nothing to prune.
   }
 }

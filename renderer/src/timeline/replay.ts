@@ -188,8 +188,13 @@ class Replay {
     this.reset()
     const offsets = [...(opened.offsets ?? [])].filter(([, ms]) => ms !== 0)
     replayUi.setState({ source: 'file', name: opened.name, provenance: { kind: 'file', name: opened.name, format: opened.kind, ...files, offsets, incomplete: opened.incomplete } })
-    this.index = new ReplayIndex(opened.events)
-    this.markers.add(opened.events)
+    const events = opened.events.length > MAX_REPLAY_EVENTS ? opened.events.slice(0, MAX_REPLAY_EVENTS) : opened.events
+    if (events !== opened.events) {
+      replayUi.setState((s) => (s.provenance.kind === 'file' ? { provenance: { ...s.provenance, incomplete: true } } : {}))
+      this.full()
+    }
+    this.index = new ReplayIndex(events)
+    this.markers.add(events)
     this.bump()
     this.seekSeq(this.index.lastSeq)
   }

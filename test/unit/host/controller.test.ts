@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -141,6 +141,38 @@ describe('HostController', () => {
     expect(await host.exportSession({ format: 'zip' })).toEqual({ ok: false, error: 'no session to export yet' })
     await host.startNetwork({ seeds: 2, peers: 0, settings })
     expect(await host.exportSession({ format: 'zip' })).toEqual({ ok: false, error: 'export not available' })
+  })
+
+  it('runs concurrent exports one at a time and keeps only the newest few in the exports folder', async () => {
+    let active = 0
+    let peak = 0
+    const exportsDir = join(dir, '_exports')
+    mkdirSync(exportsDir, { recursive: true })
+    const serial = new HostController(
+      {
+        sessionsDir: dir,
+        exportsDir,
+        intake: { flushMs: 1, maxBatch: 100, memoryLimit: 1000 },
+        statusDelayMs: 1,
+        exporter: async (_dir, _request, path) => {
+          peak = Math.max(peak, ++active)
+          await new Promise((r) => setTimeout(r, 20))
+          writeFileSync(path, 'zip')
+          active--
+          return { path, bytes: 3, events: 0 } as never
+        },
+      },
+      (hooks) => new FakeSupervisor(dir, hooks),
+    )
+    try {
+      await serial.startNetwork({ seeds: 2, peers: 0, settings })
+      const results = await Promise.all(Array.from({ length: 8 }, () => serial.exportSession({ format: 'zip' })))
+      expect(results.every((r) => r.ok)).toBe(true)
+      expect(peak).toBe(1)
+      expect(readdirSync(exportsDir).length).toBeLessThanOrEqual(5)
+    } finally {
+      await serial.shutdown()
+    }
   })
 
   it('lists sessions and loads one, reporting bad lines and returning the readable part', async () => {
