@@ -4,6 +4,7 @@ import type { ProtocolSettings } from '../settings'
 import { degreeAnalysis, type DegreeAnalysis } from './degree'
 import { analyzeFailures, type FailureAnalysis, type FalseReport } from './failures'
 import { analyzeMessage, type MessageAnalysis } from './messages'
+import { analyzeNetworkEffects, type NetworkEffects } from './network-effects'
 import { cdf, summarize, type Percentiles } from './stats'
 
 /** Everything the Analysis tab and the summary report show about one session. */
@@ -36,6 +37,8 @@ export interface SessionAnalysis {
   degree: DegreeAnalysis
   failures: FailureAnalysis[]
   falseReports: FalseReport[]
+  /** Emulated network conditions and what they did (partitions, loss, delay). */
+  network: NetworkEffects
 }
 
 /**
@@ -111,5 +114,6 @@ function analyzeState(
     degreeAt,
     failures: analyzeFailures(state, settings),
     falseReports: state.falseReports.map((r) => ({ ...r })),
+    network: analyzeNetworkEffects(events, messages),
   }
 }
