@@ -81,7 +81,10 @@ function analyzeState(
   settings: ProtocolSettings | null,
   events: readonly SessionEvent[],
 ): SessionAnalysis {
-  const messages = [...state.messages.values()].map((m) => analyzeMessage(m, linksAt.get(m.id) ?? 0))
+  const failureStarts = new Map<string, number[]>()
+  for (const f of state.failures) if (f.kind !== 'pause') failureStarts.set(f.node, [...(failureStarts.get(f.node) ?? []), f.at])
+  const failedAfter = (node: string, t: number): boolean => failureStarts.get(node)?.some((at) => at >= t) ?? false
+  const messages = [...state.messages.values()].map((m) => analyzeMessage(m, linksAt.get(m.id) ?? 0, failedAfter))
   messages.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
   const times = messages.flatMap((m) => (m.timeToAllMs === null ? [] : [m.timeToAllMs]))
   const avg = (pick: (m: MessageAnalysis) => number): number | null =>
