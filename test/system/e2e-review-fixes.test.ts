@@ -80,4 +80,56 @@ describe('newcomer review fixes', () => {
       }
     }
   })
+
+  it.skipIf(!existsSync(join(CASES, FIELD_CASES[0]!)))('keeps the timeline, Settings and the follow bar in shape at 1280x720 and 1440x900', async () => {
+    const page = browser!.page
+    await page.goto(host!.url)
+    await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
+    await page.getByLabel('Open a session folder or node log directory').setInputFiles(unpack(FIELD_CASES[0]!))
+    await expect.poll(() => page.getByText(/^Opened .*: \d+ events/).count(), { timeout: WAIT }).toBeGreaterThan(0)
+    for (const [width, height] of [[1280, 720], [1440, 900]] as const) {
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.setViewportSize({ width, height })
+        await page.emulateMedia({ colorScheme: scheme })
+        const where = `${width}x${height} ${scheme}`
+        // Timeline: the position on one line with Live beside it; the controls on two rows at most.
+        const open = await box(page, '.timeline-controls button:first-child')
+        const live = await box(page, '.timeline-controls .live')
+        const position = await box(page, '.timeline-position')
+        const controls = await box(page, '.timeline-controls')
+        expect(Math.abs(live.y + live.height / 2 - (position.y + position.height / 2)), `Live beside the position at ${where}`).toBeLessThan(4)
+        expect(position.height, `position on one line at ${where}`).toBeLessThan(22)
+        expect(position.width, `position readable at ${where}`).toBeGreaterThan(150)
+        expect(controls.height, `timeline controls on two rows at most at ${where}`).toBeLessThan(open.height * 2 + 16)
+        expect(live.x + live.width, `Live inside the window at ${where}`).toBeLessThanOrEqual(width)
+        // The graph keeps most of the height.
+        expect((await box(page, '.graph-region')).height, `graph height at ${where}`).toBeGreaterThan(height * 0.5)
+
+        // Right panel: every tab and every Settings control inside the panel.
+        await page.getByRole('tab', { name: 'Settings' }).click()
+        const right = (await box(page, '.right')).x + (await box(page, '.right')).width
+        const clipped = await page.locator('.right [role="tab"], .settings select, .settings input, .settings button').evaluateAll((els, edge) => els.flatMap((el) => {
+          const r = el.getBoundingClientRect()
+          return r.width > 0 && r.right > edge + 0.5 ? [`${el.tagName} ${el.id || el.textContent}: right ${Math.round(r.right)} > ${Math.round(edge)}`] : []
+        }), right)
+        const sideways = await page.locator('.right .tabpanel').evaluateAll((els) => els.filter((el) => el.scrollWidth > el.clientWidth + 1).length)
+        expect(sideways, `tab panel scrolls sideways at ${where}`).toBe(0)
+        if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.SCREENSHOT_DIR, `settings-${width}x${height}-${scheme}.png`) })
+        expect(clipped, `clipped at ${where}`).toEqual([])
+
+        // Follow bar: ◀ hop and hop ▶ side by side, in that order.
+        await page.locator('.coverage-table button').first().click()
+        await expect.poll(() => page.getByTestId('follow-bar').count(), { timeout: WAIT }).toBe(1)
+        const back = await box(page, '[aria-label="Previous transmission of this message"]')
+        const next = await box(page, '[aria-label="Next transmission of this message"]')
+        expect(Math.abs(back.y - next.y), `hop buttons on one row at ${where}`).toBeLessThan(2)
+        expect(next.x, `hop ▶ right after ◀ hop at ${where}`).toBeGreaterThan(back.x)
+        expect(next.x - (back.x + back.width), `hop buttons adjacent at ${where}`).toBeLessThan(20)
+        const bar = await box(page, '[data-testid="follow-bar"]')
+        expect(bar.height, `follow bar height at ${where}`).toBeLessThan(height * 0.25)
+        if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.SCREENSHOT_DIR, `follow-${width}x${height}-${scheme}.png`) })
+        await page.getByRole('button', { name: 'Stop following' }).click()
+      }
+    }
+  })
 })
