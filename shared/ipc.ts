@@ -6,6 +6,12 @@ import { protocolSettingsSchema, type ProtocolSettings } from './settings'
 import { scenarioSchema, type Scenario } from './scenario/schema'
 import type { ApiMethod, MenuCommand } from './ipc-channels'
 
+/**
+ * A session id: a folder name under the sessions directory. Letters, digits, `-`, `_` and
+ * `.`, not starting with `.` (so never `.` or `..`: an id can only name a folder inside).
+ */
+export const SESSION_ID_RE = /^[\w-][\w.-]{0,99}$/
+
 export * from './ipc-channels'
 
 /**
@@ -217,7 +223,7 @@ export const API_ARGS = {
   setSettings: z.tuple([protocolSettingsSchema]),
   exportSession: z.tuple([exportRequestSchema]),
   listSessions: z.tuple([]),
-  loadSession: z.tuple([z.string().regex(/^[\w.-]{1,100}$/, 'expected a session id')]),
+  loadSession: z.tuple([z.string().regex(SESSION_ID_RE, 'expected a session id (letters, digits, - _ ., not starting with .)')]),
   nodeLog: z.tuple([nodeIdSchema]),
   runScenario: z.tuple([scenarioSchema]),
   ready: z.tuple([z.number().int().min(0)]),
