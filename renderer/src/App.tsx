@@ -18,6 +18,7 @@ import { Timeline } from './timeline/Timeline'
 // Views not needed for the first paint load on demand (their plotting code stays out of the main bundle).
 const AnalysisView = lazy(() => import('./analysis/AnalysisView'))
 const SequenceView = lazy(() => import('./sequence/SequenceView'))
+const GuideView = lazy(() => import('./guide/GuideView'))
 
 const loading = <p className="muted loading">Loading…</p>
 
@@ -26,6 +27,15 @@ const TABS: PanelTab[] = [
   { id: 'log', label: 'Log', render: () => <LogPanel /> },
   { id: 'narration', label: 'Narration', render: () => <NarrationPanel /> },
   { id: 'settings', label: 'Settings', render: () => <SettingsPanel /> },
+  {
+    id: 'guide',
+    label: 'Guide',
+    render: () => (
+      <Suspense fallback={loading}>
+        <GuideView />
+      </Suspense>
+    ),
+  },
   {
     id: 'sequence',
     label: 'Sequence',
@@ -116,13 +126,13 @@ function Legend() {
         <span className="role-mark seed" aria-hidden="true" /> seed
       </li>
       <li>
-        <span className="role-mark peer" aria-hidden="true" /> peer (colour = its messages)
+        <span className="role-mark peer" aria-hidden="true" /> peer<span className="legend-long"> (colour = its messages)</span>
       </li>
       <li>
         <span className="role-mark peer dead" aria-hidden="true" /> dead
       </li>
       <li>
-        <span className="legend-miss" aria-hidden="true" /> liveness misses
+        <span className="legend-miss" aria-hidden="true" /> <span className="legend-long">liveness </span>misses
       </li>
       <li>
         <label>

@@ -68,9 +68,11 @@ export function GraphCanvas() {
 
     const unsubscribe = app.applied.subscribe((events) => animator.push(events, performance.now()))
 
+    /** Margin around the fitted network (room for the labels under nodes): 40 px, down to 20 on a small canvas. */
+    const margin = () => Math.max(20, Math.min(40, 0.1 * Math.min(width - insets.left - insets.right, height - insets.top - insets.bottom)))
     const refit = () => {
       const box = model.bounds()
-      if (box && width > 0) view = fit(box, width, height, 40, insets)
+      if (box && width > 0) view = fit(box, width, height, margin(), insets)
     }
     const measureInsets = () => {
       const origin = canvas.getBoundingClientRect()
@@ -159,7 +161,7 @@ export function GraphCanvas() {
       const animating = animator.advance(now)
       if (moved && !userMoved) {
         const box = model.bounds()
-        if (box) view = approach(view, fit(box, width, height, 40, insets), firstFit ? 1 : 0.15)
+        if (box) view = approach(view, fit(box, width, height, margin(), insets), firstFit ? 1 : 0.15)
         firstFit = false
       }
       const fading = model.nodeList.some((n) => n.removedAt !== null && now - n.removedAt < 1600)

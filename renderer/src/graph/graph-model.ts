@@ -159,7 +159,7 @@ export class GraphModel {
     this.simulation.alpha(Math.max(this.simulation.alpha(), 0.1))
   }
 
-  /** World-space bounding box of all nodes, or null if empty. */
+  /** World-space bounding box of all nodes (their circles, not just centres), or null if empty. */
   bounds(): { x0: number; y0: number; x1: number; y1: number } | null {
     if (this.nodeList.length === 0) return null
     let x0 = Infinity
@@ -167,10 +167,10 @@ export class GraphModel {
     let x1 = -Infinity
     let y1 = -Infinity
     for (const n of this.nodeList) {
-      x0 = Math.min(x0, n.x ?? 0)
-      y0 = Math.min(y0, n.y ?? 0)
-      x1 = Math.max(x1, n.x ?? 0)
-      y1 = Math.max(y1, n.y ?? 0)
+      x0 = Math.min(x0, (n.x ?? 0) - n.radius)
+      y0 = Math.min(y0, (n.y ?? 0) - n.radius)
+      x1 = Math.max(x1, (n.x ?? 0) + n.radius)
+      y1 = Math.max(y1, (n.y ?? 0) + n.radius)
     }
     return { x0, y0, x1, y1 }
   }
