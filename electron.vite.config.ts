@@ -1,6 +1,17 @@
+import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
+import pkg from './package.json'
+
+// Electron is an optional dependency: where its binary cannot be downloaded, npm leaves it
+// out, and the build (whose targets follow Electron's major version) takes the major from
+// the version range in package.json instead.
+try {
+  createRequire(import.meta.url).resolve('electron/package.json')
+} catch {
+  process.env.ELECTRON_MAJOR_VER ??= /\d+/.exec(pkg.optionalDependencies.electron)![0]
+}
 
 /**
  * One build for everything that ships:
@@ -20,6 +31,7 @@ export default defineConfig({
           peer: resolve(__dirname, 'electron/nodes/peer.ts'),
           web: resolve(__dirname, 'electron/web/server.ts'),
           'export-cli': resolve(__dirname, 'electron/host/export-cli.ts'),
+          'node-host': resolve(__dirname, 'electron/nodes/node-host.ts'),
           'scenario-cli': resolve(__dirname, 'electron/host/scenario-cli.ts'),
           'bench-nodes': resolve(__dirname, 'bench/nodes.ts'),
         },

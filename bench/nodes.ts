@@ -1,35 +1,46 @@
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
-import { Cluster, type ClusterNode, snapshotPrograms } from '../electron/nodes/cluster'
+import { LocalNetwork, type NetNode, snapshotPrograms } from '../electron/host/local-network'
+import type { Packing } from '../shared/packing'
+import { keepsEvent } from '../electron/nodes/events-detail'
 import { DEFAULT_SETTINGS, type ProtocolSettings, TOPOLOGIES, type Topology, scaledIntervals } from '../shared/settings-core'
+import { summarizeProfiles } from './cpu-profile'
 
 /**
- * Node benchmark: S seeds + N peers as real processes (each on its own 127.x address),
- * all peers launched at once. Nodes write their events to files; while they run this
- * process only counts `gossip.created` in the new bytes (no JSON parsing) to know when
- * gossip is over, and samples memory from /proc. Everything else is computed afterwards
- * from the events files. Prints a Markdown table and the machine it ran on.
+ * Node benchmark: S seeds + N peers on the app's launcher (one process per node, or up to
+ * K nodes per node host with --pack K), each node on its own 127.x address. Nodes write
+ * their events to files and send only lifecycle events live (links, removals); while they
+ * run this process counts `gossip.created` in the files' new bytes (no JSON parsing) to
+ * know when gossip is over, and samples memory and CPU from /proc per process. Gossip
+ * figures are computed afterwards from the events files. After gossip, the network is held
+ * for --liveness-s seconds (liveness rounds only) and every removal of a live peer counts
+ * as false. Prints a Markdown table and the machine; --json writes the same figures.
  *
- *   npm run bench:nodes -- --seeds 3 --peers 100 --time-scale 0.05
+ *   npm run bench:nodes -- --seeds 3 --peers 100 --pack 50 --json out.json
  */
 
+const int = (v: string) => parseInt(v, 10)
 const program = new Command('bench-nodes')
-  .option('--seeds <n>', 'seed processes', (v) => parseInt(v, 10), 3)
-  .option('--peers <n>', 'peer processes', (v) => parseInt(v, 10), 100)
+  .option('--seeds <n>', 'seeds', int, 3)
+  .option('--peers <n>', 'peers', int, 100)
+  .option('--pack <k>', 'nodes per process (1 = a process per node)', int, 1)
   .option('--time-scale <x>', 'time scale of every node', Number, 0.05)
-  .option('--gossip-count <n>', 'messages per peer', (v) => parseInt(v, 10), DEFAULT_SETTINGS.gossipCount)
+  .option('--gossip-count <n>', 'messages per peer', int, DEFAULT_SETTINGS.gossipCount)
   .option('--topology <kind>', TOPOLOGIES.join('|'), DEFAULT_SETTINGS.topology)
-  .option('--node-flags <flags>', 'flags for every node process', '--max-semi-space-size=1 --max-old-space-size=64')
-  .option('--launch-concurrency <n>', 'peers starting at the same time', (v) => parseInt(v, 10), 8)
+  .option('--node-flags <flags>', 'Node flags of every node process', '--max-semi-space-size=1 --max-old-space-size=64')
+  .option('--launch-concurrency <n>', 'nodes starting at the same time', int, 8)
   .option('--timeout <s>', 'stop waiting for gossip this many seconds after the last launch', Number, 180)
+  .option('--liveness-s <s>', 'seconds the network is held after gossip, counting false removals', Number, 0)
+  .option('--cpu-prof <dir>', 'write a V8 CPU profile of every node process to this folder and summarise it')
+  .option('--json <path>', 'also write the figures as JSON (keys in README)')
   .option('--keep', 'keep the temporary folder with all logs and events')
   .parse()
 const opts = program.opts<{
-  seeds: number; peers: number; timeScale: number; gossipCount: number; topology: Topology
-  nodeFlags: string; launchConcurrency: number; timeout: number; keep?: boolean
+  seeds: number; peers: number; pack: number; timeScale: number; gossipCount: number; topology: Topology
+  nodeFlags: string; launchConcurrency: number; timeout: number; livenessS: number; cpuProf?: string; json?: string; keep?: boolean
 }>()
 
 const settings: ProtocolSettings = {
@@ -42,16 +53,13 @@ const settings: ProtocolSettings = {
 const intervals = scaledIntervals(settings)
 const dir = mkdtempSync(join(tmpdir(), 'gossipscope-bench-'))
 const block = 100 + Math.floor(Math.random() * 150)
-// This file runs as out/main/bench-nodes.js, next to seed.js and peer.js.
+const packing: Packing = opts.pack > 1 ? { mode: 'pack', size: opts.pack } : { mode: 'single' }
+// This file runs as out/main/bench-nodes.js, next to seed.js, peer.js and node-host.js.
 const programs = snapshotPrograms(fileURLToPath(new URL('.', import.meta.url)))
-const cluster = new Cluster({
-  programs: programs.dir,
-  dir,
-  settings,
-  events: 'file',
-  nodeFlags: opts.nodeFlags.split(' ').filter((f) => f !== ''),
-})
-const eventsPath = (n: ClusterNode) => join(n.logDir, `${n.role}-${n.address.ip}_${n.address.port}.events.ndjson`)
+const execArgv = opts.nodeFlags.split(' ').filter((f) => f !== '')
+if (opts.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`)
+const net = new LocalNetwork({ programs: programs.dir, dir, settings, packing, eventsDetail: 'lifecycle', execArgv, keepEvents: false })
+const eventsPath = (n: NetNode) => join(n.logDir, `${n.role}-${n.address.ip}_${n.address.port}.events.ndjson`)
 
 /** Reads what was appended to a file since the last call. */
 class Tail {
@@ -77,70 +85,77 @@ function occurrences(text: string, needle: string): number {
   return count
 }
 
-/** Private (Private_Clean + Private_Dirty) and resident memory in kB. */
-function memory(pid: number): { priv: number; rss: number } | null {
+type Mem = { pss: number; rss: number; priv: number }
+/** PSS, RSS and private (Private_Clean + Private_Dirty) memory of a process in kB. */
+function memory(pid: number): Mem | null {
   try {
     const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
-    const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(text)?.[1] ?? 0)
-    return { priv: kb('Private_Clean') + kb('Private_Dirty'), rss: kb('Rss') }
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0)
+    return { pss: kb('Pss'), rss: kb('Rss'), priv: kb('Private_Clean') + kb('Private_Dirty') }
   } catch {
     return null
   }
 }
 
 function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, in USER_HZ (100/s)
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, in USER_HZ (100/s)
+  } catch {
+    return 0
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
-const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5)
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+
+/** Peak memory per process and its last CPU reading, by pid. */
+const peak = new Map<number, Mem>()
+const cpuLast = new Map<number, number>()
+const loads: number[] = []
+function pids(): number[] {
+  return [...new Set([...net.nodes.values()].map((n) => n.managed.process.pid).filter((p): p is number => p !== null))]
+}
+function sample(): void {
+  for (const pid of pids()) {
+    const m = memory(pid)
+    if (m) {
+      const p = peak.get(pid) ?? { pss: 0, rss: 0, priv: 0 }
+      peak.set(pid, { pss: Math.max(p.pss, m.pss), rss: Math.max(p.rss, m.rss), priv: Math.max(p.priv, m.priv) })
+    }
+    const cpu = cpuSeconds(pid)
+    if (cpu > 0) cpuLast.set(pid, cpu)
+  }
+  loads.push(loadavg()[0]!)
+}
+const cpuTotal = () => sum(pids().map((p) => cpuLast.get(p) ?? 0))
 
 async function main(): Promise<void> {
   const seeds = Array.from({ length: opts.seeds }, (_, i) => ({ ip: `127.${block}.1.${i + 1}`, port: 7301 }))
-  cluster.writeConfig(seeds)
-  const seedNodes = await Promise.all(seeds.map((a) => cluster.start('seed', a)))
-  // node.started is the first event a node writes, once it listens.
-  const started = (n: ClusterNode) => existsSync(eventsPath(n)) && statSync(eventsPath(n)).size > 0
-  const waitStarted = async (n: ClusterNode) => {
-    const limit = Date.now() + 120_000
-    while (!started(n)) {
-      if (n.proc.exitCode !== null || n.proc.signalCode !== null) throw new Error(`${n.id} exited: ${n.stderr.trim()}`)
-      if (Date.now() > limit) throw new Error(`${n.id} did not start within 120 s`)
-      await sleep(5)
-    }
-  }
-  await Promise.all(seedNodes.map(waitStarted))
-
-  // Peers are launched a few at a time: starting a Node process costs ~0.2 s of CPU, and
-  // 100 at once starve the running peers' liveness replies; one at a time is slow because
-  // every running peer already costs ~1% CPU in liveness rounds at time scale 0.05.
+  net.writeConfig(seeds)
+  const sampler = setInterval(sample, 1000)
   const launchedAt = Date.now()
-  const peers: ClusterNode[] = []
-  const peak = new Map<ClusterNode, { priv: number; rss: number }>()
-  const sample = () => {
-    for (const node of [...seedNodes, ...peers]) {
-      const m = memory(node.proc.pid!)
-      const p = peak.get(node) ?? { priv: 0, rss: 0 }
-      if (m) peak.set(node, { priv: Math.max(p.priv, m.priv), rss: Math.max(p.rss, m.rss) })
-    }
-  }
-  const sampler = setInterval(sample, 500)
+  const seedNodes = await Promise.all(seeds.map((a) => net.start('seed', a, 120_000)))
+  const peers: NetNode[] = []
   let next = 0
   const launcher = async () => {
     while (next < opts.peers) {
       const i = next++
       const ip = `127.${block}.${2 + Math.floor(i / 250)}.${(i % 250) + 1}`
-      const node = await cluster.start('peer', { ip, port: 7302 })
+      const node = net.launch('peer', { ip, port: 7302 })
       peers.push(node)
-      await waitStarted(node)
+      if (!(await node.managed.started)) throw new Error(`${node.id} did not start: ${node.stderr.trim()}`)
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, opts.launchConcurrency) }, launcher))
   const launchedIn = Date.now() - launchedAt
-  const all = [...seedNodes, ...peers]
+  // All linked: every peer reported its first link (lifecycle events arrive live).
+  const linked = () => peers.every((p) => (p.counts.get('peer.link-up') ?? 0) > 0)
+  await net.waitFor(linked, 120_000, 'every peer to link').catch(() => undefined)
+  sample()
+  const cpuAtLinked = cpuTotal()
   const tails = new Map(peers.map((p) => [p, new Tail(eventsPath(p))]))
   const created = new Map(peers.map((p) => [p, 0]))
   const deadline = Date.now() + opts.timeout * 1000
@@ -152,12 +167,28 @@ async function main(): Promise<void> {
     if (doneAt !== null && Date.now() - doneAt > 1000 + intervals.gossipMs) break
     await sleep(500)
   }
+  sample()
+  const cpuAtGossipEnd = cpuTotal()
+  const gossipEndAt = Date.now()
+  if (opts.livenessS > 0) await sleep(opts.livenessS * 1000)
   clearInterval(sampler)
   sample()
-  const cpu = new Map(all.map((n) => [n, cpuSeconds(n.proc.pid!)]))
-  for (const node of all) node.proc.kill('SIGTERM')
-  await Promise.all(all.map((n) => n.exited))
-  report(seedNodes, peers, launchedAt, launchedIn, peak, cpu, doneAt !== null)
+  const cpuAtEnd = cpuTotal()
+  const endAt = Date.now()
+  const removals = sum(seedNodes.map((s) => s.counts.get('seed.peer-removed') ?? 0))
+  await net.launcher.stopAll()
+  const figures = analyse(seedNodes, peers, {
+    launchedAt, launchedIn, finished: doneAt !== null, endAt,
+    cpu: { total: cpuAtEnd, gossip: cpuAtGossipEnd - cpuAtLinked, liveness: cpuAtEnd - cpuAtGossipEnd, livenessS: (endAt - gossipEndAt) / 1000 },
+    removals,
+  })
+  print(figures)
+  if (opts.json) writeFileSync(opts.json, JSON.stringify(figures, null, 2) + '\n')
+  if (opts.cpuProf) {
+    await sleep(1000)
+    console.log(`\nCPU profile of all node processes (${opts.cpuProf}), self time by function:\n`)
+    console.log(summarizeProfiles(opts.cpuProf, 25))
+  }
   programs.remove()
   if (opts.keep) console.log(`\nLogs and events: ${dir}`)
   else rmSync(dir, { recursive: true, force: true })
@@ -165,19 +196,38 @@ async function main(): Promise<void> {
 
 type Ev = { type: string; t: number; node: string; id?: string; peer?: string; initiator?: boolean; reason?: string }
 
-function report(
-  seedNodes: ClusterNode[], peers: ClusterNode[], launchedAt: number, launchedIn: number,
-  peak: Map<ClusterNode, { priv: number; rss: number }>, cpu: Map<ClusterNode, number>, finished: boolean,
-): void {
+interface RunFacts {
+  launchedAt: number; launchedIn: number; finished: boolean; endAt: number
+  cpu: { total: number; gossip: number; liveness: number; livenessS: number }
+  removals: number
+}
+
+function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
   const firstLink = new Map<string, number>()
   const created = new Map<string, Ev>()
   const receipts = new Map<string, Map<string, number>>()
   const forwards = new Map<string, number>()
   const edges = new Set<string>()
   let duplicates = 0
-  for (const peer of peers) {
-    for (const line of readFileSync(eventsPath(peer), 'utf8').split('\n')) {
+  let bytesFull = 0
+  let bytesReceipts = 0
+  for (const node of [...seedNodes, ...peers]) {
+    const text = existsSync(eventsPath(node)) ? readFileSync(eventsPath(node), 'utf8') : ''
+    for (const line of text.split('\n')) {
       if (line === '') continue
+      bytesFull += line.length + 1
+      const type = /"type":"([^"]+)"/.exec(line)?.[1] ?? ''
+      if (keepsEvent('receipts', type)) bytesReceipts += line.length + 1
+      if (type === 'gossip.duplicate') {
+        duplicates++
+        continue
+      }
+      if (type === 'gossip.forwarded') {
+        const id = /"id":"([^"]+)"/.exec(line)?.[1] ?? ''
+        forwards.set(id, (forwards.get(id) ?? 0) + 1)
+        continue
+      }
+      if (type !== 'peer.link-up' && type !== 'peer.link-down' && type !== 'gossip.created' && type !== 'gossip.received') continue
       const e = JSON.parse(line) as Ev
       switch (e.type) {
         case 'peer.link-up': {
@@ -193,14 +243,14 @@ function report(
           receipts.get(e.id!)!.set(e.node, e.t)
           break
         }
-        case 'gossip.forwarded': forwards.set(e.id!, (forwards.get(e.id!) ?? 0) + 1); break
-        case 'gossip.duplicate': duplicates++; break
       }
     }
   }
-  const linkedAll = firstLink.size === peers.length ? Math.max(...firstLink.values()) - launchedAt : NaN
+  const allLinkedAt = firstLink.size === peers.length ? Math.max(...firstLink.values()) : NaN
   // Expected receivers of a message: peers linked when it was created, except its creator.
-  const latencies: number[] = []
+  // Latency over messages created after every peer linked, and separately over the launch storm.
+  const after: number[] = []
+  const storm: number[] = []
   let expected = 0
   let got = 0
   for (const [id, c] of created) {
@@ -217,47 +267,84 @@ function report(
         last = Math.max(last, at)
       }
     }
-    if (complete) latencies.push(last - c.t)
+    if (!complete) continue
+    if (c.t > allLinkedAt) after.push(last - c.t)
+    else storm.push(last - c.t)
   }
-  latencies.sort((a, b) => a - b)
-  const n = peers.length
-  const bound = 2 * edges.size - (n - 1)
+  after.sort((a, b) => a - b)
+  storm.sort((a, b) => a - b)
   const sends = [...created.keys()].map((id) => forwards.get(id) ?? 0)
-  const meanSends = sends.reduce((a, b) => a + b, 0) / Math.max(1, sends.length)
-  const none = { priv: NaN, rss: NaN }
-  const peerPriv = peers.map((p) => (peak.get(p) ?? none).priv / 1024)
-  const peerRss = peers.map((p) => (peak.get(p) ?? none).rss / 1024)
-  const seedPriv = seedNodes.map((p) => (peak.get(p) ?? none).priv / 1024)
-  const peerCpu = peers.map((p) => cpu.get(p)!)
-  const seedCpu = seedNodes.map((p) => cpu.get(p)!)
+  const mems = [...peak.values()]
+  const minutes = (run.endAt - run.launchedAt) / 60_000
+  const nodes = seedNodes.length + peers.length
+  const lat = (xs: number[]) => ({ p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), max: xs[xs.length - 1] ?? NaN, count: xs.length })
+  return {
+    seeds: seedNodes.length,
+    peers: peers.length,
+    pack: opts.pack,
+    processes: peak.size,
+    topology: settings.topology,
+    maxLinks: settings.maxLinks,
+    timeScale: settings.timeScale,
+    gossipMs: intervals.gossipMs,
+    livenessMs: intervals.livenessMs,
+    gossipCount: settings.gossipCount,
+    launchConcurrency: opts.launchConcurrency,
+    listeningS: run.launchedIn / 1000,
+    allLinkedS: (allLinkedAt - run.launchedAt) / 1000,
+    messages: created.size,
+    coverage: (100 * got) / Math.max(1, expected),
+    finished: run.finished,
+    latencyMs: lat(after),
+    launchStormLatencyMs: lat(storm),
+    meanSends: sum(sends) / Math.max(1, sends.length),
+    floodingBound: 2 * edges.size - (peers.length - 1),
+    links: edges.size,
+    duplicates,
+    pssTotalMb: sum(mems.map((m) => m.pss)) / 1024,
+    rssTotalMb: sum(mems.map((m) => m.rss)) / 1024,
+    privateTotalMb: sum(mems.map((m) => m.priv)) / 1024,
+    cpuS: run.cpu.total,
+    gossipCpuS: run.cpu.gossip,
+    livenessCpuS: run.cpu.liveness,
+    livenessPhaseS: run.cpu.livenessS,
+    falseRemovals: run.removals,
+    eventsBytesPerNodeMinute: { full: bytesFull / nodes / minutes, receipts: bytesReceipts / nodes / minutes },
+    loadAverage: { mean1m: sum(loads) / Math.max(1, loads.length), max1m: Math.max(...loads), end: loadavg() },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: totalmem() / 2 ** 30, node: process.version },
+    nodeFlags: opts.nodeFlags,
+  }
+}
+
+function print(r: ReturnType<typeof analyse>): void {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a')
+  const l = (x: { p50: number; p99: number; max: number; count: number }) => `${f(x.p50, 0)} / ${f(x.p99, 0)} / ${f(x.max, 0)} ms (${x.count} messages)`
   const rows: [string, string][] = [
-    ['nodes', `${seedNodes.length} seeds + ${n} peers (${settings.topology}, max links ${settings.maxLinks}), time scale ${settings.timeScale}: gossip every ${intervals.gossipMs} ms, liveness every ${intervals.livenessMs} ms`],
-    ["time to all linked (first launch -> last peer's first link)", `${f(linkedAll / 1000, 2)} s (all ${n} processes listening after ${f(launchedIn / 1000, 2)} s, ${opts.launchConcurrency} launched at a time)`],
-    ['messages created / delivered to expected receivers', `${created.size} / coverage ${f((100 * got) / Math.max(1, expected), 2)}%${finished ? '' : ' (timed out)'}`],
-    ['dissemination latency p50 / p99 / max (created -> last expected receipt)', `${quantile(latencies, 0.5)} / ${quantile(latencies, 0.99)} / ${latencies[latencies.length - 1] ?? 'n/a'} ms`],
-    ['messages sent per gossip (mean) vs flooding bound 2E-(N-1)', `${f(meanSends)} vs ${bound} (E = ${edges.size} links at the end; ${duplicates} duplicates dropped)`],
-    ['peak private memory per peer, median / max', `${f(median(peerPriv))} / ${f(Math.max(...peerPriv))} MB`],
-    ['peak RSS per peer, median / max', `${f(median(peerRss))} / ${f(Math.max(...peerRss))} MB`],
-    ['peak private memory per seed, max', `${f(Math.max(...seedPriv))} MB`],
-    ['CPU per peer, median / max; all seeds', `${f(median(peerCpu), 2)} / ${f(Math.max(...peerCpu), 2)} s; ${f(seedCpu.reduce((a, b) => a + b, 0), 2)} s`],
-    ['CPU, all nodes', `${f([...peerCpu, ...seedCpu].reduce((a, b) => a + b, 0), 1)} s`],
+    ['nodes', `${r.seeds} seeds + ${r.peers} peers in ${r.processes} processes (${r.pack > 1 ? `up to ${r.pack} per process` : 'one per node'}; ${r.topology}, max links ${r.maxLinks}), time scale ${r.timeScale}: gossip every ${r.gossipMs} ms, liveness every ${r.livenessMs} ms`],
+    ['allLinkedS: first launch -> last peer\'s first link', `${f(r.allLinkedS, 2)} s (all listening after ${f(r.listeningS, 2)} s, ${r.launchConcurrency} launched at a time)`],
+    ['messages created; coverage of peers linked at creation', `${r.messages}; ${f(r.coverage, 2)}%${r.finished ? '' : ' (timed out)'}`],
+    ['latencyMs p50 / p99 / max, messages created after all linked', l(r.latencyMs)],
+    ['same, messages created during the launch', l(r.launchStormLatencyMs)],
+    ['messages sent per gossip (mean) vs flooding bound 2E-(N-1)', `${f(r.meanSends)} vs ${r.floodingBound} (E = ${r.links}; ${r.duplicates} duplicates dropped)`],
+    ['pssTotalMb / rssTotalMb / private, sum of each process\'s peak', `${f(r.pssTotalMb, 0)} / ${f(r.rssTotalMb, 0)} / ${f(r.privateTotalMb, 0)} MB`],
+    ['cpuS all node processes; gossip phase; liveness phase', `${f(r.cpuS)} s; ${f(r.gossipCpuS)} s; ${f(r.livenessCpuS)} s over ${f(r.livenessPhaseS, 0)} s`],
+    ['falseRemovals (live peers removed by a seed)', String(r.falseRemovals)],
+    ['events file bytes per node-minute: full / receipts level', `${f(r.eventsBytesPerNodeMinute.full, 0)} / ${f(r.eventsBytesPerNodeMinute.receipts, 0)}`],
   ]
   console.log('| metric | value |\n|---|---|')
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`)
-  const cpuInfo = cpus()
   console.log(
-    `\nMachine: ${cpuInfo[0]?.model ?? 'unknown CPU'}, ${cpuInfo.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
-      `Node ${process.version}, load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}; node flags: ${opts.nodeFlags || '(none)'}`,
+    `\nMachine: ${r.machine.cpu}, ${r.machine.cores} cores, ${f(r.machine.memGiB)} GiB, Node ${r.machine.node}; ` +
+      `load average (1 min) mean ${f(r.loadAverage.mean1m)}, max ${f(r.loadAverage.max1m)}, at end ${r.loadAverage.end.map((x) => x.toFixed(1)).join(' ')}; node flags: ${r.nodeFlags || '(none)'}`,
   )
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void cluster.killAll().then(() => (programs.remove(), process.exit(130))))
+  process.once(signal, () => void net.killAll().then(() => (programs.remove(), process.exit(130))))
 }
 main().catch(async (e) => {
   console.error(`bench-nodes: ${(e as Error).message}`)
-  await cluster.killAll()
+  await net.killAll()
   programs.remove()
   process.exit(1)
 })

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { SessionEvent } from './events'
+import { packingSchema, type Packing } from './packing'
 import { PARTITION_DIRECTIONS, type NetConditions, type Partition } from './net/conditions'
 import { linkConditionsSchema } from './net/conditions-schema'
 import { protocolSettingsSchema, type ProtocolSettings } from './settings'
@@ -37,8 +38,11 @@ export interface NodeInfo {
   role: NodeRole
   ip: string
   port: number
+  /** Pid of the node's process (shared with `sharedWith` other nodes when packed). */
   pid: number | null
   state: NodeProcessState
+  /** Other live nodes in the same process: 0 when the node has a process of its own. */
+  sharedWith?: number
 }
 
 export interface HostStatus {
@@ -51,6 +55,10 @@ export interface HostStatus {
   lastSeq: number
   /** Most nodes the host will run at once on this machine. */
   maxNodes: number
+  /** How the host places nodes into processes (for nodes started from now on). */
+  packing?: Packing
+  /** Nodes being started in waves: how many of how many asked for are up; null when none are. */
+  launching?: LaunchProgress | null
   /** Network conditions every node applies now (new nodes get them at start). */
   conditions: NetConditions
   /** The scenario the host runs or ran last (Run scenario...); absent = none this session. */
@@ -66,6 +74,16 @@ export interface ScenarioStatus {
   /** After the run: each expectation or step that failed, "measured vs expected"; empty = all held. */
   failures?: string[]
 }
+
+export interface LaunchProgress {
+  role: NodeRole
+  /** Nodes of this request that reported node.started (or failed). */
+  done: number
+  total: number
+}
+
+/** Most nodes one request may start (the host's own limit, `maxNodes`, may be lower). */
+export const MAX_NODES_PER_REQUEST = 1000
 
 export interface EventBatch {
   /** Consecutive by `seq`. */
@@ -88,14 +106,16 @@ export interface ExportResult {
 
 export const startNetworkSchema = z.object({
   seeds: z.number().int().min(2).max(16),
-  peers: z.number().int().min(0).max(500),
+  peers: z.number().int().min(0).max(MAX_NODES_PER_REQUEST),
   settings: protocolSettingsSchema,
+  /** Default: the host's current packing. */
+  packing: packingSchema.optional(),
   /** Seed of every node's random generator (node k gets rngSeed x 1009 + k); absent = random. */
   rngSeed: z.number().int().min(0).max(4_000_000).optional(),
 })
 export type StartNetworkRequest = z.infer<typeof startNetworkSchema>
 
-export const countSchema = z.number().int().min(1).max(500)
+export const countSchema = z.number().int().min(1).max(MAX_NODES_PER_REQUEST)
 export const nodeIdSchema = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, 'expected a node id IP:PORT')
 
 /** A node's own log file (`seed_network.log` / `peer_network.log` in its log folder), as written. */

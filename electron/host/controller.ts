@@ -71,7 +71,8 @@ export type SupervisorLike = Pick<
   | 'stopAll'
   | 'killAllNow'
   | 'livePids'
->
+> &
+  Partial<Pick<Supervisor, 'packing' | 'launching'>>
 
 /** `exportSession(sessionDir, request, outPath)` of electron/host/export.ts. */
 export type SessionExporter = (sessionDir: string, request: ExportRequest, outPath: string) => Promise<ExportResult>
@@ -202,14 +203,14 @@ export class HostController implements GossipscopeApi {
     return this.call('runScenario', [scenario]) as Promise<Result<HostStatus>>
   }
 
-  private startSession({ seeds, peers, settings, rngSeed }: StartNetworkRequest, by: 'user' | 'scenario' | null): Promise<Result<HostStatus>> {
+  private startSession({ seeds, peers, settings, rngSeed, packing }: StartNetworkRequest, by: 'user' | 'scenario' | null): Promise<Result<HostStatus>> {
     if (seeds + peers > this.supervisor.maxNodes) {
       return Promise.resolve({ ok: false, error: `${seeds + peers} nodes requested; this host runs at most ${this.supervisor.maxNodes}` })
     }
     return this.serial(async () => {
       await this.endSession()
       if (this.closed) return { ok: false, error: 'the host is shutting down' }
-      const folder = this.supervisor.beginSession(settings, rngSeed ?? null)
+      const folder = this.supervisor.beginSession(settings, rngSeed ?? null, packing)
       const log = new EventLog(join(folder.dir, EVENTS_FILE))
       this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
       if (by !== 'scenario') this.scenario = undefined
@@ -418,6 +419,8 @@ export class HostController implements GossipscopeApi {
       nodes: this.supervisor.nodeInfos(),
       lastSeq: this.intake?.lastSeq ?? 0,
       maxNodes: this.supervisor.maxNodes,
+      packing: this.supervisor.packing,
+      launching: this.supervisor.launching ?? null,
       conditions: this.supervisor.conditions,
       ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
     }

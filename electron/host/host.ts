@@ -22,7 +22,7 @@ export function createHost(config: HostConfig): HostController {
   const { nodesDir, supervisor, ...options } = config
   const supervisorOptions: SupervisorOptions = {
     ...DEFAULT_SUPERVISOR,
-    scripts: { seed: join(nodesDir, 'seed.js'), peer: join(nodesDir, 'peer.js') },
+    scripts: { seed: join(nodesDir, 'seed.js'), peer: join(nodesDir, 'peer.js'), host: join(nodesDir, 'node-host.js') },
     ...supervisor,
     sessionsDir: config.sessionsDir,
   }

@@ -2,26 +2,31 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatAddress, type Address } from '../../shared/address'
 import type { AnyEvent } from '../../shared/events'
-import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
+import type { LaunchProgress, NodeInfo, NodeRole, Result } from '../../shared/ipc'
 import { type NetConditions, NO_CONDITIONS, isIdle } from '../../shared/net/conditions'
 import { nodeRngSeed } from '../../shared/scenario/runner'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
 import { AddressAllocator, type Probe, probeAddress } from './addresses'
+import { Launcher } from './launcher'
 import { nodeFlags, nodeLogFolder } from './node-flags'
-import { NodeProcess } from './node-process'
+import type { ManagedNode } from './node-process'
+import { DEFAULT_PACKING, type Packing } from '../../shared/packing'
 import { CONFIG_FILE, LOGS_DIR, createSessionFolder, writeSessionFiles, type SessionFolder } from './session-files'
 
 /**
- * Runs one session's seed and peer processes: allocates their addresses, keeps the
- * session's config.txt and session.json current, forks the node programs, and stops or
- * kills them on request. Plain Node: used by Electron main and the web host alike.
+ * Runs one session's seeds and peers: allocates their addresses, keeps the session's
+ * config.txt and session.json current, launches the nodes (the Launcher places them into
+ * processes by the packing setting), and stops, kills, pauses or restarts them on
+ * request. Plain Node: used by Electron main and the web host alike.
  * Callers serialise the async operations (the HostController does).
  */
 
 export interface SupervisorOptions {
   sessionsDir: string
-  /** Built node programs (out/main/seed.js, out/main/peer.js). */
-  scripts: { seed: string; peer: string }
+  /** Built node programs (out/main/seed.js, peer.js, node-host.js). */
+  scripts: { seed: string; peer: string; host: string }
+  /** How nodes are placed into processes (packing.ts). */
+  packing: Packing
   /** Most nodes alive at once. */
   maxNodes: number
   /** First port handed out in a session (ports increase from here, below 32768). */
@@ -39,7 +44,8 @@ export interface SupervisorOptions {
 }
 
 export const DEFAULT_SUPERVISOR: Omit<SupervisorOptions, 'sessionsDir' | 'scripts'> = {
-  maxNodes: 200,
+  maxNodes: 1000,
+  packing: DEFAULT_PACKING,
   basePort: 20001,
   stopTimeoutMs: 3000,
   startTimeoutMs: 10_000,
@@ -56,12 +62,13 @@ export interface SupervisorHooks {
 
 export class Supervisor {
   private folder: SessionFolder | null = null
-  private nodes = new Map<string, NodeProcess>()
+  private readonly launcher: Launcher
   private seeds: Address[] = []
   private allocator: AddressAllocator | null = null
   private current: ProtocolSettings = DEFAULT_SETTINGS
   private net: NetConditions = NO_CONDITIONS
   private active = false
+  private progress: LaunchProgress | null = null
   /** The session's rng seed (node k gets nodeRngSeed(rngSeed, k)); null = each node draws its own. */
   private rngSeed: number | null = null
   private spawnCount = 0
@@ -69,7 +76,35 @@ export class Supervisor {
   constructor(
     readonly options: SupervisorOptions,
     private readonly hooks: SupervisorHooks,
-  ) {}
+  ) {
+    this.launcher = new Launcher({
+      scripts: options.scripts,
+      packing: options.packing,
+      execPath: options.execPath,
+      stopTimeoutMs: options.stopTimeoutMs,
+      now: options.now,
+      emit: (event) => {
+        // A node's events end with its host.exited, and a session begins only once every
+        // node of the previous one is gone: nothing of an earlier session reaches this one.
+        if (this.folder !== null) this.hooks.emit(event)
+      },
+      changed: () => this.hooks.changed(),
+    })
+  }
+
+  /** Nodes of the request under way that are up, of how many (null when none is). */
+  get launching(): LaunchProgress | null {
+    return this.progress ? { ...this.progress } : null
+  }
+
+  get packing(): Packing {
+    return this.launcher.packing
+  }
+
+  /** Packing for nodes started from now on. */
+  setPacking(packing: Packing): void {
+    this.launcher.setPacking(packing)
+  }
 
   get session(): SessionFolder | null {
     return this.folder
@@ -100,28 +135,28 @@ export class Supervisor {
 
   /**
    * Applies network conditions (already validated) to every running node now, over each
-   * node's IPC channel, and to nodes started from now on.
+   * node's IPC channel (a node host hands it to the node it names), and to nodes started
+   * from now on.
    */
   setConditions(conditions: NetConditions): void {
     this.net = conditions
-    for (const node of this.nodes.values()) if (node.alive) node.send({ type: 'net.set', conditions })
+    for (const node of this.launcher.all()) if (node.alive) node.process.command(node, { type: 'net.set', conditions })
   }
 
   nodeInfos(): NodeInfo[] {
-    return [...this.nodes.values()].map((node) => ({ ...node.info }))
+    return this.launcher.infos()
   }
 
   get aliveCount(): number {
-    let count = 0
-    for (const node of this.nodes.values()) if (node.alive) count++
-    return count
+    return this.launcher.aliveCount
   }
 
   /** Opens a new session folder. Every node of the previous session must be gone (see stopAll). */
-  beginSession(settings: ProtocolSettings, rngSeed: number | null = null): SessionFolder {
+  beginSession(settings: ProtocolSettings, rngSeed: number | null = null, packing?: Packing): SessionFolder {
     if (this.aliveCount > 0) throw new Error('stop the running nodes before starting a session')
     this.folder = createSessionFolder(this.options.sessionsDir, this.options.now())
-    this.nodes = new Map()
+    this.launcher.forget()
+    if (packing) this.launcher.setPacking(packing)
     this.seeds = []
     this.current = settings
     // Global defaults carry over; overrides and partitions name the old session's nodes.
@@ -161,7 +196,9 @@ export class Supervisor {
     this.seeds.push(...allocated.value)
     if (first) writeSessionFiles(this.folder!, this.current, this.seeds)
     const started = allocated.value.map((address) => this.spawn('seed', address))
+    this.progress = { role: 'seed', done: 0, total: started.length }
     await this.awaitStarted(started)
+    this.progress = null
     if (!first && this.active) writeSessionFiles(this.folder!, this.current, this.seeds)
     return { ok: true, value: started.map((node) => ({ ...node.info })) }
   }
@@ -172,78 +209,94 @@ export class Supervisor {
     if (refusal) return { ok: false, error: refusal }
     const allocated = await this.allocate('peer', count)
     if (!allocated.ok) return allocated
-    const started: NodeProcess[] = []
-    for (let i = 0; i < allocated.value.length; i += this.options.launchWave) {
-      if (!this.active) break
-      const wave = allocated.value.slice(i, i + this.options.launchWave).map((address) => this.spawn('peer', address))
-      started.push(...wave)
-      await this.awaitStarted(wave)
+    const started: ManagedNode[] = []
+    this.progress = { role: 'peer', done: 0, total: allocated.value.length }
+    try {
+      for (let i = 0; i < allocated.value.length; i += this.waveSize()) {
+        if (!this.active) break
+        const wave = allocated.value.slice(i, i + this.waveSize()).map((address) => this.spawn('peer', address))
+        started.push(...wave)
+        await this.awaitStarted(wave)
+      }
+    } finally {
+      this.progress = null
+      this.hooks.changed()
     }
     return { ok: true, value: started.map((node) => ({ ...node.info })) }
   }
 
+  /** SIGKILL for a node of its own process; the same to the network for a node sharing one. */
   kill(id: string): Result {
-    const node = this.nodes.get(id)
-    return node ? node.kill() : { ok: false, error: `no node ${id} in this session` }
+    return this.launcher.kill(id)
   }
 
   stopNode(id: string): Result {
-    const node = this.nodes.get(id)
-    return node ? node.stop() : { ok: false, error: `no node ${id} in this session` }
-  }
-
-  /** SIGSTOP (see NodeProcess.pause). One node: a launcher that packs nodes must freeze only this one. */
-  pause(id: string): Result {
-    const node = this.nodes.get(id)
-    return node ? node.pause() : { ok: false, error: `no node ${id} in this session` }
-  }
-
-  /** SIGCONT (see NodeProcess.resume). */
-  resume(id: string): Result {
-    const node = this.nodes.get(id)
-    return node ? node.resume() : { ok: false, error: `no node ${id} in this session` }
+    return this.launcher.stop(id)
   }
 
   /**
-   * Starts node `id` again at the same address as a new process (new pid, new incarnation):
-   * a running or paused one is SIGKILLed first (a crash and a restart, as a supervisor
-   * restarting a process does), a killed, crashed or stopped one just starts. It writes to
-   * the same log folder and events file. Resolves once it listens or its start timed out.
+   * SIGSTOP for a node of its own process; for a node sharing one, the node host stops
+   * that node's timers and socket I/O (the same to the network). Emits `node.paused`.
+   */
+  pause(id: string): Result {
+    return this.launcher.pause(id)
+  }
+
+  /** SIGCONT, or the node host lets the node run again. Emits `node.resumed`. */
+  resume(id: string): Result {
+    return this.launcher.resume(id)
+  }
+
+  /**
+   * Starts node `id` again at the same address with a new incarnation (a new process, or
+   * a place in a node host, by the packing): a running or paused one is killed first (a
+   * crash and a restart, as a supervisor restarting a process does), a killed, crashed or
+   * stopped one just starts. It writes to the same log folder and events file. Resolves
+   * once it listens or its start timed out.
    */
   async restart(id: string): Promise<Result<NodeInfo>> {
-    const old = this.nodes.get(id)
+    const old = this.launcher.get(id)
     if (!old) return { ok: false, error: `no node ${id} in this session` }
     if (!this.active || !this.folder) return { ok: false, error: 'no network is running: start one first' }
     if (!old.alive) {
       const refusal = this.capacityError(1, old.info.role)
       if (refusal) return { ok: false, error: refusal }
     }
-    old.kill()
+    if (old.alive && old.requested !== 'SIGKILL') old.process.kill(old)
     await old.exited
     if (!this.active) return { ok: false, error: 'the network was stopped' }
+    if (this.launcher.get(id) !== old) return { ok: false, error: `node ${id} was restarted meanwhile` }
     const node = this.spawn(old.info.role, { ip: old.info.ip, port: old.info.port })
     await this.awaitStarted([node])
     return { ok: true, value: { ...node.info } }
   }
 
-  /** Stops every node cleanly (SIGKILL after the stop timeout) and waits until all are gone. */
+  /** Nodes that die with node `id` if its process is killed (itself included). */
+  processNodes(id: string): string[] {
+    return this.launcher.processNodes(id).map((node) => node.id)
+  }
+
+  /** SIGKILLs node `id`'s whole process: every node sharing it dies. */
+  killProcessOf(id: string): Result<{ pid: number | null; nodes: string[] }> {
+    return this.launcher.killProcessOf(id)
+  }
+
+  /** Stops every node cleanly (killed after the stop timeout) and waits until all are gone. */
   async stopAll(): Promise<void> {
     this.active = false
-    const alive = [...this.nodes.values()].filter((node) => node.alive)
-    for (const node of alive) node.stop()
-    await Promise.all(alive.map((node) => node.exited))
+    await this.launcher.stopAll()
     this.hooks.changed()
   }
 
   /** Synchronous last resort, e.g. from process.on('exit'): SIGKILL every child. */
   killAllNow(): void {
     this.active = false
-    for (const node of this.nodes.values()) node.killNow()
+    this.launcher.killAllNow()
   }
 
   /** Pids of node processes still alive. */
   livePids(): number[] {
-    return [...this.nodes.values()].filter((n) => n.alive && n.info.pid !== null).map((n) => n.info.pid!)
+    return this.launcher.livePids()
   }
 
   private async allocate(role: NodeRole, count: number): Promise<Result<Address[]>> {
@@ -256,7 +309,7 @@ export class Supervisor {
     return { ok: true, value: addresses }
   }
 
-  private spawn(role: NodeRole, address: Address): NodeProcess {
+  private spawn(role: NodeRole, address: Address): ManagedNode {
     const folder = this.folder!
     const id = formatAddress(address)
     const logDir = join(folder.dir, LOGS_DIR, nodeLogFolder(address.ip, address.port))
@@ -264,29 +317,32 @@ export class Supervisor {
     const k = this.spawnCount++
     const rngSeed = this.rngSeed === null ? undefined : nodeRngSeed(this.rngSeed, k)
     const args = nodeFlags({ role, ...address, configPath: join(folder.dir, CONFIG_FILE), logDir, settings: this.current, rngSeed })
-    const node = new NodeProcess({
-      id,
-      role,
-      ...address,
-      script: this.options.scripts[role],
-      args,
-      execPath: this.options.execPath,
-      stopTimeoutMs: this.options.stopTimeoutMs,
-      now: this.options.now,
-      // A late event from an earlier session's node is dropped, never recorded into this one.
-      emit: (event) => {
-        if (this.folder === folder) this.hooks.emit(event)
-      },
-      changed: () => this.hooks.changed(),
-    })
-    this.nodes.set(id, node)
+    const node = this.launcher.launch({ id, role, ...address, args })
     // Sent at once: the node queues commands that arrive before it is ready.
-    if (!isIdle(this.net)) node.send({ type: 'net.set', conditions: this.net })
+    if (!isIdle(this.net)) node.process.command(node, { type: 'net.set', conditions: this.net })
     this.hooks.changed()
     return node
   }
 
-  private async awaitStarted(nodes: NodeProcess[]): Promise<void> {
+  /**
+   * Peers started together: `launchWave` processes of their own (each costs a Node
+   * start-up), or a whole node host's worth when nodes are packed (a node in a host
+   * starts in milliseconds).
+   */
+  private waveSize(): number {
+    const packing = this.launcher.packing
+    if (packing.mode === 'single') return this.options.launchWave
+    if (packing.mode === 'auto' && this.aliveCount < packing.threshold) return this.options.launchWave
+    return Math.max(this.options.launchWave, packing.size)
+  }
+
+  private async awaitStarted(nodes: ManagedNode[]): Promise<void> {
+    for (const node of nodes) {
+      void node.started.then(() => {
+        if (this.progress) this.progress.done++
+        this.hooks.changed()
+      })
+    }
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.startTimeoutMs)))
     await Promise.race([Promise.all(nodes.map((node) => node.started)), timeout])

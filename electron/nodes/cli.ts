@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { isIpv4, parsePort } from '../../shared/address'
+import { EVENTS_DETAILS, type EventsDetail } from './events-detail'
 import { type LinkConditions, MAX_DELAY_MS } from '../../shared/net/conditions'
 import {
   DEFAULT_SETTINGS,
@@ -29,6 +30,8 @@ export interface NodeArgs {
   logDir: string
   /** `-` (stdout), `none`, a path, or null for the default path in logDir. */
   events: string | null
+  /** What goes on the live event stream (IPC, stdout); the events file keeps everything. */
+  eventsDetail: EventsDetail
   settings: ProtocolSettings
   /** Seed of the protocol rng; null = draw one (and log it). */
   rngSeed: number | null
@@ -91,6 +94,11 @@ function buildCommand(role: Role): Command {
   return program
     .option('--log-dir <dir>', `directory of ${role}_network.log and the events file`, '.')
     .option('--events <path>', `NDJSON event stream: a path, "-" for stdout (logs then go to stderr) or "none" (default: <log-dir>/${role}-<IP>_<PORT>.events.ndjson)`)
+    .addOption(
+      new Option('--events-detail <level>', 'events sent live (IPC to the app, or stdout with --events -); the events file keeps all: full, receipts (no per-hop forwards, duplicates or routine liveness) or lifecycle (no gossip)')
+        .choices(EVENTS_DETAILS)
+        .default('full'),
+    )
     .option('--time-scale <x>', 'multiplies every interval (0.05 = 20x faster)', numberParser('--time-scale', 0.001, 100), d.timeScale)
     .option('--gossip-interval <ms>', 'ms between gossip messages, before scaling', intParser('--gossip-interval', 1, 3_600_000), d.gossipIntervalMs)
     .option('--gossip-count <n>', 'gossip messages each peer creates', intParser('--gossip-count', 0, 10_000), d.gossipCount)
@@ -153,6 +161,7 @@ export function parseNodeArgs(role: Role, argv: readonly string[]): ArgsResult {
       index: (o.index as number | undefined) ?? null,
       logDir: o.logDir as string,
       events: events ?? null,
+      eventsDetail: o.eventsDetail as EventsDetail,
       settings,
       rngSeed: (o.seedRng as number | undefined) ?? null,
       link: { delayMs: o.latency as number, jitterMs: o.jitter as number, loss: o.loss as number },

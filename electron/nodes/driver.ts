@@ -43,6 +43,13 @@ export class NodeDriver {
   private refusalReportAt = 0
   private refusalTimer: NodeJS.Timeout | null = null
   private readonly id: string
+  private readonly sweeper: NodeJS.Timeout
+  /** Paused: inputs queue up, no timer fires, no socket is read (see pause()). */
+  private paused = false
+  /** Killed: every input is dropped and nothing is written again (see kill()). */
+  private killed = false
+  /** Writes and closes the shaper released while paused, done in order on resume. */
+  private frozen: (() => void)[] = []
   /** Emulated network conditions on the outgoing path (skipped entirely while idle). */
   private readonly shaper: Shaper
   /** Dials held by a partition: they start on heal or fail at the connect timeout. */
@@ -59,16 +66,17 @@ export class NodeDriver {
   ) {
     this.id = formatAddress(self)
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket))
-    setInterval(() => this.sweep(), SWEEP_MS).unref()
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS)
+    this.sweeper.unref()
     this.shaper = new Shaper(self, netRandom, {
       now: () => this.now(),
       write: (id, line) => {
-        const conn = this.conns.get(id)
-        if (conn) this.write(conn, line)
+        if (this.paused) return void this.frozen.push(() => this.shaperWrite(id, line))
+        this.shaperWrite(id, line)
       },
       close: (id) => {
-        const conn = this.conns.get(id)
-        if (conn) this.end(conn)
+        if (this.paused) return void this.frozen.push(() => this.shaperClose(id))
+        this.shaperClose(id)
       },
       flushed: () => {
         for (const conn of this.conns.values()) conn.uncork()
@@ -95,6 +103,16 @@ export class NodeDriver {
       this.heldDials.delete(id)
       this.connectNow(id, held.to)
     }
+  }
+
+  private shaperWrite(id: ConnId, line: string): void {
+    const conn = this.conns.get(id)
+    if (conn && !this.killed) this.write(conn, line)
+  }
+
+  private shaperClose(id: ConnId): void {
+    const conn = this.conns.get(id)
+    if (conn && !this.killed) this.end(conn)
   }
 
   /** Resolves once listening; rejects with the OS error (EADDRINUSE, EADDRNOTAVAIL...). */
@@ -153,6 +171,65 @@ export class NodeDriver {
     })
   }
 
+  /**
+   * What a SIGSTOP does to a process of its own, for one node sharing a process: its
+   * timer stops, its sockets are no longer read (remotes' bytes wait in the kernel, their
+   * writes eventually block), new connections complete the TCP handshake but are not
+   * served. Inputs that still arrive (a dial completing...) wait in the queue.
+   */
+  pause(): void {
+    if (this.paused || this.killed) return
+    this.paused = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.timerAt = null
+    for (const conn of this.conns.values()) conn.socket.pause()
+  }
+
+  /** What SIGCONT does: sockets are read again, queued inputs run, the timer is re-armed. */
+  resume(): void {
+    if (!this.paused || this.killed) return
+    this.paused = false
+    for (const conn of this.conns.values()) conn.socket.resume()
+    for (const release of this.frozen.splice(0)) release()
+    for (const conn of this.conns.values()) conn.uncork()
+    this.drain()
+  }
+
+  get isPaused(): boolean {
+    return this.paused
+  }
+
+  /**
+   * What SIGKILL does to a process of its own, for one node sharing a process: the
+   * machine stops at once (no goodbye), every connection is reset (RST) and the listener
+   * closes. Resolves once the listening address is free again (for a restart on it).
+   */
+  kill(): Promise<void> {
+    this.killed = true
+    this.queue = []
+    if (this.timer) clearTimeout(this.timer)
+    if (this.refusalTimer) clearTimeout(this.refusalTimer)
+    clearInterval(this.sweeper)
+    this.timer = null
+    this.frozen = []
+    for (const held of this.heldDials.values()) clearTimeout(held.timer)
+    this.heldDials.clear()
+    for (const conn of this.conns.values()) {
+      this.shaper.forget(conn.id)
+      conn.state = 'closing'
+      try {
+        conn.socket.resetAndDestroy()
+      } catch {
+        conn.socket.destroy()
+      }
+    }
+    return new Promise((resolve) => {
+      if (!this.server.listening) return resolve()
+      this.server.close(() => resolve())
+    })
+  }
+
   /** Wall clock for inputs, never decreasing (the machine contract). */
   private now(): number {
     this.lastNow = Math.max(this.lastNow, Date.now())
@@ -160,11 +237,17 @@ export class NodeDriver {
   }
 
   private feed(input: MachineInput): void {
+    if (this.killed) return
     this.queue.push(input)
-    if (this.busy) return
+    this.drain()
+  }
+
+  /** Runs queued inputs one at a time (never re-entered, never while paused). */
+  private drain(): void {
+    if (this.busy || this.paused) return
     this.busy = true
     try {
-      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      for (let next = this.queue.shift(); next; next = this.paused || this.killed ? undefined : this.queue.shift()) {
         let effects: Effect[]
         try {
           effects = this.machine.handle(next)
@@ -228,6 +311,7 @@ export class NodeDriver {
 
   /** Re-arms the one tick timer at machine.nextWakeAt(). */
   private arm(): void {
+    if (this.paused || this.killed) return
     const at = this.machine.nextWakeAt()
     if (at === this.timerAt) return
     if (this.timer) clearTimeout(this.timer)
@@ -242,6 +326,10 @@ export class NodeDriver {
   }
 
   private accept(socket: Socket): void {
+    if (this.killed) {
+      socket.resetAndDestroy()
+      return
+    }
     const ip = socket.remoteAddress
     const remote = `${ip ?? '?'}:${socket.remotePort ?? '?'}`
     socket.on('error', () => {})
@@ -324,7 +412,7 @@ export class NodeDriver {
       }
     }
     socket.on('data', (chunk: Buffer) => {
-      if (conn.state === 'closing') return
+      if (conn.state === 'closing' || this.killed) return
       deliver(conn.push(chunk, this.now()), this.now())
     })
     // End of stream (FIN): a last line sent without a newline counts like any other.
@@ -348,10 +436,12 @@ export class NodeDriver {
         this.feed({ type: 'connect-failed', now: this.now(), conn: conn.id, reason })
       } else this.feed({ type: 'closed', now: this.now(), conn: conn.id })
     })
+    if (this.paused) socket.pause()
   }
 
   /** Closes connections that never complete a line (a half line then silence, or nothing). */
   private sweep(): void {
+    if (this.paused) return
     const now = this.now()
     for (const conn of this.conns.values()) {
       const reason = conn.idleReason(now, this.limits.idleMs)

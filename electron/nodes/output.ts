@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import type { NodeId } from '../../shared/address'
 import type { NodeEvent, NodeEventBody } from '../../shared/events'
 import { formatLogLine, stampEvent } from './format'
+import { type EventsDetail, keepsEvent } from './events-detail'
 import type { EventsTarget } from './resolve'
 
 /**
@@ -77,20 +78,31 @@ export interface OutputOptions {
   events: EventsTarget
   /** Also hand each event to this (the IPC channel when forked). */
   forward?: (event: NodeEvent) => void
+  /** What the live streams (forward, stdout) carry; an events file keeps all. Default full. */
+  detail?: EventsDetail
+  /** Echo log lines on the console (stdout, or stderr with `--events -`). Default true. */
+  console?: boolean
 }
 
 export class NodeOutput {
   private readonly sinks: BatchedSink[] = []
   private readonly logSinks: BatchedSink[]
   private readonly eventSink: BatchedSink | null
+  /** The event sink is a live stream (stdout) filtered by `detail`, not a file. */
+  private readonly eventSinkLive: boolean
+  private readonly detail: EventsDetail
   private readonly closers: (() => void)[] = []
+  private closed = false
 
   /** Throws (with the OS message) when the log or events file cannot be opened. */
   constructor(private readonly options: OutputOptions) {
     const logFile = fileWriter(options.logPath)
     this.closers.push(logFile.close)
     const consoleStream = options.events.kind === 'stdout' ? process.stderr : process.stdout
-    this.logSinks = [new BatchedSink(logFile.write), new BatchedSink(streamWriter(consoleStream))]
+    this.logSinks = [new BatchedSink(logFile.write)]
+    if (options.console !== false) this.logSinks.push(new BatchedSink(streamWriter(consoleStream)))
+    this.detail = options.detail ?? 'full'
+    this.eventSinkLive = options.events.kind === 'stdout'
     this.sinks.push(...this.logSinks)
     switch (options.events.kind) {
       case 'file': {
@@ -110,22 +122,28 @@ export class NodeOutput {
   }
 
   log(now: number, text: string): void {
+    if (this.closed) return
     const line = formatLogLine(new Date(now), this.options.node, text)
     for (const sink of this.logSinks) sink.writeLine(line)
   }
 
   event(now: number, body: NodeEventBody): void {
+    if (this.closed) return
     const event = stampEvent(now, this.options.node, body)
-    this.eventSink?.writeLine(JSON.stringify(event))
-    this.options.forward?.(event)
+    const live = keepsEvent(this.detail, event.type)
+    if (this.eventSink && (live || !this.eventSinkLive)) this.eventSink.writeLine(JSON.stringify(event))
+    if (live) this.options.forward?.(event)
   }
 
   flush(): void {
     for (const sink of this.sinks) sink.flush()
   }
 
+  /** Flushes and closes the files; later lines and events are dropped. Idempotent. */
   close(): void {
+    if (this.closed) return
     this.flush()
+    this.closed = true
     for (const close of this.closers) close()
   }
 }

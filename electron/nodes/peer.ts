@@ -1,14 +1,5 @@
-import { createPeerMachine } from '../../shared/protocol/peer-machine'
-import { scaledIntervals } from '../../shared/settings-core'
+import { MACHINES } from './machines'
 import { runNode } from './run'
 
-/** The peer program. */
-void runNode('peer', process.argv.slice(2), (deps, settings) =>
-  createPeerMachine(deps, {
-    intervals: scaledIntervals(settings),
-    gossipCount: settings.gossipCount,
-    livenessMisses: settings.livenessMisses,
-    maxLinks: settings.maxLinks,
-    topology: settings.topology,
-  }),
-)
+/** The peer program: one peer in its own process. */
+void runNode('peer', process.argv.slice(2), MACHINES.peer)

@@ -41,7 +41,7 @@ export function parseWebFlags(argv: readonly string[]): WebFlagsResult {
     .option('--seeds <n>', 'start a network with this many seeds at launch (2..16)', int('--seeds', 2, 16))
     .option('--peers <n>', 'and this many peers (needs --seeds, default 3 seeds)', int('--peers', 0, 500))
     .option('--time-scale <x>', 'time scale of the autostarted network', scale, 0.1)
-    .option('--max-nodes <n>', 'most nodes alive at once', int('--max-nodes', 2, 2000), 200)
+    .option('--max-nodes <n>', 'most nodes alive at once', int('--max-nodes', 2, 2000), 1000)
     .option('--base-port <n>', 'first port given to nodes (ports stay below 32768)', int('--base-port', 1024, 32000), 20001)
     .exitOverride()
     .configureOutput({ writeOut: (text) => (help += text), writeErr: () => undefined })

@@ -61,7 +61,7 @@ describe('host with misbehaving nodes', () => {
       sessionsDir: join(dir, 'sessions'),
       nodesDir: dir,
       // Both roles run the fake program.
-      supervisor: { scripts: { seed: script, peer: script }, basePort: 21000 + Math.floor(Math.random() * 8000), stopTimeoutMs: 2000 },
+      supervisor: { scripts: { seed: script, peer: script, host: script }, packing: { mode: 'single' }, basePort: 21000 + Math.floor(Math.random() * 8000), stopTimeoutMs: 2000 },
     })
     host.onEvents((batch) => {
       events.push(...batch.events)

@@ -1,9 +1,9 @@
 import { type Server, type Socket, connect, createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Cluster, ClusterNode } from '../../electron/nodes/cluster'
+import type { LocalNetwork as Cluster, NetNode as ClusterNode } from '../../electron/host/local-network'
 import { type PeerEntry, encodeMessage, peerListMessages } from '../../shared/protocol/wire'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
-import { addressBlock, count, eventsOfType, invalidEvents, newCluster, rssKb, programsCopy, settle } from './nodes-helpers'
+import { addressBlock, count, eventsOfType, invalidEvents, newCluster, pidOf, rssKb, programsCopy, settle } from './nodes-helpers'
 
 /**
  * Hostile input against real node processes: every case must give `frame.rejected` (or a
@@ -119,7 +119,7 @@ describe('a seed under hostile input', () => {
   })
 
   it('survives 2000 connections opened at once from 40 source IPs, with bounded memory', async () => {
-    const before = rssKb(seed!.proc.pid!)
+    const before = rssKb(pidOf(seed!))
     const flood = await Promise.allSettled(Array.from({ length: 2000 }, (_, i) => raw(seed!.address, `127.${block}.10.${(i % 40) + 1}`)))
     const opened = flood.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<Raw>).value)
     expect(opened.length).toBeGreaterThan(1000)
@@ -129,7 +129,7 @@ describe('a seed under hostile input', () => {
       'refusals to be reported',
     )
     for (const c of opened) c.socket.write('garbage\n')
-    const peak = rssKb(seed!.proc.pid!)
+    const peak = rssKb(pidOf(seed!))
     for (const c of opened) c.socket.destroy()
     expect(peak - before, `RSS grew from ${before} kB to ${peak} kB`).toBeLessThan(80_000)
   })
@@ -146,7 +146,7 @@ describe('a seed under hostile input', () => {
     )
     expect(eventsOfType(seed!, 'seed.peer-removed')).toEqual([])
     expect(invalidEvents(seed!)).toEqual([])
-    expect(seed!.proc.exitCode).toBeNull()
+    expect(seed!.managed.alive).toBe(true)
   })
 })
 
@@ -200,7 +200,7 @@ describe('a peer under hostile input', () => {
       // The reply comes on the socket, the rejection event on the peer's stdout: either may land first.
       await side.waitFor(() => eventsOfType(peer, 'frame.rejected').some((e) => e.from === c.from), 10_000, 'the garbage to be rejected', peer)
       expect(invalidEvents(peer)).toEqual([])
-      expect(peer.proc.exitCode).toBeNull()
+      expect(peer.managed.alive).toBe(true)
     } finally {
       await side.killAll()
     }

@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Cluster, type ClusterNode } from '../../electron/nodes/cluster'
+import { LocalNetwork as Cluster, type NetNode as ClusterNode } from '../../electron/host/local-network'
 import { sample, seededRandom } from '../../shared/protocol/rng'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
-import { addressBlock, count, eventsOfType, invalidEvents, programsCopy, tempDir } from './nodes-helpers'
+import { addressBlock, count, eventsOfType, invalidEvents, logLines, programsCopy, settle, tempDir, testPacking } from './nodes-helpers'
 
 /**
  * A seed added to config.txt while peers run (real processes). 2 seeds + 3 peers join;
@@ -58,7 +58,7 @@ async function startPeer(index: number, want: number): Promise<ClusterNode> {
 
 beforeAll(async () => {
   dir = tempDir('nodes-config-reload')
-  cluster = new Cluster({ programs: programs.dir, dir, settings: SETTINGS, events: 'stdout', rngSeed: rngBase() })
+  cluster = new Cluster({ programs: programs.dir, dir, settings: SETTINGS, rngSeed: rngBase(), packing: testPacking() })
   cluster.writeConfig(seedAddresses.slice(0, 2))
   await Promise.all(seedAddresses.slice(0, 2).map((a) => cluster.start('seed', a)))
   for (let i = 0; i < 3; i++) peers.push(await startPeer(i, Math.min(1, i)))
@@ -77,11 +77,9 @@ describe('a seed added to config.txt while peers run', () => {
     cluster.writeConfig(seedAddresses)
     const seed3 = await cluster.start('seed', third)
     // Each running peer re-reads the config within about a second and says Hello to it.
-    await cluster.waitFor(
-      () => peers.every((p) => p.stderr.includes(`Config lists new seeds ${thirdId}; opening report channels`)),
-      15_000,
-      'the running peers to read the new config',
-    )
+    const learnt = (p: ClusterNode) => logLines(p).some((l) => l.includes(`Config lists new seeds ${thirdId}; opening report channels`))
+    await settle(() => peers.every(learnt), 15_000)
+    for (const peer of peers) expect(learnt(peer), `${peer.id} read the new config`).toBe(true)
 
     const victim = await startPeer(3, 1)
     const holders = registeredWith(victim)
@@ -93,8 +91,8 @@ describe('a seed added to config.txt while peers run', () => {
       'the seeds to register the 4th peer',
     )
 
-    victim.proc.kill('SIGKILL')
-    await victim.exited
+    cluster.kill(victim.id)
+    await victim.managed.exited
     const removed = (id: string) => eventsOfType(cluster.nodes.get(id)!, 'seed.peer-removed').some((e) => e.peer === victim.id)
     // Reported after 3 missed rounds of 1 s; 20 s leaves room for a loaded machine.
     await cluster.waitFor(() => [...holders].every(removed), 20_000, `every seed that registered ${victim.id} to remove it`)
@@ -107,7 +105,7 @@ describe('a seed added to config.txt while peers run', () => {
 
     for (const node of [...peers, seed3]) {
       expect(invalidEvents(node), node.id).toEqual([])
-      expect(node.stderr, node.id).not.toMatch(/internal error/)
+      expect(logLines(node).filter((l) => /internal error/.test(l)), node.id).toEqual([])
     }
   })
 })

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { Cluster, type ClusterEvent, type ClusterNode, snapshotPrograms } from '../../electron/nodes/cluster'
+import { LocalNetwork, type NetEvent, type NetNode, snapshotPrograms } from '../../electron/host/local-network'
+import type { Packing } from '../../shared/packing'
 import { parseEvent } from '../../shared/events'
 import type { ProtocolSettings } from '../../shared/settings'
 
@@ -30,18 +31,38 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `gossipscope-${prefix}-`))
 }
 
-export function newCluster(prefix: string, settings: ProtocolSettings, programs = PROGRAMS): Cluster {
-  return new Cluster({ programs, dir: tempDir(prefix), settings, events: 'stdout' })
+/**
+ * A network of real nodes on the app's launcher. Packing from GOSSIPSCOPE_TEST_PACKING
+ * (`single`, or a number K: up to K nodes per process) unless given, so every nodes-*
+ * test can run over node hosts as well; default one process per node.
+ */
+export function newCluster(prefix: string, settings: ProtocolSettings, programs = PROGRAMS, packing = testPacking()): LocalNetwork {
+  return new LocalNetwork({ programs, dir: tempDir(prefix), settings, packing })
 }
 
-/** Every event a node emitted must satisfy the shared schema. Returns the bad ones. */
-export function invalidEvents(node: ClusterNode): string[] {
+export function testPacking(): Packing {
+  const text = process.env.GOSSIPSCOPE_TEST_PACKING ?? 'single'
+  const size = Number(text)
+  return Number.isInteger(size) && size > 1 ? { mode: 'pack', size } : { mode: 'single' }
+}
+
+/**
+ * Every event a node emitted must satisfy the shared schema (the launcher turns a bad one
+ * into host.stream-error, so none may appear either). Returns the bad ones.
+ */
+export function invalidEvents(node: NetNode): string[] {
   const bad: string[] = []
   for (const event of node.events) {
     const result = parseEvent(event)
     if (!result.ok) bad.push(`${JSON.stringify(event).slice(0, 200)}: ${result.reason}`)
+    if (event.type === 'host.stream-error') bad.push(`${String(event.line).slice(0, 200)}: ${String(event.reason)}`)
   }
   return bad
+}
+
+/** Pid of the process a node runs in (shared with other nodes when packed). */
+export function pidOf(node: NetNode): number {
+  return node.managed.process.pid!
 }
 
 /**
@@ -59,7 +80,7 @@ export async function settle(check: () => boolean, timeoutMs = 10_000): Promise<
   return true
 }
 
-export function logLines(node: ClusterNode): string[] {
+export function logLines(node: NetNode): string[] {
   const file = join(node.logDir, node.role === 'seed' ? 'seed_network.log' : 'peer_network.log')
   return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')
 }
@@ -70,10 +91,10 @@ export function rssKb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN)
 }
 
-export function count(node: ClusterNode, type: string): number {
+export function count(node: NetNode, type: string): number {
   return node.counts.get(type) ?? 0
 }
 
-export function eventsOfType(node: ClusterNode, type: string): ClusterEvent[] {
+export function eventsOfType(node: NetNode, type: string): NetEvent[] {
   return node.events.filter((e) => e.type === type)
 }

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import { type Server, type Socket, connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Cluster, ClusterNode } from '../../electron/nodes/cluster'
+import type { LocalNetwork as Cluster, NetNode as ClusterNode } from '../../electron/host/local-network'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
-import { addressBlock, count, eventsOfType, newCluster, programsCopy } from './nodes-helpers'
+import { addressBlock, count, eventsOfType, newCluster, programsCopy, settle } from './nodes-helpers'
 
 /**
  * The compatibility profile on real processes (docs/protocol.md "Compatibility"): a last
@@ -39,11 +39,24 @@ const closed = (socket: Socket) => new Promise<void>((r) => (socket.closed ? r()
 
 /** Registers `ip:port` with the seed over its own connection, then closes it (the peer "dies"). */
 async function registerAndLeave(ip: string, port: number, lineEnd: string): Promise<void> {
+  // The seed probes a registering address before listing it: answer on it while registering.
+  const accepted: Socket[] = []
+  const server = createServer((socket) => {
+    accepted.push(socket)
+    socket.on('error', () => {})
+    socket.on('data', (d) => {
+      const m = /Liveness Request:(\S+?):(\S+?)\r?\n/.exec(d.toString())
+      if (m) socket.write(`Liveness Reply:${m[1]}:${m[2]}:${ip}\n`)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(port, ip, () => resolve()))
   const reg = await dial(seed.address, ip)
   reg.write(`Register:${ip}:${port}${lineEnd}`)
   await cluster.waitFor(() => eventsOfType(seed, 'seed.registered').some((e) => e.peer === `${ip}:${port}`), 10_000, `${ip} to register`, seed)
   reg.end()
   await closed(reg)
+  server.close()
+  for (const socket of accepted) socket.destroy()
 }
 
 beforeAll(async () => {
@@ -72,8 +85,10 @@ describe('a seed', () => {
     reporter.end(`Dead Node:${dead.ip}:${dead.port}:${stamp(Date.now())}:127.${block}.44.251`) // no "\n", then FIN
     const id = `${dead.ip}:${dead.port}`
     await cluster.waitFor(() => eventsOfType(seed, 'seed.peer-removed').some((e) => e.peer === id), 10_000, `${id} to be removed`, seed)
-    const log = readFileSync(join(seed.logDir, 'seed_network.log'), 'utf8')
-    expect(log).toContain(`Removed ${id}`)
+    // The log file is written in batches, after the event (which comes over IPC at once).
+    const log = () => readFileSync(join(seed.logDir, 'seed_network.log'), 'utf8')
+    await settle(() => log().includes(`Removed ${id}`))
+    expect(log()).toContain(`Removed ${id}`)
   })
 
   it('names a half line cut by a reset in frame.rejected', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Cluster, ClusterNode } from '../../electron/nodes/cluster'
+import type { LocalNetwork as Cluster, NetNode as ClusterNode } from '../../electron/host/local-network'
 import { DEFAULT_SETTINGS, type ProtocolSettings, scaledIntervals } from '../../shared/settings'
 import { addressBlock, count, eventsOfType, invalidEvents, logLines, newCluster, programsCopy, settle } from './nodes-helpers'
 
@@ -153,7 +153,7 @@ describe('3 seeds + 20 peers over loopback TCP', () => {
     expect(holders.length).toBeGreaterThanOrEqual(2)
 
     const killedAt = Date.now()
-    victim.proc.kill('SIGKILL')
+    cluster.kill(victim.id)
     const bound = (SETTINGS.livenessMisses + 1) * livenessMs
     const removed = (s: ClusterNode) => eventsOfType(s, 'seed.peer-removed').find((e) => e.peer === victim.id)
     await cluster.waitFor(() => holders.every((s) => removed(s)), bound + 5_000, `seeds to remove ${victim.id}`)

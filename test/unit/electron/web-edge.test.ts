@@ -56,7 +56,7 @@ describe('web flags', () => {
   it('has documented defaults', () => {
     expect(parseWebFlags([])).toEqual({
       kind: 'ok',
-      flags: { port: 7420, host: '127.0.0.1', sessions: './sessions', seeds: null, peers: null, timeScale: 0.1, maxNodes: 200, basePort: 20001 },
+      flags: { port: 7420, host: '127.0.0.1', sessions: './sessions', seeds: null, peers: null, timeScale: 0.1, maxNodes: 1000, basePort: 20001 },
     })
   })
   it('autostarts with --peers alone using 3 seeds', () => {

@@ -1,0 +1,193 @@
+import type { AnyEvent } from '../../shared/events'
+import type { NodeInfo, Result } from '../../shared/ipc'
+import { ManagedNode, NodeProcess, type NodeSpec } from './node-process'
+import { DEFAULT_PACKING, type Packing, placement } from '../../shared/packing'
+
+/**
+ * The one way nodes are started: by the app's supervisor, the system tests and the node
+ * benchmark. Places each node into a process by the packing setting (packing.ts): a seed
+ * or peer program of its own, or a node host shared with other nodes; then every verb
+ * (kill, stop, pause, resume, restart) acts on one node whatever its process, and looks
+ * the same to the network either way (node-process.ts).
+ */
+
+export interface LauncherOptions {
+  /** Built programs: seed.js, peer.js (one node each) and node-host.js (many). */
+  scripts: { seed: string; peer: string; host: string }
+  packing?: Packing
+  /** Runtime for node processes; default: this process's. */
+  execPath?: string
+  /** Node/V8 flags for every node process (e.g. heap limits). */
+  execArgv?: string[]
+  /** ms a clean stop may take before the node is killed. */
+  stopTimeoutMs: number
+  now: () => number
+  /** Every event from or about a node, in arrival order. */
+  emit: (event: AnyEvent) => void
+  /** Node states changed. */
+  changed: () => void
+}
+
+export class Launcher {
+  private packingSetting: Packing
+  /** Every node launched since the last `forget()`, by id (a restarted node replaces its entry). */
+  private readonly nodes = new Map<string, ManagedNode>()
+  private readonly processes = new Set<NodeProcess>()
+  /** The node host new shared nodes go into until it has had `size` nodes. */
+  private filling: NodeProcess | null = null
+
+  constructor(private readonly options: LauncherOptions) {
+    this.packingSetting = options.packing ?? DEFAULT_PACKING
+  }
+
+  get packing(): Packing {
+    return this.packingSetting
+  }
+
+  /** Applies to nodes launched from now on. */
+  setPacking(packing: Packing): void {
+    this.packingSetting = packing
+    this.filling = null
+  }
+
+  get aliveCount(): number {
+    let count = 0
+    for (const node of this.nodes.values()) if (node.alive) count++
+    return count
+  }
+
+  get(id: string): ManagedNode | undefined {
+    return this.nodes.get(id)
+  }
+
+  all(): ManagedNode[] {
+    return [...this.nodes.values()]
+  }
+
+  infos(): NodeInfo[] {
+    return this.all().map((node) => ({ ...node.info }))
+  }
+
+  /** Forgets ended nodes (a new session). */
+  forget(): void {
+    for (const [id, node] of this.nodes) if (!node.alive) this.nodes.delete(id)
+    this.filling = null
+  }
+
+  /** Starts a node in a process chosen by the packing; `started` / `exited` tell how it goes. */
+  launch(spec: NodeSpec): ManagedNode {
+    const existing = this.nodes.get(spec.id)
+    if (existing?.alive) throw new Error(`node ${spec.id} is already running`)
+    const where = placement(this.packingSetting, this.aliveCount)
+    let node: ManagedNode
+    if (!where.shared) {
+      node = this.newProcess('single', spec).nodes.get(spec.id)!
+    } else {
+      if (!this.filling || !this.filling.alive || this.filling.placed >= where.size) this.filling = this.newProcess('host')
+      node = this.filling.place(spec)
+    }
+    this.nodes.set(spec.id, node)
+    void node.exited.then(() => this.retire(node.process))
+    return node
+  }
+
+  kill(id: string): Result {
+    return this.act(id, (node) => node.process.kill(node))
+  }
+
+  stop(id: string): Result {
+    return this.act(id, (node) => node.process.stop(node))
+  }
+
+  /** SIGSTOP for a node of its own; the node host's pause for a shared one. */
+  pause(id: string): Result {
+    return this.act(id, (node) => node.process.suspend(node, true))
+  }
+
+  resume(id: string): Result {
+    return this.act(id, (node) => node.process.suspend(node, false))
+  }
+
+  /**
+   * Kills the node if it still runs, waits until it is gone, and launches it again on the
+   * same address with the same flags, placed by the current packing (a new process, or a
+   * node host). Resolves with the new node once it was launched (see its `started`).
+   */
+  async restart(id: string): Promise<Result<ManagedNode>> {
+    const old = this.nodes.get(id)
+    if (!old) return { ok: false, error: `no node ${id}` }
+    if (old.alive) {
+      if (old.requested !== 'SIGKILL') old.process.kill(old)
+      await old.exited
+    }
+    if (this.nodes.get(id) !== old) return { ok: false, error: `node ${id} was restarted meanwhile` }
+    return { ok: true, value: this.launch(old.spec) }
+  }
+
+  /** The nodes sharing the process of node `id` (itself included). */
+  processNodes(id: string): ManagedNode[] {
+    const node = this.nodes.get(id)
+    return node ? [...node.process.nodes.values()] : []
+  }
+
+  /** SIGKILLs the process of node `id`, and so every node in it. */
+  killProcessOf(id: string): Result<{ pid: number | null; nodes: string[] }> {
+    const node = this.nodes.get(id)
+    if (!node) return { ok: false, error: `no node ${id}` }
+    const nodes = [...node.process.nodes.keys()]
+    const killed = node.process.killProcess()
+    return killed.ok ? { ok: true, value: { pid: node.process.pid, nodes } } : killed
+  }
+
+  /** Stops every node cleanly (killed after the stop timeout) and resolves once all are gone. */
+  async stopAll(): Promise<void> {
+    const alive = this.all().filter((node) => node.alive)
+    for (const process of this.processes) process.stopProcess()
+    await Promise.all(alive.map((node) => node.exited))
+  }
+
+  /** SIGKILLs every node still running and resolves once all are gone. */
+  async killAll(): Promise<void> {
+    const alive = this.all().filter((node) => node.alive)
+    for (const process of this.processes) process.killProcess()
+    await Promise.all(alive.map((node) => node.exited))
+  }
+
+  /** Synchronous last resort, e.g. from process.on('exit'): SIGKILL every child. */
+  killAllNow(): void {
+    for (const process of this.processes) process.killNow()
+  }
+
+  /** Pids of node processes still alive. */
+  livePids(): number[] {
+    return [...this.processes].filter((p) => p.alive && p.pid !== null).map((p) => p.pid!)
+  }
+
+  private act(id: string, verb: (node: ManagedNode) => Result): Result {
+    const node = this.nodes.get(id)
+    return node ? verb(node) : { ok: false, error: `no node ${id} in this session` }
+  }
+
+  private newProcess(kind: 'single' | 'host', spec?: NodeSpec): NodeProcess {
+    const { scripts } = this.options
+    const process = new NodeProcess({
+      kind,
+      script: kind === 'host' ? scripts.host : scripts[spec!.role],
+      node: spec,
+      execPath: this.options.execPath,
+      execArgv: this.options.execArgv,
+      stopTimeoutMs: this.options.stopTimeoutMs,
+      now: this.options.now,
+      emit: this.options.emit,
+      changed: this.options.changed,
+      gone: (p) => this.processes.delete(p),
+    })
+    this.processes.add(process)
+    return process
+  }
+
+  /** A node host that will get no more nodes and has none left is stopped. */
+  private retire(process: NodeProcess): void {
+    if (process.kind === 'host' && process.alive && process.nodes.size === 0 && process !== this.filling) process.stopProcess()
+  }
+}

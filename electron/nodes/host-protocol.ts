@@ -1,0 +1,50 @@
+import type { NodeEvent } from '../../shared/events'
+import type { Role } from './cli'
+
+/**
+ * The IPC messages between the app's launcher and a node host process (node-host.ts).
+ * JSON over the Node IPC channel. The host validates every command itself (no zod in
+ * node processes, see settings-core.ts); the launcher validates every reply with zod
+ * (electron/host/node-process.ts).
+ */
+
+/** Verbs on one node of the host. New per-node verbs (e.g. network conditions) add a name here. */
+export const NODE_OPS = ['kill', 'stop', 'pause', 'resume'] as const
+export type NodeOp = (typeof NODE_OPS)[number]
+
+export type HostCommand =
+  /** Start a node from exactly the flags seed.js / peer.js take; `node` is the IP:PORT the flags give. */
+  | { op: 'start'; node: string; role: Role; args: string[] }
+  | { op: NodeOp; node: string }
+  /**
+   * A node command (shared/net/node-command.ts: network conditions...) for one node: the
+   * same message a node alone in its process gets on its channel, validated by the node.
+   */
+  | { op: 'command'; node: string; command: unknown }
+
+export type HostReply =
+  /** Node events of this turn of the host's event loop, in emission order. */
+  | { kind: 'events'; events: NodeEvent[] }
+  /** A node could not start (the line seed.js / peer.js print on stderr before exiting 2). */
+  | { kind: 'failed'; node: string; message: string }
+  /** A node ended: `code` as its own process would exit with, or `signal` SIGKILL after `kill`. */
+  | { kind: 'ended'; node: string; code: number | null; signal: 'SIGKILL' | null }
+  /** A command the host could not carry out (unknown node, malformed command). */
+  | { kind: 'refused'; node: string | null; reason: string }
+
+/** Validates a command off the IPC channel; a string is the reason it is refused. */
+export function parseHostCommand(value: unknown): HostCommand | string {
+  if (typeof value !== 'object' || value === null) return 'a command must be an object'
+  const v = value as Record<string, unknown>
+  if (typeof v.node !== 'string' || v.node.length > 64) return 'a command needs a node IP:PORT'
+  if (v.op === 'start') {
+    if (v.role !== 'seed' && v.role !== 'peer') return 'start needs role seed or peer'
+    if (!Array.isArray(v.args) || v.args.length > 100 || !v.args.every((a) => typeof a === 'string' && a.length < 4096)) {
+      return 'start needs args, a list of flags'
+    }
+    return { op: 'start', node: v.node, role: v.role, args: v.args as string[] }
+  }
+  if (v.op === 'command') return { op: 'command', node: v.node, command: v.command }
+  if (typeof v.op === 'string' && (NODE_OPS as readonly string[]).includes(v.op)) return { op: v.op as NodeOp, node: v.node }
+  return `unknown op ${JSON.stringify(v.op)?.slice(0, 40)}`
+}

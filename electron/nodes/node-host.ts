@@ -1,0 +1,119 @@
+import type { NodeEvent } from '../../shared/events'
+import { parseNodeArgs } from './cli'
+import { type HostCommand, type HostReply, parseHostCommand } from './host-protocol'
+import { MACHINES } from './machines'
+import { type RunningNode, startNode } from './node-runtime'
+import { defaultIo } from './resolve'
+
+/**
+ * The node host program: several seeds and peers in one process, started and controlled
+ * by the app's launcher over the IPC channel (host-protocol.ts). Each node is exactly
+ * what seed.js / peer.js run alone (node-runtime.ts): its own machine, listener on its
+ * own address, log file, events file and events. What sharing changes is only the
+ * process: kill, pause and stop act on one node (see RunningNode), and the events of
+ * all nodes go to the app in one message per turn of the event loop.
+ *
+ * Ends with code 0 when the app goes away (IPC disconnect) or on SIGTERM/SIGINT (every
+ * node stops cleanly first); started without an IPC channel it prints why and exits 2.
+ */
+
+const send = process.send?.bind(process)
+if (!send) {
+  process.stderr.write('gossip-node-host: start me from the app or the launcher (I need an IPC channel)\n')
+  process.exit(2)
+}
+
+const nodes = new Map<string, RunningNode>()
+/** Nodes whose start is under way (their setup is async), with the node commands that wait for them. */
+const starting = new Map<string, unknown[]>()
+let events: NodeEvent[] = []
+let flushScheduled = false
+let exiting = false
+
+function reply(message: HostReply): void {
+  if (process.connected) send!(message)
+}
+
+function flushEvents(): void {
+  flushScheduled = false
+  if (events.length === 0) return
+  const batch = events
+  events = []
+  reply({ kind: 'events', events: batch })
+}
+
+function forward(event: NodeEvent): void {
+  events.push(event)
+  if (!flushScheduled) {
+    flushScheduled = true
+    setImmediate(flushEvents)
+  }
+}
+
+async function start(command: Extract<HostCommand, { op: 'start' }>): Promise<void> {
+  const { node: id, role } = command
+  if (nodes.has(id) || starting.has(id)) return reply({ kind: 'failed', node: id, message: `${id} already runs in this host` })
+  const parsed = parseNodeArgs(role, command.args)
+  if (parsed.kind !== 'ok') return reply({ kind: 'failed', node: id, message: parsed.kind === 'error' ? parsed.message : 'start needs flags, not --help' })
+  starting.set(id, [])
+  const started = await startNode(parsed.args, defaultIo(null), MACHINES[role], {
+    forward,
+    console: false,
+    ended: (end) => {
+      nodes.delete(id)
+      // Events the node emitted before it ended go first.
+      flushEvents()
+      reply({ kind: 'ended', node: id, code: end.code, signal: end.signal })
+      if (exiting && nodes.size === 0) process.exit(0)
+    },
+    pending: () => starting.get(id)!.splice(0),
+  })
+  const waiting = starting.get(id)!
+  starting.delete(id)
+  if (!started.ok) return reply({ kind: 'failed', node: id, message: started.message })
+  if (started.node.id !== id) {
+    started.node.kill()
+    return reply({ kind: 'failed', node: id, message: `the flags give ${started.node.id}, not ${id}` })
+  }
+  nodes.set(id, started.node)
+  for (const message of waiting) started.node.command(message)
+  if (exiting) started.node.stop('SIGTERM')
+}
+
+function command(value: unknown): void {
+  const parsed = parseHostCommand(value)
+  if (typeof parsed === 'string') {
+    const node = typeof (value as { node?: unknown })?.node === 'string' ? ((value as { node: string }).node) : null
+    return reply({ kind: 'refused', node, reason: parsed })
+  }
+  if (parsed.op === 'start') return void start(parsed)
+  const node = nodes.get(parsed.node)
+  if (!node && parsed.op === 'command' && starting.has(parsed.node)) return void starting.get(parsed.node)!.push(parsed.command)
+  if (!node) return reply({ kind: 'refused', node: parsed.node, reason: `no node ${parsed.node} in this host` })
+  switch (parsed.op) {
+    case 'kill': return node.kill()
+    case 'stop': return node.stop('SIGTERM')
+    case 'pause': return node.pause()
+    case 'resume': return node.resume()
+    case 'command': return node.command(parsed.command)
+  }
+}
+
+process.on('message', command)
+// The app that forked us is gone (even SIGKILLed): no node may outlive it.
+process.on('disconnect', () => {
+  for (const node of nodes.values()) node.flushNow()
+  process.exit(0)
+})
+let signalled = false
+const onSignal = (): void => {
+  if (signalled || nodes.size === 0) {
+    for (const node of nodes.values()) node.flushNow()
+    process.exit(0)
+  }
+  signalled = true
+  exiting = true
+  for (const node of nodes.values()) node.stop('SIGTERM')
+}
+process.on('SIGTERM', onSignal)
+process.on('SIGINT', onSignal)

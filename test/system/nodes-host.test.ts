@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { LocalNetwork, NetNode } from '../../electron/host/local-network'
+import { DEFAULT_SETTINGS, type ProtocolSettings, scaledIntervals } from '../../shared/settings'
+import { addressBlock, count, eventsOfType, invalidEvents, logLines, newCluster, pidOf, programsCopy, settle } from './nodes-helpers'
+
+/**
+ * The node host in a mixed network: 2 seeds and 2 peers in processes of their own, 8
+ * peers in two node hosts of 4 (packing auto, threshold 4, size 4). Everything must
+ * interoperate, and one node of a shared process killed or paused must look to its
+ * neighbours and the seeds exactly like a process SIGKILLed or SIGSTOPped: the same
+ * events about it, removal at the seeds within (misses + 1) liveness intervals, the two
+ * detection times within one interval of each other.
+ */
+
+const SETTINGS: ProtocolSettings = {
+  ...DEFAULT_SETTINGS,
+  timeScale: 1,
+  gossipIntervalMs: 3_000,
+  gossipCount: 3,
+  livenessIntervalMs: 1_000,
+  livenessMisses: 3,
+  maxLinks: 2,
+}
+const { gossipMs, livenessMs } = scaledIntervals(SETTINGS)
+const PEERS = 10
+const block = addressBlock()
+const seedAddresses = [1, 2].map((i) => ({ ip: `127.${block}.1.${i}`, port: 7201 }))
+const peerAddresses = Array.from({ length: PEERS }, (_, i) => ({ ip: `127.${block}.2.${i + 1}`, port: 7202 }))
+
+let net: LocalNetwork
+const programs = programsCopy()
+const seeds: NetNode[] = []
+const peers: NetNode[] = []
+
+const alone = (n: NetNode) => n.managed.info.sharedWith === 0 && n.managed.process.kind === 'single'
+const shared = (n: NetNode) => n.managed.process.kind === 'host'
+
+function neighbours(node: NetNode): Set<string> {
+  const up = new Set<string>()
+  for (const e of node.events) {
+    if (e.type === 'peer.link-up') up.add(e.peer as string)
+    if (e.type === 'peer.link-down') up.delete(e.peer as string)
+  }
+  return up
+}
+
+/** What the failure detector of a neighbour says about a node (a repair's new links are timing, not detection). */
+const DETECTION = new Set(['liveness.sent', 'liveness.ok', 'liveness.missed', 'peer.dead-reported', 'peer.link-down'])
+
+/** Types of the failure-detection events other peers emitted about `victim` from `since` on. */
+function seenAbout(victim: NetNode, since: number): string[] {
+  const types = new Set<string>()
+  for (const p of peers) for (const e of p.events) if (p !== victim && e.peer === victim.id && e.t >= since && DETECTION.has(e.type)) types.add(e.type)
+  return [...types].sort()
+}
+
+const holders = (victim: NetNode) => seeds.filter((s) => eventsOfType(s, 'seed.registered').some((e) => e.peer === victim.id))
+const removedAt = (seed: NetNode, victim: NetNode) => eventsOfType(seed, 'seed.peer-removed').find((e) => e.peer === victim.id)?.t
+
+/** Two peers with neighbours, one alone in its process and one in a node host, not yet used. */
+function pickPair(used: Set<NetNode>): [NetNode, NetNode] {
+  const candidates = peers.filter((p) => !used.has(p) && p.managed.alive && neighbours(p).size > 0)
+  const a = candidates.find(alone)
+  const b = candidates.find(shared)
+  if (!a || !b) throw new Error('no pair of peers with neighbours')
+  used.add(a).add(b)
+  return [a, b]
+}
+
+const used = new Set<NetNode>()
+
+beforeAll(async () => {
+  net = newCluster('nodes-host', SETTINGS, programs.dir, { mode: 'auto', threshold: 4, size: 4 })
+  net.writeConfig(seedAddresses)
+  seeds.push(...(await Promise.all(seedAddresses.map((a) => net.start('seed', a)))))
+  const first = await net.start('peer', peerAddresses[0]!)
+  await net.waitFor(() => count(first, 'peer.registered') >= 2, 10_000, 'the first peer to register', first)
+  peers.push(first, ...(await Promise.all(peerAddresses.slice(1).map((a) => net.start('peer', a)))))
+  await net.waitFor(() => peers.slice(1).every((p) => eventsOfType(p, 'peer.link-up').some((e) => e.initiator)), 15_000, 'every peer to link')
+})
+
+afterAll(async () => {
+  await net?.killAll()
+  programs.remove()
+})
+
+describe('node hosts and processes of their own in one network', () => {
+  it('places 4 nodes alone and 8 in two shared processes', () => {
+    const all = [...seeds, ...peers]
+    expect(all.filter(alone).map((n) => n.id)).toEqual([...seeds, peers[0]!, peers[1]!].map((n) => n.id))
+    const hostPids = new Set(all.filter(shared).map(pidOf))
+    expect(hostPids.size).toBe(2)
+    for (const n of all.filter(shared)) expect(n.managed.info.sharedWith).toBe(3)
+  })
+
+  it('delivers every message to every peer exactly once, across the process kinds', async () => {
+    const total = PEERS * (PEERS - 1) * SETTINGS.gossipCount
+    const received = () => peers.reduce((sum, p) => sum + count(p, 'gossip.received'), 0)
+    await net.waitFor(() => received() >= total, gossipMs * SETTINGS.gossipCount + 30_000, `${total} receipts`)
+    const created = peers.flatMap((p) => eventsOfType(p, 'gossip.created'))
+    for (const peer of peers) {
+      const got = eventsOfType(peer, 'gossip.received').map((e) => e.id as string)
+      expect(new Set(got).size, `${peer.id} received a message twice`).toBe(got.length)
+      expect(new Set(got)).toEqual(new Set(created.filter((e) => e.node !== peer.id).map((e) => e.id as string)))
+    }
+    // Each node of a host keeps its own log file, tagged with its own address.
+    await settle(() => peers.every((p) => logLines(p).filter((l) => / received from /.test(l)).length >= (PEERS - 1) * SETTINGS.gossipCount))
+    for (const peer of peers) {
+      const lines = logLines(peer)
+      expect(lines.every((l) => l.includes(`[${peer.id}]`)), peer.id).toBe(true)
+      expect(invalidEvents(peer)).toEqual([])
+    }
+  })
+
+  it('a node killed inside a shared process is seen as a killed process is', async () => {
+    const [a, b] = pickPair(used)
+    const killedAt = Date.now()
+    net.kill(a.id)
+    net.kill(b.id)
+    await Promise.all([a.managed.exited, b.managed.exited])
+    for (const n of [a, b]) expect(eventsOfType(n, 'host.exited').at(-1)).toMatchObject({ signal: 'SIGKILL', expected: true })
+    // The rest of the shared process lives on.
+    expect(b.managed.process.alive).toBe(true)
+    const bound = (SETTINGS.livenessMisses + 1) * livenessMs
+    const removed = (v: NetNode) => holders(v).every((s) => removedAt(s, v) !== undefined)
+    await net.waitFor(() => removed(a) && removed(b), bound + 10_000, `seeds to remove ${a.id} and ${b.id}`)
+    const detection = (v: NetNode) => Math.max(...holders(v).map((s) => removedAt(s, v)! - killedAt))
+    expect(detection(a)).toBeLessThanOrEqual(bound + 250)
+    expect(detection(b)).toBeLessThanOrEqual(bound + 250)
+    expect(Math.abs(detection(a) - detection(b))).toBeLessThanOrEqual(livenessMs)
+    await settle(() => seenAbout(a, killedAt).includes('peer.dead-reported') && seenAbout(b, killedAt).includes('peer.dead-reported'), 5_000)
+    expect(seenAbout(b, killedAt)).toEqual(seenAbout(a, killedAt))
+  })
+
+  it('a node paused inside a shared process is seen as a SIGSTOPped process is, and resumes', async () => {
+    const [a, b] = pickPair(used)
+    const pausedAt = Date.now()
+    net.pause(a.id)
+    net.pause(b.id)
+    const bound = (SETTINGS.livenessMisses + 1) * livenessMs
+    const removed = (v: NetNode) => holders(v).every((s) => removedAt(s, v) !== undefined)
+    await net.waitFor(() => removed(a) && removed(b), bound + 10_000, `seeds to remove paused ${a.id} and ${b.id}`)
+    const detection = (v: NetNode) => Math.max(...holders(v).map((s) => removedAt(s, v)! - pausedAt))
+    expect(Math.abs(detection(a) - detection(b))).toBeLessThanOrEqual(livenessMs)
+    await settle(() => seenAbout(a, pausedAt).includes('peer.dead-reported') && seenAbout(b, pausedAt).includes('peer.dead-reported'), 5_000)
+    expect(seenAbout(b, pausedAt)).toEqual(seenAbout(a, pausedAt))
+    // Paused: not one event from either while the seeds decided.
+    const quiet = (v: NetNode) => v.events.filter((e) => !e.type.startsWith('host.') && e.t > pausedAt + 100 && e.t < pausedAt + bound)
+    expect(quiet(a)).toEqual([])
+    expect(quiet(b)).toEqual([])
+    const resumedAt = Date.now()
+    net.resume(a.id)
+    net.resume(b.id)
+    const active = (v: NetNode) => v.events.some((e) => !e.type.startsWith('host.') && e.t >= resumedAt)
+    await net.waitFor(() => active(a) && active(b), 10_000, 'both nodes to run again')
+    expect(a.managed.alive && b.managed.alive).toBe(true)
+  })
+})
