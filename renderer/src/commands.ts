@@ -68,6 +68,21 @@ export async function killNode(id: string): Promise<void> {
   await run(`Kill ${id}`, () => api().killNode(id))
 }
 
+/** Freezes a node (SIGSTOP): its connections stay open, it answers nothing. */
+export async function pauseNode(id: string): Promise<void> {
+  await run(`Pause ${id}`, () => api().pauseNode(id))
+}
+
+/** Lets a paused node run again (SIGCONT). */
+export async function resumeNode(id: string): Promise<void> {
+  await run(`Resume ${id}`, () => api().resumeNode(id))
+}
+
+/** Starts the node again at the same address as a new process (killed first if it runs). */
+export async function restartNode(id: string): Promise<void> {
+  await run(`Restart ${id}`, () => api().restartNode(id))
+}
+
 export async function killSelected(): Promise<void> {
   const { selected, notify, mode } = app.store.getState()
   if (mode === 'replay') {

@@ -200,6 +200,19 @@ describe('a newcomer in the browser', () => {
     // Kill the selected peer from its menu (keyboard: select it, Shift+F10, Kill).
     await page.getByRole('button', { name: 'Stop following' }).first().click()
     await page.getByRole('option', { name: new RegExp(`^${victim.id.replace(/\./g, '\\.')}, peer`) }).click()
+    const option = (state: string) => page.getByRole('option', { name: `${victim.id}, peer, ${state}` })
+    // Pause and Resume from its menu: the node freezes (SIGSTOP) and runs again.
+    const fromMenu = async (item: string) => {
+      await canvas.focus()
+      await page.keyboard.press('Shift+F10')
+      await expect.poll(() => menu.getByRole('menuitem', { name: item, exact: true }).isEnabled(), { timeout: WAIT }).toBe(true)
+      await menu.getByRole('menuitem', { name: item, exact: true }).focus()
+      await page.keyboard.press('Enter')
+    }
+    await fromMenu('Pause')
+    await expect.poll(() => option('paused').count(), { timeout: WAIT }).toBe(1)
+    await fromMenu('Resume')
+    await expect.poll(() => option('alive').count(), { timeout: WAIT }).toBe(1)
     await canvas.focus()
     await page.keyboard.press('Shift+F10')
     await expect.poll(() => menu.getByRole('menuitem', { name: 'Kill' }).isVisible(), { timeout: WAIT }).toBe(true)
@@ -216,6 +229,11 @@ describe('a newcomer in the browser', () => {
     await narration.getByRole('button', { name: /^Show the moment/ }).first().click()
     await expect.poll(() => page.getByText('REPLAY').count(), { timeout: WAIT }).toBeGreaterThan(0)
     await page.getByRole('button', { name: 'Live', exact: true }).click()
+
+    // Restart from its menu: a new process at the same address.
+    await page.getByRole('option', { name: new RegExp(`^${victim.id.replace(/\./g, '\\.')}, peer`) }).click()
+    await fromMenu('Restart')
+    await expect.poll(() => option('alive').count(), { timeout: 60_000 }).toBe(1)
 
     // The guide points at live examples.
     await page.getByRole('tab', { name: 'Guide' }).click()

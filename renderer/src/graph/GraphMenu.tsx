@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, type ReactNode } from 'react'
-import { addPeers, addSeed, killNode } from '../commands'
+import { addPeers, addSeed, killNode, pauseNode, restartNode, resumeNode } from '../commands'
 import { follow } from '../follow/follow'
 import { app, displayedState, useApp } from '../store'
 import { closeMenu, useGraphUi, type GraphMenu as Menu } from './graph-ui'
@@ -64,9 +64,13 @@ function OpenMenu({ menu }: { menu: Menu }) {
   } else if (target.kind === 'node') {
     const node = state.nodes.get(target.id)
     title = `${node?.role ?? 'node'} ${target.id}`
-    const active = node && (node.status === 'alive' || node.status === 'starting')
+    const status = node?.status
+    const running = status === 'alive' || status === 'starting' || status === 'paused'
     items = [
-      { label: 'Kill', run: () => void killNode(target.id), disabled: notLive ?? (active ? undefined : 'It is not running'), danger: true },
+      { label: 'Kill', run: () => void killNode(target.id), disabled: notLive ?? (running ? undefined : 'It is not running'), danger: true },
+      { label: 'Pause', run: () => void pauseNode(target.id), disabled: notLive ?? (status === 'alive' ? undefined : status === 'paused' ? 'It is paused' : 'It is not running') },
+      { label: 'Resume', run: () => void resumeNode(target.id), disabled: notLive ?? (status === 'paused' ? undefined : 'It is not paused') },
+      { label: 'Restart', run: () => void restartNode(target.id), disabled: notLive ?? noNetwork },
       {
         label: 'Show its messages',
         run: () => {
