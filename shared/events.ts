@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { netConditionsSchema } from './net/conditions-schema'
 import { protocolSettingsSchema } from './settings'
-import { conditionsSchema, packingSchema, STEP_KINDS } from './scenario/schema'
+import { conditionsSchema, packingSchema, PARTITION_DIRECTIONS, STEP_KINDS } from './scenario/schema'
 
 /**
  * Node events: the contract between the node programs and everything that watches them
@@ -154,8 +154,10 @@ const hostEventSchemas = [
     settings: protocolSettingsSchema.optional(),
     rngSeed: count.optional(),
     packing: packingSchema.optional(),
-    /** partition: the nodes cut off from the rest. */
+    /** partition: the nodes cut off from `other` (absent: from the rest), in `direction`. */
     nodes: z.array(nodeId).max(5000).optional(),
+    other: z.array(nodeId).max(5000).optional(),
+    direction: z.enum(PARTITION_DIRECTIONS).optional(),
     conditions: conditionsSchema.optional(),
     /** Why the action could not be carried out (the step failed). */
     error: z.string().max(500).optional(),

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { z } from 'zod'
 import { EVENT_VERSION, NETWORK_NODE, type AnyEvent, type HostEvent, type SessionEvent } from '../../shared/events'
 import {
+  type LinkConditions,
   type NetConditions,
   type Partition,
   checkNetConditions,
@@ -114,6 +115,23 @@ function userAction(method: ApiMethod, args: unknown[], value: unknown): ActionB
       return { node: args[0] as string, by, action: 'stop-node' }
     case 'setSettings':
       return { node: NETWORK_NODE, by, action: 'settings', settings: args[0] as ProtocolSettings }
+    case 'pauseNode':
+      return { node: args[0] as string, by, action: 'pause' }
+    case 'resumeNode':
+      return { node: args[0] as string, by, action: 'resume' }
+    case 'restartNode':
+      return { node: args[0] as string, by, action: 'restart' }
+    case 'setConditions': {
+      // Global conditions only: a per-link override has no scenario step (yet), so it is not recorded.
+      const d = (args[0] as { defaults?: LinkConditions }).defaults
+      return d ? { node: NETWORK_NODE, by, action: 'conditions', conditions: { latencyMs: d.delayMs, jitterMs: d.jitterMs, lossRate: d.loss } } : null
+    }
+    case 'partition': {
+      const p = value as Partition
+      return { node: NETWORK_NODE, by, action: 'partition', nodes: p.side, ...(p.other ? { other: p.other } : {}), direction: p.direction }
+    }
+    case 'heal':
+      return { node: NETWORK_NODE, by, action: 'heal' }
     default:
       return null
   }

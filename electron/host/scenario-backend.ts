@@ -3,7 +3,7 @@ import type { NodeId } from '../../shared/address'
 import { NETWORK_NODE, type SessionEvent } from '../../shared/events'
 import type { NodeInfo, Result } from '../../shared/ipc'
 import type { NetworkStart, ScenarioBackend, StartedNodes, StepNote } from '../../shared/scenario/backend'
-import type { Conditions } from '../../shared/scenario/schema'
+import type { Conditions, PartitionDirection } from '../../shared/scenario/schema'
 import type { ProtocolSettings } from '../../shared/settings'
 import type { HostController } from './controller'
 
@@ -72,20 +72,20 @@ export class HostBackend implements ScenarioBackend {
     unwrap(await this.controller.stopNode(id))
   }
 
-  async pause(): Promise<void> {
-    throw new Error('pause is not available on real nodes yet (the host has no pause verb)')
+  async pause(id: NodeId): Promise<void> {
+    unwrap(await this.controller.pauseNode(id))
   }
 
-  async resume(): Promise<void> {
-    throw new Error('resume is not available on real nodes yet (the host has no resume verb)')
+  async resume(id: NodeId): Promise<void> {
+    unwrap(await this.controller.resumeNode(id))
   }
 
-  async restart(): Promise<void> {
-    throw new Error('restart is not available on real nodes yet (the host has no restart verb)')
+  async restart(id: NodeId): Promise<void> {
+    unwrap(await this.controller.restartNode(id))
   }
 
-  async partition(nodes: NodeId[]): Promise<void> {
-    unwrap(await this.controller.partition({ side: nodes }))
+  async partition(nodes: NodeId[], other: NodeId[] | null, direction: PartitionDirection): Promise<void> {
+    unwrap(await this.controller.partition({ side: nodes, ...(other ? { other } : {}), direction }))
   }
 
   async heal(): Promise<void> {

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { type Address, formatAddress } from '../../shared/address'
-import { parseConfig } from '../../shared/config'
+import { decodeConfig, parseConfig } from '../../shared/config'
+import { escapeControls } from '../../shared/escape'
 
 /**
  * Follows a running peer's config.txt, so that seeds added to it (the app's "Add seed"
@@ -16,7 +17,8 @@ export const CONFIG_POLL_MS = 1000
 export interface ConfigWatchIo {
   /** Changes whenever the file is rewritten (mtime, size, inode). Rejects if it cannot be read. */
   signature(path: string): Promise<string>
-  readText(path: string): Promise<string>
+  /** The config file's bytes (decoded by decodeConfig), or its text. */
+  readText(path: string): Promise<string | Uint8Array>
 }
 
 export interface ConfigWatchHooks {
@@ -31,7 +33,7 @@ export const fileWatchIo: ConfigWatchIo = {
     const s = await stat(path)
     return `${s.mtimeMs}:${s.size}:${s.ino}`
   },
-  readText: (path) => readFile(path, 'utf8'),
+  readText: (path) => readFile(path),
 }
 
 export class ConfigWatcher {
@@ -79,22 +81,28 @@ export class ConfigWatcher {
 
   private async look(): Promise<void> {
     let signature: string
-    let text: string
+    let content: string | Uint8Array
+    const path = escapeControls(this.path)
     try {
       signature = await this.io.signature(this.path)
       if (signature === this.seen) return
-      text = await this.io.readText(this.path)
+      content = await this.io.readText(this.path)
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message
-      this.report(`${this.path}: cannot read config (${code}); keeping the current seed list`)
+      const code = (e as NodeJS.ErrnoException).code ?? escapeControls((e as Error).message)
+      this.report(`${path}: cannot read config (${code}); keeping the current seed list`)
       return
     }
     this.seen = signature
     if (this.stopped) return
-    const config = parseConfig(text)
+    const decoded = typeof content === 'string' ? { ok: true as const, text: content } : decodeConfig(content, this.path)
+    if (!decoded.ok) {
+      this.report(`${decoded.message}; keeping the current seed list`)
+      return
+    }
+    const config = parseConfig(decoded.text)
     if (!config.ok) {
       const first = config.errors[0]!
-      const where = first.line > 0 ? `${this.path}:${first.line}` : this.path
+      const where = first.line > 0 ? `${path}:${first.line}` : path
       this.report(`${where}: ${first.message}; keeping the current seed list`)
       return
     }

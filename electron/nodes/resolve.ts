@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { type Address, formatAddress, isLoopback, parsePort, sameAddress } from '../../shared/address'
-import { parseConfig } from '../../shared/config'
+import { decodeConfig, parseConfig } from '../../shared/config'
+import { escapeControls } from '../../shared/escape'
 import type { ProtocolSettings } from '../../shared/settings-core'
 import type { NodeArgs, Role } from './cli'
 
@@ -29,7 +30,8 @@ export type SetupResult = { ok: true; setup: NodeSetup } | { ok: false; message:
 
 /** The outside world resolve needs; injected so tests can fake it. */
 export interface ResolveIo {
-  readText(path: string): Promise<string>
+  /** The config file's bytes (decoded by decodeConfig), or its text. */
+  readText(path: string): Promise<string | Uint8Array>
   /** IPv4 addresses of this machine's interfaces. */
   localIps(): string[]
   /** Asks for a port on a terminal; null when there is no terminal (or input ended). */
@@ -40,7 +42,7 @@ export const PORT_QUESTION = 'Enter a distinct port number: '
 
 export function defaultIo(askPort: ResolveIo['askPort']): ResolveIo {
   return {
-    readText: async (path) => readFileSync(path, 'utf8'),
+    readText: async (path) => readFileSync(path),
     localIps: () =>
       Object.values(networkInterfaces())
         .flat()
@@ -51,17 +53,20 @@ export function defaultIo(askPort: ResolveIo['askPort']): ResolveIo {
 }
 
 export async function resolveSetup(args: NodeArgs, io: ResolveIo): Promise<SetupResult> {
-  let text: string
+  const path = escapeControls(args.configPath)
+  let content: string | Uint8Array
   try {
-    text = await io.readText(args.configPath)
+    content = await io.readText(args.configPath)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    return fail(`${args.configPath}: cannot read config (${code ?? (e as Error).message})`)
+    return fail(`${path}: cannot read config (${code ?? escapeControls((e as Error).message)})`)
   }
-  const config = parseConfig(text)
+  const decoded = typeof content === 'string' ? { ok: true as const, text: content } : decodeConfig(content, args.configPath)
+  if (!decoded.ok) return fail(decoded.message)
+  const config = parseConfig(decoded.text)
   if (!config.ok) {
     const first = config.errors[0]!
-    const where = first.line > 0 ? `${args.configPath}:${first.line}` : args.configPath
+    const where = first.line > 0 ? `${path}:${first.line}` : path
     const more = config.errors.length > 1 ? ` (and ${config.errors.length - 1} more errors)` : ''
     return fail(`${where}: ${first.message}${more}`)
   }

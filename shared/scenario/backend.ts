@@ -1,7 +1,7 @@
 import type { NodeId } from '../address'
 import type { SessionEvent } from '../events'
 import type { ProtocolSettings } from '../settings'
-import type { Conditions } from './schema'
+import type { Conditions, PartitionDirection } from './schema'
 
 /**
  * What the scenario runner needs from a network: real processes through the host's
@@ -41,8 +41,8 @@ export interface ScenarioBackend {
   pause(id: NodeId): Promise<void>
   resume(id: NodeId): Promise<void>
   restart(id: NodeId): Promise<void>
-  /** Cuts `nodes` off from every other node, both ways. */
-  partition(nodes: NodeId[]): Promise<void>
+  /** Cuts `nodes` off from `other` (null: every other node), both ways or one way. */
+  partition(nodes: NodeId[], other: NodeId[] | null, direction: PartitionDirection): Promise<void>
   heal(): Promise<void>
   setConditions(conditions: Conditions): Promise<void>
   /** Settings for nodes started from now on. */
@@ -67,6 +67,8 @@ export interface StepNote {
   name?: string
   count?: number
   nodes?: NodeId[]
+  other?: NodeId[]
+  direction?: PartitionDirection
   conditions?: Conditions
   settings?: ProtocolSettings
   error?: string

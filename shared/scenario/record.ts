@@ -61,7 +61,13 @@ export function scenarioFromSession(events: readonly SessionEvent[], name = 'Rec
         steps.push({ at: when, do: e.action, node: nameOf(e.node) })
         break
       case 'partition':
-        steps.push({ at: when, do: 'partition', nodes: (e.nodes ?? []).map(nameOf) })
+        steps.push({
+          at: when,
+          do: 'partition',
+          nodes: (e.nodes ?? []).map(nameOf),
+          ...(e.other ? { other: e.other.map(nameOf) } : {}),
+          ...(e.direction && e.direction !== 'both' ? { direction: e.direction } : {}),
+        })
         break
       case 'heal':
         steps.push({ at: when, do: 'heal' })

@@ -80,7 +80,7 @@ export function reportPlots(o: RunOutcome): Plot[] {
 const backendLine = (o: RunOutcome): string =>
   o.run.backend === 'sim'
     ? `**Simulated**: the seed and peer machines ran in the in-memory network (shared/sim) with a virtual clock, ` +
-      `1 ms per hop; times below are virtual ms (${((o.run.endT - o.run.startT) / 1000).toFixed(1)} s of virtual time ` +
+      `1 ms per hop plus the scenario's conditions; times below are virtual ms (${((o.run.endT - o.run.startT) / 1000).toFixed(1)} s of virtual time ` +
       `at time scale ${o.run.settings.timeScale}, in ${(o.wallMs / 1000).toFixed(1)} s of wall time). ` +
       'No process, socket or OS scheduling was involved.'
     : `**Real processes**: every seed and peer ran as its own node program over TCP on loopback; times are wall-clock ms ` +

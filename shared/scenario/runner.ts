@@ -347,15 +347,23 @@ async function fire(step: Step, index: number, schedule: Schedule, backend: Scen
     }
     case 'partition': {
       const ids: NodeId[] = []
-      for (const ref of step.nodes) {
-        const resolved = schedule.resolve(ref, step.do)
-        if ('error' in resolved) {
-          note({ error: resolved.error })
-          return { error: resolved.error }
+      const other: NodeId[] = []
+      for (const [list, refs] of [[ids, step.nodes], [other, step.other ?? []]] as const) {
+        for (const ref of refs) {
+          const resolved = schedule.resolve(ref, step.do)
+          if ('error' in resolved) {
+            note({ error: resolved.error })
+            return { error: resolved.error }
+          }
+          list.push(resolved.id)
         }
-        ids.push(resolved.id)
       }
-      const error = await attempt(() => backend.partition(ids), { nodes: ids })
+      const direction = step.direction ?? 'both'
+      const error = await attempt(() => backend.partition(ids, step.other ? other : null, direction), {
+        nodes: ids,
+        ...(step.other ? { other } : {}),
+        ...(step.direction ? { direction } : {}),
+      })
       return { name: ids.map((id) => schedule.nameOf(id) ?? id).join(','), ...(error ? { error } : {}) }
     }
     case 'heal': {

@@ -72,6 +72,9 @@ const when = {
 }
 const chosen = { node: nodeRefSchema, /** Label for the node this step acted on. */ as: label.optional() }
 
+export const PARTITION_DIRECTIONS = ['both', 'outbound', 'inbound'] as const
+export type PartitionDirection = (typeof PARTITION_DIRECTIONS)[number]
+
 export const STEP_KINDS = [
   'add-seeds', 'add-peers', 'kill', 'stop-node', 'pause', 'resume', 'restart', 'partition', 'heal', 'conditions', 'settings', 'stop',
 ] as const
@@ -88,8 +91,19 @@ const stepSchemas = [
   z.strictObject({ ...when, do: z.literal('resume'), ...chosen }),
   /** A killed, stopped or paused node starts again at the same address. */
   z.strictObject({ ...when, do: z.literal('restart'), ...chosen }),
-  /** Cuts `nodes` off from every other node, both ways (established links carry nothing). */
-  z.strictObject({ ...when, do: z.literal('partition'), nodes: z.array(nodeRefSchema).min(1).max(5000) }),
+  /**
+   * Cuts `nodes` off from `other` (default: every other node, also those started later):
+   * `both` ways (default), or one way, `outbound` (nodes -> other blocked) or `inbound`.
+   * Established links stay open but carry nothing, as a real partition.
+   */
+  z.strictObject({
+    ...when,
+    do: z.literal('partition'),
+    nodes: z.array(nodeRefSchema).min(1).max(5000),
+    other: z.array(nodeRefSchema).min(1).max(5000).optional(),
+    direction: z.enum(PARTITION_DIRECTIONS).optional(),
+  }),
+  /** Ends every partition. */
   z.strictObject({ ...when, do: z.literal('heal') }),
   z.strictObject({ ...when, do: z.literal('conditions'), set: conditionsSchema }),
   /** Protocol settings for the nodes started from then on (running nodes keep theirs). */
@@ -194,7 +208,10 @@ function checkReferences(
       ctx.addIssue({ code: 'custom', path: ['steps', i, 'after', 'step'], message: `no step has id ${step.after.step}` })
     }
     if ('node' in step) checkRef(step.node, ['steps', i, 'node'])
-    if (step.do === 'partition') step.nodes.forEach((ref, j) => checkRef(ref, ['steps', i, 'nodes', j]))
+    if (step.do === 'partition') {
+      step.nodes.forEach((ref, j) => checkRef(ref, ['steps', i, 'nodes', j]))
+      step.other?.forEach((ref, j) => checkRef(ref, ['steps', i, 'other', j]))
+    }
     if ('as' in step && step.as) labels.add(step.as)
   })
 }

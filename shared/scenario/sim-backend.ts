@@ -11,7 +11,7 @@ import { linkOfScenario } from './conditions'
 import { peerAddress, seedAddress } from '../sim/scenario'
 import type { NetworkStart, ScenarioBackend, StartedNodes, StepNote } from './backend'
 import { nodeRngSeed } from './runner'
-import type { Conditions } from './schema'
+import type { Conditions, PartitionDirection } from './schema'
 
 /**
  * The simulator as a scenario backend: the same seed and peer machines as the node
@@ -131,9 +131,10 @@ export class SimBackend implements ScenarioBackend {
     this.sim.resume(id)
   }
 
-  async partition(nodes: NodeId[]): Promise<void> {
+  async partition(nodes: NodeId[], other: NodeId[] | null, direction: PartitionDirection): Promise<void> {
     const current = this.sim.conditions
-    this.sim.setConditions(withPartition(current, { name: nextPartitionName(current), side: [...new Set(nodes)], other: null, direction: 'both' }))
+    const side = [...new Set(nodes)]
+    this.sim.setConditions(withPartition(current, { name: nextPartitionName(current), side, other: other ? [...new Set(other)] : null, direction }))
   }
 
   async heal(): Promise<void> {

@@ -161,4 +161,24 @@ describe('HostController', () => {
     ])
     expect(await host.loadSession('missing')).toEqual({ ok: false, error: 'no session named missing' })
   })
+
+  it('records a window\'s or browser\'s verbs as the user\'s actions (host.action), not the host\'s own calls', async () => {
+    const batches: EventBatch[] = []
+    const client = host.openClient({ events: (batch) => batches.push(batch), status: () => undefined })
+    await client.ready(0)
+    expect(await host.call('startNetwork', [{ seeds: 2, peers: 2, settings, rngSeed: 9 }], client)).toMatchObject({ ok: true })
+    const [, , peer] = host.status().nodes.map((n) => n.id)
+    expect(await host.call('killNode', [peer], client)).toEqual({ ok: true, value: undefined })
+    expect(await host.call('killNode', ['127.9.9.9:1'], client)).toMatchObject({ ok: false })
+    expect(await host.call('addPeers', [3], client)).toMatchObject({ ok: true })
+    await host.addPeers(1) // the host's own call (a scenario backend, a test): not the user's
+    await new Promise((r) => setTimeout(r, 20))
+    const actions = batches.flatMap((b) => b.events).filter((e) => e.type === 'host.action')
+    expect(actions.map((a) => a.type === 'host.action' && [a.by, a.action, a.node, a.count ?? null])).toEqual([
+      ['user', 'start', '0.0.0.0:0', null],
+      ['user', 'kill', peer, null],
+      ['user', 'add-peers', '0.0.0.0:0', 3],
+    ])
+    expect(actions[0]).toMatchObject({ seeds: 2, peers: 2, rngSeed: 9, settings })
+  })
 })

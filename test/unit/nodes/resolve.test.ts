@@ -55,6 +55,20 @@ describe('resolveSetup', () => {
     expect(missing?.ok === false && missing.message).toBe('nope.txt: cannot read config (ENOENT)')
   })
 
+  it('reads a UTF-16 config with a BOM, and names an undecodable one in one clean line', async () => {
+    const text = '127.0.10.1:6001\r\n127.0.10.2:6002\r\n'
+    const le = Uint8Array.of(0xff, 0xfe, ...[...text].flatMap((c) => [c.charCodeAt(0), 0]))
+    const ok = await resolve('peer', ['--port', '7000'], io({ readText: async () => le }))
+    expect(ok.ok && ok.setup.seeds).toEqual([{ ip: '127.0.10.1', port: 6001 }, { ip: '127.0.10.2', port: 6002 }])
+    const noBom = Uint8Array.from([...text].flatMap((c) => [c.charCodeAt(0), 0]))
+    expect(await failure('peer', ['--port', '7000'], io({ readText: async () => noBom }))).toBe(
+      'config.txt looks like UTF-16 without a byte order mark; save it as UTF-8',
+    )
+    const nul = io({ readText: async () => new TextEncoder().encode('127.0.10.1:6001\r\0\0bad\u001b[2J\r') })
+    // eslint-disable-next-line no-control-regex
+    expect(await failure('peer', ['--port', '7000'], nul)).toMatch(/^config\.txt:2: expected IP:PORT .* got "\\0\\0bad\\x1b\[2J"$/)
+  })
+
   it('refuses an IP that is not on this machine', async () => {
     expect(await failure('peer', ['--ip', '10.9.9.9', '--port', '7000'])).toMatch(/--ip 10\.9\.9\.9 is not an address of this machine/)
     const lan = await resolve('peer', ['--ip', '192.168.1.20', '--port', '7000'])

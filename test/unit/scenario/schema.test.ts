@@ -25,6 +25,7 @@ const EVERY_STEP = [
   { after: { event: 'step-fired', step: 'back' }, do: 'kill', node: { pick: 'random' } },
   { at: 20, do: 'stop-node', node: { pick: 'seed' } },
   { at: 30, do: 'partition', nodes: ['peer1', 'peer2', { pick: 'random' }] },
+  { at: 35, do: 'partition', nodes: ['seed1'], other: ['peer3'], direction: 'outbound' },
   { at: 40, do: 'heal' },
   { at: 50, do: 'conditions', set: { latencyMs: 50, jitterMs: 20, lossRate: 0.02 } },
   { at: 55, do: 'settings', set: { topology: 'random', maxLinks: 3 } },
