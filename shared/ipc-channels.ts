@@ -15,6 +15,7 @@ export const API_METHODS = [
   'pauseNode',
   'resumeNode',
   'restartNode',
+  'killProcess',
   'setSettings',
   'exportSession',
   'listSessions',

@@ -75,6 +75,12 @@ export interface ScenarioStatus {
   failures?: string[]
 }
 
+export interface ProcessKill {
+  pid: number | null
+  /** Every node that was in the process (ids). */
+  nodes: string[]
+}
+
 export interface LaunchProgress {
   role: NodeRole
   /** Nodes of this request that reported node.started (or failed). */
@@ -197,6 +203,12 @@ export interface GossipscopeApi {
    * listens (or its start timed out) with its new info.
    */
   restartNode(id: string): Promise<Result<NodeInfo>>
+  /**
+   * SIGKILLs the whole process node `id` runs in: every node sharing it dies (see
+   * NodeInfo.sharedWith; the app says so before asking). Resolves with the pid and the
+   * nodes killed.
+   */
+  killProcess(id: string): Promise<Result<ProcessKill>>
   /** Settings for nodes started from now on. */
   setSettings(settings: ProtocolSettings): Promise<Result<ProtocolSettings>>
   exportSession(request: ExportRequest): Promise<Result<ExportResult>>
@@ -238,6 +250,7 @@ export const API_ARGS = {
   killNode: z.tuple([nodeIdSchema]),
   stopNode: z.tuple([nodeIdSchema]),
   pauseNode: z.tuple([nodeIdSchema]),
+  killProcess: z.tuple([nodeIdSchema]),
   resumeNode: z.tuple([nodeIdSchema]),
   restartNode: z.tuple([nodeIdSchema]),
   setSettings: z.tuple([protocolSettingsSchema]),

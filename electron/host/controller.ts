@@ -22,6 +22,7 @@ import {
   type GossipscopeApi,
   type HostStatus,
   type NodeInfo,
+  type ProcessKill,
   type NodeLog,
   type Result,
   type ScenarioStatus,
@@ -73,7 +74,7 @@ export type SupervisorLike = Pick<
   | 'killAllNow'
   | 'livePids'
 > &
-  Partial<Pick<Supervisor, 'packing' | 'launching'>>
+  Partial<Pick<Supervisor, 'packing' | 'launching' | 'killProcessOf'>>
 
 /** `exportSession(sessionDir, request, outPath)` of electron/host/export.ts. */
 export type SessionExporter = (sessionDir: string, request: ExportRequest, outPath: string) => Promise<ExportResult>
@@ -274,6 +275,9 @@ export class HostController implements GossipscopeApi {
   resumeNode(id: string): Promise<Result> {
     return this.call('resumeNode', [id]) as Promise<Result>
   }
+  killProcess(id: string): Promise<Result<ProcessKill>> {
+    return this.call('killProcess', [id]) as Promise<Result<ProcessKill>>
+  }
   restartNode(id: string): Promise<Result<NodeInfo>> {
     return this.call('restartNode', [id]) as Promise<Result<NodeInfo>>
   }
@@ -333,6 +337,8 @@ export class HostController implements GossipscopeApi {
     resumeNode: async (id) => this.supervisor.resume(id),
 
     restartNode: async (id) => this.serial(() => this.supervisor.restart(id)),
+
+    killProcess: async (id) => this.supervisor.killProcessOf?.(id) ?? { ok: false, error: 'killing a process is not available here' },
 
     setSettings: async (settings) => {
       this.supervisor.setSettings(settings)

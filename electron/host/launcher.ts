@@ -1,4 +1,5 @@
 import type { AnyEvent } from '../../shared/events'
+import type { EventsDetail } from '../nodes/events-detail'
 import type { NodeInfo, Result } from '../../shared/ipc'
 import { ManagedNode, NodeProcess, type NodeSpec } from './node-process'
 import { DEFAULT_PACKING, type Packing, placement } from '../../shared/packing'
@@ -15,6 +16,12 @@ export interface LauncherOptions {
   /** Built programs: seed.js, peer.js (one node each) and node-host.js (many). */
   scripts: { seed: string; peer: string; host: string }
   packing?: Packing
+  /**
+   * `--events-detail` of a node placed in a node host whose flags choose none: at the
+   * sizes packing is for, the live stream drops per-hop sends (the node's events file
+   * keeps them). Default: full.
+   */
+  sharedEventsDetail?: EventsDetail
   /** Runtime for node processes; default: this process's. */
   execPath?: string
   /** Node/V8 flags for every node process (e.g. heap limits). */
@@ -84,7 +91,9 @@ export class Launcher {
       node = this.newProcess('single', spec).nodes.get(spec.id)!
     } else {
       if (!this.filling || !this.filling.alive || this.filling.placed >= where.size) this.filling = this.newProcess('host')
-      node = this.filling.place(spec)
+      const detail = this.options.sharedEventsDetail
+      const args = detail && !spec.args.includes('--events-detail') ? [...spec.args, '--events-detail', detail] : spec.args
+      node = this.filling.place({ ...spec, args })
     }
     this.nodes.set(spec.id, node)
     void node.exited.then(() => this.retire(node.process))

@@ -7,6 +7,7 @@ import { type NetConditions, NO_CONDITIONS, isIdle } from '../../shared/net/cond
 import { nodeRngSeed } from '../../shared/scenario/runner'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
 import { AddressAllocator, type Probe, probeAddress } from './addresses'
+import type { EventsDetail } from '../nodes/events-detail'
 import { Launcher } from './launcher'
 import { nodeFlags, nodeLogFolder } from './node-flags'
 import type { ManagedNode } from './node-process'
@@ -27,6 +28,8 @@ export interface SupervisorOptions {
   scripts: { seed: string; peer: string; host: string }
   /** How nodes are placed into processes (packing.ts). */
   packing: Packing
+  /** What nodes in shared processes send live (their events files keep everything). */
+  sharedEventsDetail: EventsDetail
   /** Most nodes alive at once. */
   maxNodes: number
   /** First port handed out in a session (ports increase from here, below 32768). */
@@ -46,6 +49,7 @@ export interface SupervisorOptions {
 export const DEFAULT_SUPERVISOR: Omit<SupervisorOptions, 'sessionsDir' | 'scripts'> = {
   maxNodes: 1000,
   packing: DEFAULT_PACKING,
+  sharedEventsDetail: 'receipts',
   basePort: 20001,
   stopTimeoutMs: 3000,
   startTimeoutMs: 10_000,
@@ -80,6 +84,7 @@ export class Supervisor {
     this.launcher = new Launcher({
       scripts: options.scripts,
       packing: options.packing,
+      sharedEventsDetail: options.sharedEventsDetail,
       execPath: options.execPath,
       stopTimeoutMs: options.stopTimeoutMs,
       now: options.now,

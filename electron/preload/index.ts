@@ -33,6 +33,7 @@ const api: GossipscopeApi = {
   pauseNode: (id) => invoke('pauseNode', id),
   resumeNode: (id) => invoke('resumeNode', id),
   restartNode: (id) => invoke('restartNode', id),
+  killProcess: (id) => invoke('killProcess', id),
   setSettings: (settings) => invoke('setSettings', settings),
   exportSession: (request) => invoke('exportSession', request),
   listSessions: () => invoke('listSessions'),

@@ -13,6 +13,7 @@ import { Notices } from './panels/Notices'
 import { RightPanel, type PanelTab } from './panels/RightPanel'
 import { SettingsPanel } from './panels/SettingsPanel'
 import { Toolbar } from './panels/Toolbar'
+import { LaunchProgress } from './panels/LaunchProgress'
 import { Timeline } from './timeline/Timeline'
 
 // Views not needed for the first paint load on demand (their plotting code stays out of the main bundle).
@@ -53,6 +54,7 @@ export function App() {
     <div className="app">
       <Header />
       <Toolbar />
+      <LaunchProgress />
       <Notices />
       <main className={center === 'analysis' ? 'workspace wide' : 'workspace'}>
         <NodeList />

@@ -32,10 +32,10 @@ function api() {
 }
 
 export async function startNetwork(seeds: number, peers: number): Promise<void> {
-  const settings = app.store.getState().settings
+  const { settings, packing } = app.store.getState()
   // A fresh rng seed per network, recorded with its start, so "Save as scenario" reproduces its choices.
   const rngSeed = Math.floor(Math.random() * 4_000_000)
-  const status = await run('New network', () => api().startNetwork({ seeds, peers, settings, rngSeed }))
+  const status = await run('New network', () => api().startNetwork({ seeds, peers, settings, rngSeed, packing }))
   if (status) {
     app.store.getState().setStatus(status)
     app.store.getState().goLive()
@@ -66,6 +66,12 @@ export async function addPeers(count: number): Promise<void> {
 
 export async function killNode(id: string): Promise<void> {
   await run(`Kill ${id}`, () => api().killNode(id))
+}
+
+/** SIGKILLs node `id`'s whole process (every node sharing it); the view asked the user first. */
+export async function killProcess(id: string): Promise<void> {
+  const killed = await run(`Kill the process of ${id}`, () => api().killProcess(id))
+  if (killed) app.store.getState().notify('info', `Killed process ${killed.pid ?? '?'} and its ${killed.nodes.length} node${killed.nodes.length === 1 ? '' : 's'}`)
 }
 
 /** Freezes a node (SIGSTOP): its connections stay open, it answers nothing. */

@@ -163,7 +163,7 @@ describe('a newcomer in the browser', () => {
     )) as { key: string; x: number; y: number } | null
     expect(link).not.toBeNull()
     await page.mouse.click(link!.x, link!.y, { button: 'right' })
-    await expect.poll(() => menu.textContent(), { timeout: WAIT }).toMatch(/Link .*Up since.*missed.*Conditions/s)
+    await expect.poll(() => menu.textContent(), { timeout: WAIT }).toMatch(/Link .*Up since.*missed.*now.*no added delay or loss/s)
     await shot(page, 'menu-link-1280-light')
     await page.keyboard.press('Escape')
     await expect.poll(() => menu.count()).toBe(0)

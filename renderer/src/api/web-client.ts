@@ -199,6 +199,7 @@ export function createWebClient(options: WebClientOptions = {}): WebClient {
     pauseNode: (id) => request('pauseNode', [id]),
     resumeNode: (id) => request('resumeNode', [id]),
     restartNode: (id) => request('restartNode', [id]),
+    killProcess: (id) => request('killProcess', [id]),
     setSettings: (settings) => request('setSettings', [settings]),
     exportSession: (req) => request('exportSession', [req]),
     listSessions: () => request('listSessions', []),

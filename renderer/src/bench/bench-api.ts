@@ -50,6 +50,7 @@ export function startBench(params: URLSearchParams): GossipscopeApi {
     pauseNode: refuse,
     resumeNode: refuse,
     restartNode: refuse,
+    killProcess: refuse,
     setSettings: refuse,
     setConditions: refuse,
     partition: refuse,

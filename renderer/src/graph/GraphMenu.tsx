@@ -4,6 +4,7 @@ import { follow } from '../follow/follow'
 import { app, displayedState, useApp } from '../store'
 import { closeMenu, useGraphUi, type GraphMenu as Menu } from './graph-ui'
 import { formatClock } from '../log/format-event'
+import { effectiveLink, endpointOf, type EffectiveLink, type NetConditions } from '../../../shared/net/conditions'
 
 interface Item {
   label: string
@@ -30,6 +31,7 @@ function OpenMenu({ menu }: { menu: Menu }) {
   const running = useApp((s) => s.status?.running ?? false)
   useApp((s) => s.version)
   const state = useApp(displayedState)
+  const conditions = useApp((s) => s.status?.conditions ?? null)
 
   // Keep the menu inside the graph region (a right-click near an edge).
   useLayoutEffect(() => {
@@ -93,7 +95,8 @@ function OpenMenu({ menu }: { menu: Menu }) {
       ['Up since', link ? formatClock(link.upAt) : 'down'],
       [`${target.a} missed`, String(a?.misses.get(target.b) ?? 0)],
       [`${target.b} missed`, String(b?.misses.get(target.a) ?? 0)],
-      ['Conditions', 'none: loopback TCP, no added latency or loss'],
+      [`${target.a} → ${target.b} now`, describeLink(conditions, target.a, target.b)],
+      [`${target.b} → ${target.a} now`, describeLink(conditions, target.b, target.a)],
     ]
     items = [
       { label: `Select ${target.a}`, run: () => app.store.getState().select(target.a) },
@@ -153,4 +156,15 @@ function OpenMenu({ menu }: { menu: Menu }) {
       ))}
     </div>
   )
+}
+
+/** One directed link's emulated conditions in words (the host's model in force now). */
+export function describeLink(conditions: NetConditions | null, from: string, to: string): string {
+  if (!conditions) return 'unknown (no host)'
+  const link: EffectiveLink = effectiveLink(conditions, endpointOf(from), endpointOf(to))
+  if (link.blocked) return 'blocked by a partition: nothing gets through'
+  if (link.delayMs === 0 && link.jitterMs === 0 && link.loss === 0) return 'no added delay or loss (loopback TCP)'
+  const parts = [`delay ${link.delayMs} ms${link.jitterMs > 0 ? ` ± ${link.jitterMs} ms` : ''}`]
+  if (link.loss > 0) parts.push(`loss ${+(link.loss * 100).toFixed(2)}%`)
+  return parts.join(', ')
 }

@@ -3,6 +3,7 @@ import { killNode } from '../commands'
 import { displayedState, useApp } from '../store'
 import { MessageCoverage } from './MessageCoverage'
 import { NodeLogView } from './NodeLogView'
+import { ProcessLine } from './ProcessLine'
 
 /** Everything known about the selected node in the displayed state. */
 export function NodeDetails() {
@@ -33,7 +34,7 @@ export function NodeDetails() {
         <dt>State</dt>
         <dd className={`state-${node.status}`}>{describeStatus(node)}</dd>
         <dt>Process</dt>
-        <dd>{node.pid ?? '–'}</dd>
+        {live ? <ProcessLine id={node.id} live={live} /> : <dd>{node.pid ?? '–'}</dd>}
         {node.role === 'peer' && (
           <>
             <dt>Message List</dt>

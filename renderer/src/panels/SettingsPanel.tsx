@@ -3,6 +3,7 @@ import { protocolSettingsSchema, TOPOLOGIES, defaultMaxLinks, type ProtocolSetti
 import { applySettings } from '../commands'
 import { UI_DEFAULT_SETTINGS } from '../store/session-slice'
 import { useApp } from '../store'
+import { PackingField } from './PackingField'
 
 type NumericKey = Exclude<keyof ProtocolSettings, 'topology'>
 
@@ -84,6 +85,7 @@ export function SettingsPanel() {
           ))}
         </select>
       </div>
+      <PackingField />
       <p className="hint">Used by the next New network. Apply sends them to the host for nodes added from now on.</p>
       <div className="row">
         <button type="submit" disabled={!valid}>

@@ -1,4 +1,5 @@
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../../shared/settings'
+import { DEFAULT_PACKING } from '../../../shared/packing'
 import type { SessionSlice, Slice } from './types'
 
 /** Defaults of a new network from the UI: the protocol's, 5x faster so it is watchable. */
@@ -13,10 +14,12 @@ export const createSessionSlice: Slice<SessionSlice> = (set, get) => {
     api: null,
     status: null,
     settings: UI_DEFAULT_SETTINGS,
+    packing: DEFAULT_PACKING,
     notices: [],
     setApi: (api) => set({ api }),
     setStatus: (status) => set({ status }),
     setSettingsDraft: (settings) => set({ settings }),
+    setPackingDraft: (packing) => set({ packing }),
     notify: (kind, text) => set({ notices: [...get().notices, { id: nextNotice++, kind, text }].slice(-MAX_NOTICES) }),
     dismissNotice: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
   }

@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand'
 import type { EventType, SessionEvent } from '../../../shared/events'
 import type { EventBatch, GossipscopeApi, HostStatus } from '../../../shared/ipc'
 import type { NetworkState } from '../../../shared/model/network'
+import type { Packing } from '../../../shared/packing'
 import type { ProtocolSettings } from '../../../shared/settings'
 import type { LogBuffer } from '../log/log-buffer'
 import type { NetworkSummary } from './summary'
@@ -17,10 +18,13 @@ export interface SessionSlice {
   status: HostStatus | null
   /** Settings used for the next New network and sent with Apply (nodes started later). */
   settings: ProtocolSettings
+  /** How the next New network places nodes into processes. */
+  packing: Packing
   notices: Notice[]
   setApi(api: GossipscopeApi): void
   setStatus(status: HostStatus): void
   setSettingsDraft(settings: ProtocolSettings): void
+  setPackingDraft(packing: Packing): void
   notify(kind: Notice['kind'], text: string): void
   dismissNotice(id: number): void
 }

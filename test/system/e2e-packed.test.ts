@@ -1,0 +1,63 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, type LaunchedBrowser } from './browser'
+import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
+
+/**
+ * End to end with packing: 200 real nodes (3 seeds, 197 peers) in node hosts of 50,
+ * started from the browser; one peer killed inside its shared process is seen dead and
+ * removed by the seeds, and the process with its other nodes lives on. No gossip (0
+ * messages per peer) so the run costs liveness only; time scale 0.1: liveness every 1.3 s.
+ */
+
+let host: WebHost | null = null
+let browser: LaunchedBrowser | null = null
+let sessions = ''
+
+beforeAll(async () => {
+  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
+  sessions = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-packed-'))
+  host = await startWebHost({ port: await freePort(), sessions, basePort: randomBasePort(22000, 9000), args: ['--max-nodes', '250'] })
+  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await host?.stop()
+  if (sessions && !process.env.KEEP_SESSIONS) rmSync(sessions, { recursive: true, force: true })
+})
+
+describe('200 packed nodes in the browser', () => {
+  it('starts them in shared processes, kills one, and sees it removed', async () => {
+    const page = browser!.page
+    const count = (id: string) => page.getByTestId(`count-${id}`)
+    await page.goto(host!.url)
+    await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
+
+    await page.getByRole('tab', { name: 'Settings' }).click()
+    await page.getByLabel('Time scale').fill('0.1')
+    await page.getByLabel('Messages per peer').fill('0')
+    await page.getByLabel('Processes').selectOption('pack')
+    await page.getByLabel('Nodes per process').fill('50')
+    await page.getByLabel('Seeds for a new network').fill('3')
+    await page.getByLabel('Peers for a new network').fill('197')
+    await page.getByRole('button', { name: 'New network' }).click()
+    await expect.poll(() => count('alive').textContent(), { timeout: 120_000, interval: 500 }).toBe('200')
+    await expect.poll(async () => Number(await count('links').textContent()), { timeout: 30_000 }).toBeGreaterThanOrEqual(196)
+
+    const peers = page.getByRole('option', { name: /, peer, alive$/ })
+    const victim = (await peers.nth(5).getAttribute('aria-label'))!.split(',')[0]!
+    await peers.nth(5).click()
+    const details = page.getByRole('region', { name: `Details of ${victim}` })
+    await expect.poll(() => details.getByTestId('node-process').textContent(), { timeout: 10_000 }).toMatch(/^process \d+, shared with 49 nodes/)
+    await page.getByRole('listbox', { name: /Nodes/ }).press('Delete')
+    await expect.poll(() => count('dead').textContent(), { timeout: 15_000 }).toBe('1')
+    await expect
+      .poll(() => page.getByRole('option', { name: `${victim}, peer, dead, removed by seeds` }).count(), { timeout: 60_000 })
+      .toBe(1)
+    // Only that node died: its 49 process mates are alive.
+    expect(await count('alive').textContent()).toBe('199')
+  })
+})
