@@ -4,6 +4,13 @@
 // Markdown table of frames per second, event-to-pixel latency and dropped events for
 // 50, 200 and 1000 nodes at 10,000 events/s, plus the machine it ran on.
 // Usage: node scripts/bench-ui.mjs [--nodes 50,200,1000] [--rate 10000] [--seconds 5] [--warmup 3] [--root out/renderer]
+//
+// With --real N the stream is not synthetic: the built web host (out/main/web.js) runs N
+// real nodes (3 seeds, N-3 peers, packed 50 per process), started from the page as a user
+// would (Settings, New network) at the assignment's intervals (time scale 1) and
+// --gossip-count messages per peer; once all N are alive the window (--seconds) is
+// measured, with event-to-pixel latency from each node's own event stamp to the painted
+// frame (through IPC, the host's intake and the WebSocket).
 import { cpSync, createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
@@ -18,6 +25,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '3' },
     root: { type: 'string', default: 'out/renderer' },
+    real: { type: 'string' },
+    'gossip-count': { type: 'string', default: '1' },
   },
 })
 const sizes = values.nodes.split(',').map(Number)
@@ -79,6 +88,11 @@ function chromiumCpuSeconds() {
   return procs.filter((p) => ours.has(p.pid)).reduce((sum, p) => sum + p.cpu, 0)
 }
 
+if (values.real !== undefined) {
+  await realBench(Number(values.real), Number(values.seconds), Number(values['gossip-count']))
+  process.exit(0)
+}
+
 // Same flags as test/system/browser.ts (Debian's Chromium, no network but loopback).
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -118,4 +132,72 @@ try {
   }
   console.log(`\nLoad average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (1/5/15 min)`)
   console.log(`Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Chromium ${version}, Node ${process.version}`)
+}
+
+/** --real N: the web host with N real nodes, driven from the page. */
+async function realBench(nodes, seconds, gossipCount) {
+  const { spawn } = await import('node:child_process')
+  if (!Number.isInteger(nodes) || nodes < 5 || nodes > 1000) {
+    console.error('bench-ui: --real takes a whole number of nodes from 5 to 1000')
+    process.exit(2)
+  }
+  const web = resolve('out/main/web.js')
+  const sessions = mkdtempSync(join(tmpdir(), 'gossipscope-bench-ui-real-'))
+  const webPort = 7400 + Math.floor(Math.random() * 500)
+  const basePort = 21000 + Math.floor(Math.random() * 9000)
+  const host = spawn(process.execPath, [web, '--port', String(webPort), '--sessions', sessions, '--base-port', String(basePort), '--max-nodes', String(nodes)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise((ok, fail) => {
+    host.stdout.on('data', (d) => String(d).includes('web host on') && ok())
+    host.once('exit', (code) => fail(new Error(`web host exited (${code})`)))
+  })
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', marker],
+  })
+  let row
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`))
+    await page.goto(`http://127.0.0.1:${webPort}/?measure=1`)
+    await page.getByRole('button', { name: 'New network' }).waitFor({ timeout: 30_000 })
+    await page.getByRole('tab', { name: 'Settings' }).click()
+    await page.getByLabel('Time scale').fill('1')
+    await page.getByLabel('Messages per peer').fill(String(gossipCount))
+    await page.getByLabel('Processes').selectOption('pack')
+    await page.getByLabel('Nodes per process').fill('50')
+    await page.getByLabel('Seeds for a new network').fill('3')
+    await page.getByLabel('Peers for a new network').fill(String(nodes - 3))
+    const clicked = Date.now()
+    await page.getByRole('button', { name: 'New network' }).click()
+    await page.waitForFunction((n) => document.querySelector('[data-testid="count-alive"]')?.textContent === String(n), nodes, { timeout: 600_000, polling: 500 })
+    const aliveAfter = (Date.now() - clicked) / 1000
+    await page.evaluate(() => window.__gossipscopeBench.reset())
+    const cpu0 = chromiumCpuSeconds()
+    // The window covers the peers' first gossip (one interval, 5 s, after each links) and liveness rounds.
+    await page.waitForTimeout(seconds * 1000)
+    const m = await page.evaluate(() => window.__gossipscopeBench.snapshot())
+    const cpu = (chromiumCpuSeconds() - cpu0) / m.seconds
+    // Interactive: a click on the graph answers (selects or clears) within this many ms.
+    const t0 = Date.now()
+    await page.locator('canvas').first().click({ position: { x: 400, y: 300 }, timeout: 10_000 })
+    const clickMs = Date.now() - t0
+    row = { ...m, cpu, fps: m.frames / m.seconds, aliveAfter, clickMs }
+  } finally {
+    const version = browser.version()
+    await browser.close()
+    host.kill('SIGTERM')
+    await new Promise((ok) => host.once('exit', ok))
+    rmSync(sessions, { recursive: true, force: true })
+    if (row) {
+      const fmt = (v, d = 1) => (v === null || v === undefined ? '–' : v.toFixed(d))
+      const cpuInfo = cpus()
+      console.log(`\nUI benchmark with the real host: ${nodes} real nodes (3 seeds, ${nodes - 3} peers, 50 per process), time scale 1, ${gossipCount} message(s) per peer; ${seconds} s window once all were alive, headless Chromium, 1440x900\n`)
+      console.log('| nodes | all alive after (s) | fps | Chromium CPU (cores) | graph loop ms/frame p50 / p99 | event-to-pixel p50 / p99 (ms) | events received | applied | dropped | click answered (ms) |')
+      console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+      console.log(`| ${nodes} | ${fmt(row.aliveAfter)} | ${fmt(row.fps)} | ${fmt(row.cpu, 2)} | ${fmt(row.workP50, 2)} / ${fmt(row.workP99, 2)} | ${fmt(row.p50)} / ${fmt(row.p99)} | ${row.received} | ${row.applied} | ${row.received - row.applied} | ${row.clickMs} |`)
+      console.log(`\nLoad average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (1/5/15 min)`)
+      console.log(`Machine: ${cpuInfo[0]?.model ?? 'unknown CPU'}, ${cpuInfo.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Chromium ${version}, Node ${process.version}`)
+    }
+  }
 }

@@ -15,6 +15,7 @@ import { SettingsPanel } from './panels/SettingsPanel'
 import { Toolbar } from './panels/Toolbar'
 import { LaunchProgress } from './panels/LaunchProgress'
 import { Timeline } from './timeline/Timeline'
+import { ViewBoundary } from './ViewBoundary'
 
 // Views not needed for the first paint load on demand (their plotting code stays out of the main bundle).
 const AnalysisView = lazy(() => import('./analysis/AnalysisView'))
@@ -25,25 +26,29 @@ const loading = <p className="muted loading">Loading…</p>
 
 /** Right-panel tabs. Add a feature's tab here (e.g. Analysis, Sequence). */
 const TABS: PanelTab[] = [
-  { id: 'log', label: 'Log', render: () => <LogPanel /> },
-  { id: 'narration', label: 'Narration', render: () => <NarrationPanel /> },
-  { id: 'settings', label: 'Settings', render: () => <SettingsPanel /> },
+  { id: 'log', label: 'Log', render: () => <ViewBoundary name="Log"><LogPanel /></ViewBoundary> },
+  { id: 'narration', label: 'Narration', render: () => <ViewBoundary name="Narration"><NarrationPanel /></ViewBoundary> },
+  { id: 'settings', label: 'Settings', render: () => <ViewBoundary name="Settings"><SettingsPanel /></ViewBoundary> },
   {
     id: 'guide',
     label: 'Guide',
     render: () => (
-      <Suspense fallback={loading}>
-        <GuideView />
-      </Suspense>
+      <ViewBoundary name="Guide">
+        <Suspense fallback={loading}>
+          <GuideView />
+        </Suspense>
+      </ViewBoundary>
     ),
   },
   {
     id: 'sequence',
     label: 'Sequence',
     render: () => (
-      <Suspense fallback={loading}>
-        <SequenceView />
-      </Suspense>
+      <ViewBoundary name="Sequence">
+        <Suspense fallback={loading}>
+          <SequenceView />
+        </Suspense>
+      </ViewBoundary>
     ),
   },
 ]
@@ -57,29 +62,39 @@ export function App() {
       <LaunchProgress />
       <Notices />
       <main className={center === 'analysis' ? 'workspace wide' : 'workspace'}>
-        <NodeList />
+        <ViewBoundary name="Node list">
+          <NodeList />
+        </ViewBoundary>
         <div className="center">
           <CenterTabs />
           {center === 'analysis' && (
             <div className="analysis-region" role="tabpanel" id="center-analysis" aria-labelledby="center-tab-analysis">
-              <Suspense fallback={loading}>
-                <AnalysisView />
-              </Suspense>
+              <ViewBoundary name="Analysis">
+                <Suspense fallback={loading}>
+                  <AnalysisView />
+                </Suspense>
+              </ViewBoundary>
             </div>
           )}
           <div className="graph-region" hidden={center !== 'graph'} role="tabpanel" id="center-graph" aria-labelledby="center-tab-graph">
-            <GraphCanvas />
-            <FollowBar />
-            <Legend />
-            <StartCard />
-            <GraphMenu />
+            <ViewBoundary name="Graph">
+              <GraphCanvas />
+              <FollowBar />
+              <Legend />
+              <StartCard />
+              <GraphMenu />
+            </ViewBoundary>
           </div>
           <div id="timeline-region" className="timeline-region">
-            <Timeline />
+            <ViewBoundary name="Timeline">
+              <Timeline />
+            </ViewBoundary>
           </div>
         </div>
         <aside className="right" aria-label="Inspector">
-          <NodeDetails />
+          <ViewBoundary name="Node details">
+            <NodeDetails />
+          </ViewBoundary>
           <RightPanel tabs={TABS} />
         </aside>
       </main>

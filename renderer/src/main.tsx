@@ -7,7 +7,8 @@ import './styles.css'
 
 /**
  * `?bench=N` replaces the host with a synthetic event source of N nodes (scripts/bench-ui.mjs);
- * otherwise the real API (Electron preload or the web host's WebSocket).
+ * otherwise the real API (Electron preload or the web host's WebSocket), with the
+ * benchmark's metrics in the page when `?measure=1` (scripts/bench-ui.mjs --real).
  */
 async function chooseApi(): Promise<GossipscopeApi> {
   const bench = new URLSearchParams(location.search).get('bench')
@@ -16,6 +17,10 @@ async function chooseApi(): Promise<GossipscopeApi> {
     return startBench(new URLSearchParams(location.search))
   }
   const { getApi } = await import('./api')
+  if (new URLSearchParams(location.search).get('measure') !== null) {
+    const { measureApi } = await import('./bench/measure-api')
+    return measureApi(getApi())
+  }
   return getApi()
 }
 

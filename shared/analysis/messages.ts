@@ -1,3 +1,4 @@
+import { max } from 'd3-array'
 import type { MessageState } from '../model/network'
 
 /**
@@ -69,7 +70,7 @@ export function analyzeMessage(message: MessageState, linksAtCreation: number): 
     reached,
     coverage: expected === 0 ? 1 : reached / expected,
     timeToAllMs: reached === expected ? Math.max(0, lastExpectedAt - message.createdAt) : null,
-    maxHops: hopList.length > 0 ? Math.max(...hopList) : 0,
+    maxHops: max(hopList) ?? 0,
     meanHops: hopList.length > 0 ? hopList.reduce((a, b) => a + b, 0) / hopList.length : null,
     duplicates: message.duplicates,
     forwards: message.forwards,

@@ -1,3 +1,4 @@
+import { extent } from 'd3-array'
 import type { SessionEvent } from '../events'
 
 /** One first receipt of a message: `node` got it first from `from`, `hop` links away from the origin. */
@@ -114,7 +115,8 @@ export function transmissionSeqs(p: Propagation): number[] {
 export function propagationWindow(p: Propagation): { start: number; end: number } | null {
   const times = [...(p.createdAt !== null ? [p.createdAt] : []), ...p.hops.map((h) => h.at), ...p.duplicates.map((d) => d.at)]
   if (times.length === 0) return null
-  return { start: Math.min(...times), end: Math.max(...times) }
+  const [start, end] = extent(times) as [number, number]
+  return { start, end }
 }
 
 /** Sequence-diagram lanes: the origin, then every receiver in order of first receipt, then nodes that only sent or got duplicates. */

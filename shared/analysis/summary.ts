@@ -1,3 +1,4 @@
+import { isoTime } from '../iso-time'
 import type { SessionAnalysis } from './analyze'
 import type { Percentiles } from './stats'
 
@@ -9,7 +10,9 @@ import type { Percentiles } from './stats'
 const ms = (v: number | null): string => (v === null ? '-' : `${Math.round(v)} ms`)
 const num = (v: number | null, digits = 1): string => (v === null ? '-' : v.toFixed(digits))
 const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(1)}%`)
-const iso = (t: number): string => (t > 0 ? new Date(t).toISOString() : '-')
+const iso = (t: number): string => (t > 0 ? isoTime(t) : '-')
+/** Text from events (node ids, message ids) made inert in a Markdown table cell: `|` escaped, `<` and `>` as entities. */
+const md = (text: string): string => text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 function percentiles(p: Percentiles): string {
   return `${p.count} messages: p50 ${ms(p.p50)}, p90 ${ms(p.p90)}, p99 ${ms(p.p99)}, max ${ms(p.max)}`
@@ -49,7 +52,7 @@ export function renderSummary(a: SessionAnalysis, options: SummaryOptions = {}):
     push('|---|---|---|---|---|---|---|---|---|---|')
     for (const m of a.messages.slice(0, rows)) {
       push(
-        `| ${m.id.slice(0, 12)} | ${m.origin} #${m.seq} | ${m.reached}/${m.expected} | ${ms(m.timeToAllMs)} | ${m.maxHops} | ` +
+        `| ${md(m.id.slice(0, 12))} | ${md(m.origin)} #${m.seq} | ${m.reached}/${m.expected} | ${ms(m.timeToAllMs)} | ${m.maxHops} | ` +
           `${num(m.meanHops, 2)} | ${m.duplicates} | ${m.forwards} | ${m.floodingBound} | ${m.spanningTree} |`,
       )
     }
@@ -79,18 +82,18 @@ export function renderSummary(a: SessionAnalysis, options: SummaryOptions = {}):
     for (const f of a.failures) {
       const removals =
         f.removals
-          .map((r) => `${r.seed} ${r.ms === null ? 'not removed' : `${r.replaced ? 'new process registered ' : ''}${ms(r.ms)}${r.inWindow ? '' : ' (late)'}`}`)
+          .map((r) => `${md(r.seed)} ${r.ms === null ? 'not removed' : `${r.replaced ? 'new process registered ' : ''}${ms(r.ms)}${r.inWindow ? '' : ' (late)'}`}`)
           .join('; ') || '-'
-      const reports = f.reports === 0 ? '-' : `${f.reports}, first ${ms(f.reportMs)}${f.reportedBy ? ` by ${f.reportedBy}` : ''}`
+      const reports = f.reports === 0 ? '-' : `${f.reports}, first ${ms(f.reportMs)}${f.reportedBy ? ` by ${md(f.reportedBy)}` : ''}`
       const verdict = f.detectedInWindow ? 'yes' : f.detectionExpected ? '**no**' : 'not expected (short pause)'
       push(
-        `| ${f.node} | ${f.kind} | ${iso(f.at)} | ${ms(f.firstMissMs)} | ${reports} | ${removals} | ` +
+        `| ${md(f.node)} | ${f.kind} | ${iso(f.at)} | ${ms(f.firstMissMs)} | ${reports} | ${removals} | ` +
           `${f.backMs === null ? '-' : `+${ms(f.backMs)}`} | ${f.rejoinMs === null ? '-' : `+${ms(f.rejoinMs)}`} | ${verdict} |`,
       )
     }
   }
   push('', `False reports (a node that was running and answering reported dead): ${a.falseReports.length === 0 ? 'none' : `**${a.falseReports.length}**`}`)
-  for (const r of a.falseReports) push(`- **${r.node}** reported by ${r.reporter} at ${iso(r.at)}`)
+  for (const r of a.falseReports) push(`- **${md(r.node)}** reported by ${md(r.reporter)} at ${iso(r.at)}`)
   if (options.plots && options.plots.length > 0) {
     push('', '## Plots', '')
     for (const p of options.plots) push(`![${p.caption}](${p.file})`, '')

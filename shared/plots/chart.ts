@@ -1,3 +1,4 @@
+import { extent as d3Extent, max, min } from 'd3-array'
 import { scaleLinear, scaleLog, type ScaleLinear, type ScaleLogarithmic } from 'd3-scale'
 import { line } from 'd3-shape'
 
@@ -75,8 +76,8 @@ type Scale = ScaleLinear<number, number> | ScaleLogarithmic<number, number>
 function extent(values: number[], log: boolean): [number, number] {
   const usable = log ? values.filter((v) => v > 0) : values
   if (usable.length === 0) return log ? [1, 10] : [0, 1]
-  let lo = Math.min(...usable)
-  let hi = Math.max(...usable)
+  // d3-array loops: spreading 100k+ values into Math.min/max overflows the call stack.
+  let [lo, hi] = d3Extent(usable) as [number, number]
   if (!log) lo = Math.min(0, lo)
   if (lo === hi) hi = log ? hi * 10 : lo + 1
   return [lo, hi]
@@ -96,7 +97,7 @@ export function renderChart(spec: ChartSpec): string {
   for (const h of spec.hlines ?? []) ys.push(h.y)
   if (spec.xBand) xs.push(spec.xBand.from, spec.xBand.to)
   const bars = spec.series.some((s) => s.kind === 'bars')
-  const xDomain = spec.xDomain ?? (bars ? [Math.min(...xs, 0) - 0.5, Math.max(...xs, 0) + 0.5] : extent(xs, !!spec.logX))
+  const xDomain = spec.xDomain ?? (bars ? [Math.min(min(xs) ?? 0, 0) - 0.5, Math.max(max(xs) ?? 0, 0) + 0.5] : extent(xs, !!spec.logX))
   const yDomain = spec.yDomain ?? extent(ys, !!spec.logY)
   const x: Scale = (spec.logX ? scaleLog() : scaleLinear()).domain(xDomain).range([m.left, width - m.right])
   const y: Scale = (spec.logY ? scaleLog() : scaleLinear()).domain(yDomain).range([height - m.bottom, m.top])

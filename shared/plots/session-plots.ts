@@ -1,3 +1,4 @@
+import { max } from 'd3-array'
 import type { SessionAnalysis } from '../analysis/analyze'
 import { renderChart, SERIES_COLOURS, type PlotTheme } from './chart'
 
@@ -77,7 +78,7 @@ export function degreeLogLogPlot(a: SessionAnalysis, theme: PlotTheme = 'auto'):
   const series: Parameters<typeof renderChart>[0]['series'][number][] = [{ name: 'P(degree)', kind: 'points', points: observed }]
   if (fit && observed.length > 0) {
     // Normalized discrete power law over the observed range, for comparison.
-    const maxD = Math.max(...observed.map((p) => p[0]))
+    const maxD = max(observed, (p) => p[0])!
     const ds = Array.from({ length: maxD - fit.dmin + 1 }, (_, i) => fit.dmin + i)
     let z = 0
     for (let d = fit.dmin; d < fit.dmin + 10_000; d++) z += d ** -fit.alpha

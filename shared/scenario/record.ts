@@ -1,3 +1,4 @@
+import { isoTime } from '../iso-time'
 import type { AnyEvent, SessionEvent } from '../events'
 import type { ProtocolSettings } from '../settings'
 import { validateScenario } from './parse'
@@ -89,7 +90,7 @@ export function scenarioFromSession(events: readonly SessionEvent[], name = 'Rec
   const raw = {
     version: 1,
     name,
-    description: `Saved from a session recorded at ${new Date(start.t).toISOString()}.`,
+    description: `Saved from a session recorded at ${isoTime(start.t)}.`,
     network: {
       seeds: start.seeds ?? 2,
       peers: start.peers ?? 0,

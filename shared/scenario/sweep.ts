@@ -1,3 +1,4 @@
+import { max, min } from 'd3-array'
 import { renderChart, SERIES_COLOURS } from '../plots/chart'
 import type { Plot } from '../plots/session-plots'
 import { mean } from '../analysis/stats'
@@ -124,7 +125,7 @@ export function spread(values: ReadonlyArray<number | null>): Spread {
   const xs = values.filter((v): v is number => v !== null)
   const m = mean(xs)
   const sd = xs.length < 2 || m === null ? null : Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1))
-  return { n: xs.length, mean: m, sd, min: xs.length ? Math.min(...xs) : null, max: xs.length ? Math.max(...xs) : null }
+  return { n: xs.length, mean: m, sd, min: min(xs) ?? null, max: max(xs) ?? null }
 }
 
 const csvCell = (v: unknown): string => {

@@ -40,7 +40,7 @@ export function Header() {
             <li key={`${f.node}@${f.at}`} title={f.removals.map((r) => `${r.seed} removed it after ${formatMs(r.ms)}`).join('\n')}>
               <strong>{f.node}</strong> miss {f.firstMissMs === null ? '…' : formatMs(f.firstMissMs)} · report{' '}
               {f.reportedMs === null ? '…' : formatMs(f.reportedMs)} · removed{' '}
-              {f.removals.length === 0 ? '…' : `${f.removals.length}× by ${formatMs(Math.max(...f.removals.map((r) => r.ms)))}`}
+              {f.removals.length === 0 ? '…' : `${f.removals.length}× by ${formatMs(f.removals.reduce((m, r) => Math.max(m, r.ms), 0))}`}
             </li>
           ))}
         </ul>

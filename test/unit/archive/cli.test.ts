@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { unzipSync } from 'fflate'
 import { main } from '../../../electron/host/export-command'
-import { tempDir, writeSessionFolder } from './fixture'
+import { syntheticSession } from '../../../shared/model/synthetic'
+import { settings, tempDir, writeSessionFolder } from './fixture'
 
 const root = tempDir('cli')
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -39,6 +40,25 @@ describe('export CLI', () => {
     out = ''
     expect(await main(['report', join(dir, 'logs')])).toBe(0)
     expect(out).toContain('## Gossip dissemination')
+  })
+
+  it('reports a session whose times are past what a Date can hold (t = 9e15), and escapes node ids in Markdown', async () => {
+    const far = join(root, 'far-future')
+    mkdirSync(far)
+    const base = syntheticSession({ peers: 3, gossipCount: 1, kills: 1, settings })
+    const shift = 9e15 - base[0]!.t
+    const odd = (id: string) => (id === '127.0.2.1:7000' ? '<b>|x|</b>' : id)
+    const shifted = base.map((e) => {
+      const copy = { ...e, t: e.t + shift, node: odd(e.node) } as Record<string, unknown>
+      for (const key of ['peer', 'from', 'to', 'reporter']) if (typeof copy[key] === 'string') copy[key] = odd(copy[key] as string)
+      return copy
+    })
+    writeFileSync(join(far, 'events.ndjson'), shifted.map((e) => JSON.stringify(e)).join('\n') + '\n')
+    expect(await main(['report', far])).toBe(0)
+    expect(err).toBe('')
+    expect(out).toContain('t=9000000000000000 ms')
+    expect(out).toContain('&lt;b&gt;\\|x\\|&lt;/b&gt;')
+    expect(out).not.toContain('<b>')
   })
 
   it('exits 2 with one clear line on bad input', async () => {
