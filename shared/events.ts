@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { netConditionsSchema } from './net/conditions-schema'
 import { protocolSettingsSchema } from './settings'
-import { conditionsSchema, packingSchema, PARTITION_DIRECTIONS, STEP_KINDS } from './scenario/schema'
+import { packingSchema } from './packing'
+import { conditionsSchema, PARTITION_DIRECTIONS, STEP_KINDS } from './scenario/schema'
 
 /**
  * Node events: the contract between the node programs and everything that watches them

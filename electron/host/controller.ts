@@ -236,7 +236,16 @@ export class HostController implements GossipscopeApi {
       this.hub.sessionChanged()
       this.scheduleStatus()
       if (by) {
-        this.recordAction({ node: NETWORK_NODE, by, action: 'start', seeds, peers, settings, ...(rngSeed !== undefined ? { rngSeed } : {}) })
+        this.recordAction({
+          node: NETWORK_NODE,
+          by,
+          action: 'start',
+          seeds,
+          peers,
+          settings,
+          packing: this.supervisor.packing,
+          ...(rngSeed !== undefined ? { rngSeed } : {}),
+        })
       }
       const seeded = await this.supervisor.addSeeds(seeds)
       if (!seeded.ok) return seeded

@@ -39,14 +39,12 @@ export class HostBackend implements ScenarioBackend {
   }
 
   async start(network: NetworkStart): Promise<StartedNodes> {
-    if (network.packing !== undefined && network.packing !== 1) {
-      throw new Error(`node packing ${network.packing} is not available on this host yet: one process per node only`)
-    }
     const started = await this.controller.startScenarioNetwork({
       seeds: network.seeds,
       peers: network.peers,
       settings: network.settings,
       rngSeed: network.rngSeed,
+      ...(network.packing ? { packing: network.packing } : {}),
     })
     if (!started.ok) throw new Error(started.error)
     if (network.conditions && Object.values(network.conditions).some((v) => v !== 0)) await this.setConditions(network.conditions)
@@ -101,8 +99,8 @@ export class HostBackend implements ScenarioBackend {
   }
 
   note(action: StepNote): void {
-    const { node, ...rest } = action
-    this.controller.recordAction({ node: node ?? NETWORK_NODE, by: 'scenario', ...rest })
+    const { node, t, ...rest } = action
+    this.controller.recordAction({ node: node ?? NETWORK_NODE, by: 'scenario', ...rest }, t)
   }
 
   advance(until: number, wake: () => boolean): Promise<boolean> {

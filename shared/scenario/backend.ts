@@ -1,5 +1,6 @@
 import type { NodeId } from '../address'
 import type { SessionEvent } from '../events'
+import type { Packing } from '../packing'
 import type { ProtocolSettings } from '../settings'
 import type { Conditions, PartitionDirection } from './schema'
 
@@ -16,7 +17,7 @@ export interface NetworkStart {
   settings: ProtocolSettings
   /** Node k (start order, seeds first) gets rng seed rngSeed x 1009 + k. */
   rngSeed: number
-  packing?: 'auto' | number
+  packing?: Packing
   conditions?: Conditions
 }
 
@@ -60,6 +61,8 @@ export interface ScenarioBackend {
 }
 
 export interface StepNote {
+  /** Backend ms at which the step fired (the action is noted once done, stamped with this). */
+  t: number
   step: number
   action: import('./schema').StepKind
   /** Node acted on (id and scenario name). */

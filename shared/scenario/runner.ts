@@ -298,8 +298,9 @@ export async function runScenario(scenario: Scenario, backend: ScenarioBackend, 
 
 /** Carries out one step; returns the node it acted on and any error. */
 async function fire(step: Step, index: number, schedule: Schedule, backend: ScenarioBackend): Promise<Omit<FiredStep, 'index' | 'do' | 'atMs'>> {
-  const note = (extra: Omit<Parameters<ScenarioBackend['note']>[0], 'step' | 'action'>) =>
-    backend.note({ step: index, action: step.do, ...extra })
+  const firedAt = backend.now()
+  const note = (extra: Omit<Parameters<ScenarioBackend['note']>[0], 't' | 'step' | 'action'>) =>
+    backend.note({ t: firedAt, step: index, action: step.do, ...extra })
   const attempt = async (action: () => Promise<void>, extra: Parameters<typeof note>[0] = {}): Promise<string | undefined> => {
     // Noted once, after the action, with its error if it could not be carried out.
     let message: string | undefined

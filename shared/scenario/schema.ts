@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { packingSchema } from '../packing'
 import { protocolSettingsSchema } from '../settings'
 
 /**
@@ -139,8 +140,6 @@ export const expectationsSchema = z.strictObject({
 export type Expectations = z.infer<typeof expectationsSchema>
 export const EXPECTATION_KEYS = Object.keys(expectationsSchema.shape) as Array<keyof Expectations>
 
-/** `auto` packs nodes into shared processes above a threshold (the launcher decides); K = up to K nodes per process. */
-export const packingSchema = z.union([z.literal('auto'), z.number().int().min(1).max(1000)])
 
 export const networkSchema = z.strictObject({
   seeds: z.number().int().min(2).max(16),
@@ -152,6 +151,7 @@ export const networkSchema = z.strictObject({
    * rngSeed x 1009 + k, and the scenario's own picks use rngSeed too.
    */
   rngSeed: z.number().int().min(0).max(4_000_000).optional(),
+  /** How the real backend places nodes into processes (shared/packing.ts); default: the host's. */
   packing: packingSchema.optional(),
 })
 

@@ -151,8 +151,8 @@ export class SimBackend implements ScenarioBackend {
   }
 
   note(action: StepNote): void {
-    const { node, step, action: kind, ...rest } = action
-    this.sim.recordHost({ type: 'host.action', node: node ?? NETWORK_NODE, by: 'scenario', step, action: kind, ...rest })
+    const { node, step, action: kind, t, ...rest } = action
+    this.sim.recordHost({ type: 'host.action', node: node ?? NETWORK_NODE, by: 'scenario', step, action: kind, ...rest }, t)
   }
 
   async advance(until: number, wake: () => boolean): Promise<boolean> {

@@ -2,6 +2,7 @@ import { max, min } from 'd3-array'
 import { renderChart, SERIES_COLOURS } from '../plots/chart'
 import type { Plot } from '../plots/session-plots'
 import { mean } from '../analysis/stats'
+import { DEFAULT_PACKING } from '../packing'
 import { validateScenario } from './parse'
 import type { RunOutcome } from './report'
 import type { Scenario } from './schema'
@@ -78,7 +79,7 @@ export function expandCells(base: Scenario, variations: readonly Variation[]): {
   const cells: Cell[] = []
   for (const params of combos) {
     const raw = structuredClone(base) as unknown as Record<string, unknown>
-    for (const v of variations) setPath(raw, v.path, params[v.name]!)
+    for (const v of variations) setPath(raw, v.path, v.path === 'network.packing' ? packingOf(params[v.name]!) : params[v.name]!)
     const label = Object.entries(params).map(([k, x]) => `${k}=${x}`).join(' ')
     const checked = validateScenario(raw, `scenario with ${label}`)
     if (!checked.ok) return { ok: false, error: checked.error }
@@ -87,7 +88,14 @@ export function expandCells(base: Scenario, variations: readonly Variation[]): {
   return { ok: true, cells }
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: Value): void {
+/** `--vary packing=1,50,auto`: 1 = one process per node, K = up to K per process, auto = the default. */
+function packingOf(value: Value): unknown {
+  if (value === 'auto') return DEFAULT_PACKING
+  if (value === 'single' || value === 1) return { mode: 'single' }
+  return typeof value === 'number' ? { mode: 'pack', size: value } : value
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.')
   let node = target
   for (const key of keys.slice(0, -1)) {

@@ -325,9 +325,9 @@ export class SimNetwork {
     if (node.alive) this.deliver(node, { type: 'seeds', now: this.now, seeds: seeds.map((s) => ({ ...s })) })
   }
 
-  /** Records a host event (e.g. a scenario's host.action) at the current virtual time. */
-  recordHost(body: DistributiveOmit<HostEvent, 'v' | 't'>): void {
-    this.pushEvent({ v: EVENT_VERSION, t: this.now, ...body } as HostEvent)
+  /** Records a host event (e.g. a scenario's host.action) stamped `t` (default: the current virtual time). */
+  recordHost(body: DistributiveOmit<HostEvent, 'v' | 't'>, t: number = this.now): void {
+    this.pushEvent({ v: EVENT_VERSION, t, ...body } as HostEvent)
   }
 
   isAlive(id: NodeId): boolean {

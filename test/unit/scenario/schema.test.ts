@@ -52,7 +52,7 @@ describe('scenario schema', () => {
   })
 
   it('reads YAML as well as JSON', () => {
-    const yaml = 'name: y\nnetwork: {seeds: 2, peers: 4, rngSeed: 3, packing: auto}\ndurationMs: 1000\nsteps:\n  - {at: 5, do: kill, node: peer4}\n'
+    const yaml = 'name: y\nnetwork: {seeds: 2, peers: 4, rngSeed: 3, packing: {mode: pack, size: 50}}\ndurationMs: 1000\nsteps:\n  - {at: 5, do: kill, node: peer4}\n'
     const result = parseScenarioText(yaml, 'x.yaml')
     expect(result.ok && result.scenario.steps[0]).toEqual({ at: 5, do: 'kill', node: 'peer4' })
   })

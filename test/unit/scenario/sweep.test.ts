@@ -35,6 +35,10 @@ describe('sweeps', () => {
     expect(cells.ok && cells.cells.map((c) => [c.scenario.network.peers, c.scenario.network.settings?.topology])).toEqual([
       [3, 'powerlaw'], [3, 'random'], [5, 'powerlaw'], [5, 'random'],
     ])
+    const packed = expandCells(base(), [parseVary('packing=1,50,auto') as Variation])
+    expect(packed.ok && packed.cells.map((c) => c.scenario.network.packing)).toEqual([
+      { mode: 'single' }, { mode: 'pack', size: 50 }, { mode: 'auto', threshold: 30, size: 50 },
+    ])
     const bad = expandCells(base(), [parseVary('seeds=2,40') as Variation])
     expect(bad).toEqual({ ok: false, error: expect.stringMatching(/^scenario with seeds=40: network\.seeds: Too big/) })
     const word = expandCells(base(), [parseVary('peers=many') as Variation])
