@@ -30,7 +30,7 @@ const program = new Command('bench-nodes')
   .option('--time-scale <x>', 'time scale of every node', Number, 0.05)
   .option('--gossip-count <n>', 'messages per peer', int, DEFAULT_SETTINGS.gossipCount)
   .option('--topology <kind>', TOPOLOGIES.join('|'), DEFAULT_SETTINGS.topology)
-  .option('--node-flags <flags>', 'Node flags of every node process', '--max-semi-space-size=1 --max-old-space-size=64')
+  .option('--node-flags <flags>', 'Node flags of every node process (default: --max-semi-space-size=1 --max-old-space-size=64 for a process per node, --max-old-space-size=512 for node hosts)')
   .option('--launch-concurrency <n>', 'nodes starting at the same time', int, 8)
   .option('--timeout <s>', 'stop waiting for gossip this many seconds after the last launch', Number, 180)
   .option('--liveness-s <s>', 'seconds the network is held after gossip, counting false removals', Number, 0)
@@ -40,7 +40,7 @@ const program = new Command('bench-nodes')
   .parse()
 const opts = program.opts<{
   seeds: number; peers: number; pack: number; timeScale: number; gossipCount: number; topology: Topology
-  nodeFlags: string; launchConcurrency: number; timeout: number; livenessS: number; cpuProf?: string; json?: string; keep?: boolean
+  nodeFlags?: string; launchConcurrency: number; timeout: number; livenessS: number; cpuProf?: string; json?: string; keep?: boolean
 }>()
 
 const settings: ProtocolSettings = {
@@ -54,6 +54,8 @@ const intervals = scaledIntervals(settings)
 const dir = mkdtempSync(join(tmpdir(), 'gossipscope-bench-'))
 const block = 100 + Math.floor(Math.random() * 150)
 const packing: Packing = opts.pack > 1 ? { mode: 'pack', size: opts.pack } : { mode: 'single' }
+// A node host holds many nodes: a 1 MB young generation would collect garbage all the time.
+opts.nodeFlags ??= opts.pack > 1 ? '--max-old-space-size=512' : '--max-semi-space-size=1 --max-old-space-size=64'
 // This file runs as out/main/bench-nodes.js, next to seed.js, peer.js and node-host.js.
 const programs = snapshotPrograms(fileURLToPath(new URL('.', import.meta.url)))
 const execArgv = opts.nodeFlags.split(' ').filter((f) => f !== '')
@@ -160,11 +162,20 @@ async function main(): Promise<void> {
   const created = new Map(peers.map((p) => [p, 0]))
   const deadline = Date.now() + opts.timeout * 1000
   let doneAt: number | null = null
+  let received = 0
+  let receivedAt = Date.now()
   while (Date.now() < deadline) {
-    for (const [peer, tail] of tails) created.set(peer, created.get(peer)! + occurrences(tail.read(), '"type":"gossip.created"'))
+    let more = 0
+    for (const [peer, tail] of tails) {
+      const text = tail.read()
+      created.set(peer, created.get(peer)! + occurrences(text, '"type":"gossip.created"'))
+      more += occurrences(text, '"type":"gossip.received"')
+    }
+    if (more > 0) (received += more), (receivedAt = Date.now())
     if (doneAt === null && peers.every((p) => created.get(p)! >= settings.gossipCount)) doneAt = Date.now()
-    // Settle: the last messages need a few hops; a second is hundreds of hop times.
-    if (doneAt !== null && Date.now() - doneAt > 1000 + intervals.gossipMs) break
+    // Settled: every message created, and no new receipt for 3 s (a loaded machine may
+    // still be flooding the last messages well after they were created).
+    if (doneAt !== null && Date.now() - receivedAt > 3000 && Date.now() - doneAt > intervals.gossipMs) break
     await sleep(500)
   }
   sample()

@@ -12,6 +12,7 @@ import { NodeList } from './panels/NodeList'
 import { Notices } from './panels/Notices'
 import { RightPanel, type PanelTab } from './panels/RightPanel'
 import { SettingsPanel } from './panels/SettingsPanel'
+import { NetworkPanel } from './network/NetworkPanel'
 import { Toolbar } from './panels/Toolbar'
 import { LaunchProgress } from './panels/LaunchProgress'
 import { Timeline } from './timeline/Timeline'
@@ -29,6 +30,7 @@ const TABS: PanelTab[] = [
   { id: 'log', label: 'Log', render: () => <ViewBoundary name="Log"><LogPanel /></ViewBoundary> },
   { id: 'narration', label: 'Narration', render: () => <ViewBoundary name="Narration"><NarrationPanel /></ViewBoundary> },
   { id: 'settings', label: 'Settings', render: () => <ViewBoundary name="Settings"><SettingsPanel /></ViewBoundary> },
+  { id: 'network', label: 'Network', render: () => <ViewBoundary name="Network"><NetworkPanel /></ViewBoundary> },
   {
     id: 'guide',
     label: 'Guide',
@@ -150,6 +152,9 @@ function Legend() {
       </li>
       <li>
         <span className="legend-miss" aria-hidden="true" /> <span className="legend-long">liveness </span>misses
+      </li>
+      <li>
+        <span className="legend-cut" aria-hidden="true" /> <span className="legend-long">partition </span>cut
       </li>
       <li>
         <label>

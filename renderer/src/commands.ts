@@ -1,4 +1,5 @@
 import type { Result } from '../../shared/ipc'
+import type { LinkConditions, PartitionDirection } from '../../shared/net/conditions'
 import type { Scenario } from '../../shared/scenario/schema'
 import { app } from './store'
 
@@ -107,4 +108,35 @@ export async function applySettings(): Promise<boolean> {
   const value = await run('Apply settings', () => api().setSettings(settings))
   if (value) app.store.getState().notify('info', 'Settings apply to nodes started from now on')
   return value !== null
+}
+
+/** New global link conditions (a preset or the panel's fields), applied live by every node. */
+export async function setGlobalConditions(defaults: LinkConditions): Promise<boolean> {
+  return (await run('Network conditions', () => api().setConditions({ defaults }))) !== null
+}
+
+/** Sets (or with null clears) the conditions of the link a–b, both directions. */
+export async function setLinkConditions(a: string, b: string, conditions: LinkConditions | null): Promise<boolean> {
+  return (await run(`Link ${a} – ${b}`, () => api().setConditions({ links: [{ from: a, to: b, conditions, both: true }] }))) !== null
+}
+
+/** Cuts the picked nodes off from every other node (both ways, or only what they send). */
+export async function partitionFromRest(side: readonly string[], direction: PartitionDirection = 'both'): Promise<boolean> {
+  const { mode, notify } = app.store.getState()
+  if (mode === 'replay') {
+    notify('error', 'Partition: go back to live first (replay shows the past)')
+    return false
+  }
+  if (side.length === 0) {
+    notify('error', 'Partition: pick nodes first (shift-click them, or shift-drag a lasso on the graph)')
+    return false
+  }
+  const partition = await run('Partition', () => api().partition({ side: [...side], direction }))
+  if (partition) notify('info', `Partition ${partition.name}: ${side.length} node${side.length === 1 ? '' : 's'} cut off from the rest`)
+  return partition !== null
+}
+
+/** Heals one partition, or every partition without a name. */
+export async function healPartitions(name?: string): Promise<boolean> {
+  return (await run('Heal', () => api().heal(name === undefined ? {} : { name }))) !== null
 }

@@ -7,6 +7,8 @@ import { notifyFrame } from './frame-hooks'
 import { GraphModel, type SimNode } from './graph-model'
 import { closeMenu, graphUi, openMenu, type MenuTarget } from './graph-ui'
 import { paint } from './paint'
+import { NetView } from '../network/net-view'
+import { addPicked, netUi, openLinkConditions, setLasso, togglePicked } from '../network/net-ui'
 import { readTheme, type GraphTheme } from './theme'
 import { NO_INSETS, approach, fit, overlayInsets, toWorld, zoomAt, type Insets, type Viewport } from './viewport'
 
@@ -23,6 +25,10 @@ export interface GraphProbe {
   node(id: string): { x: number; y: number; r: number } | null
   link(key: string): { x: number; y: number } | null
   nodes(): string[]
+  /** Keys (`a|b`) of the links drawn. */
+  links(): string[]
+  /** Whether a partition cuts the link drawn under `key`. */
+  cut(key: string): boolean
   insets(): Insets
   autoFit(): boolean
   /** Canvas backing store size in device px, and the ratio used. */
@@ -47,7 +53,8 @@ export function GraphCanvas() {
     const canvas = canvasRef.current!
     const ctx = canvas.getContext('2d', { alpha: false })!
     const model = new GraphModel()
-    const animator = new Animator((id) => displayedState(app.store.getState()).messages.get(id)?.origin)
+    const netView = new NetView()
+    const animator = new Animator((id) => displayedState(app.store.getState()).messages.get(id)?.origin, netView)
     let theme: GraphTheme = readTheme(canvas)
     let view: Viewport = { x: 0, y: 0, k: 1 }
     let userMoved = false
@@ -64,6 +71,7 @@ export function GraphCanvas() {
     let hovered: string | null = null
     let lastUi = graphUi.getState().version
     let lastFollow = -1
+    let lastNet = netUi.getState().version
     let frame = 0
 
     const unsubscribe = app.applied.subscribe((events) => animator.push(events, performance.now()))
@@ -141,6 +149,12 @@ export function GraphCanvas() {
         lastSeq = shown.seq
         lastVersion = state.version
         model.sync(shown, now)
+        netView.update(shown.net.conditions, model.nodeList.map((n) => n.id))
+        dirty = true
+      }
+      const net = netUi.getState()
+      if (net.version !== lastNet) {
+        lastNet = net.version
         dirty = true
       }
       if (state.selected !== lastSelected) {
@@ -168,15 +182,17 @@ export function GraphCanvas() {
       const painted = dirty || moved || animating || fading
       if (painted && width > 0) {
         const propagation = followed.id ? tracker.shown() : null
-        paint({ ctx, width, height, dpr, view, model, animator, state: displayedState(state), theme, selected: state.selected, hovered, now, registrations: ui.showRegistrations, propagation })
+        paint({ ctx, width, height, dpr, view, model, animator, state: displayedState(state), theme, selected: state.selected, hovered, now, registrations: ui.showRegistrations, propagation, net: netView, picked: net.picked, lasso: net.lasso })
         dirty = false
       }
       notifyFrame(now, painted, performance.now() - workStart)
     }
     frame = requestAnimationFrame(loop)
 
-    // Pointer: drag empty space to pan, drag a node to move it, click to select.
-    let press: { x: number; y: number; node: SimNode | null; moved: boolean; view: Viewport } | null = null
+    // Pointer: drag empty space to pan, drag a node to move it, click to select; shift-click
+    // picks a node for a partition and shift-drag on empty space draws a lasso; click a link
+    // to edit its conditions.
+    let press: { x: number; y: number; node: SimNode | null; moved: boolean; view: Viewport; shift: boolean } | null = null
     const local = (e: PointerEvent | WheelEvent | MouseEvent) => {
       const rect = canvas.getBoundingClientRect()
       return { x: e.clientX - rect.left, y: e.clientY - rect.top }
@@ -217,7 +233,7 @@ export function GraphCanvas() {
       closeMenu()
       if (e.button !== 0) return
       const p = local(e)
-      press = { ...p, node: nodeAt(e), moved: false, view }
+      press = { ...p, node: nodeAt(e), moved: false, view, shift: e.shiftKey }
       canvas.setPointerCapture(e.pointerId)
     }
     const onMove = (e: PointerEvent) => {
@@ -225,6 +241,10 @@ export function GraphCanvas() {
       if (press) {
         if (Math.hypot(p.x - press.x, p.y - press.y) > CLICK_SLOP) press.moved = true
         if (!press.moved) return
+        if (press.shift && !press.node) {
+          setLasso({ x0: press.x, y0: press.y, x1: p.x, y1: p.y })
+          return
+        }
         userMoved = true
         if (press.node && press.node.role === 'peer') {
           const w = toWorld(view, p.x, p.y)
@@ -245,8 +265,24 @@ export function GraphCanvas() {
     }
     const onUp = (e: PointerEvent) => {
       if (!press) return
-      if (!press.moved) app.store.getState().select(press.node?.id ?? null)
-      else if (press.node && press.node.role === 'peer') model.pin(press.node, null, null)
+      const lasso = netUi.getState().lasso
+      if (lasso) {
+        const [x0, x1] = [Math.min(lasso.x0, lasso.x1), Math.max(lasso.x0, lasso.x1)]
+        const [y0, y1] = [Math.min(lasso.y0, lasso.y1), Math.max(lasso.y0, lasso.y1)]
+        const inside = model.nodeList.filter((n) => {
+          const sx = n.x! * view.k + view.x
+          const sy = n.y! * view.k + view.y
+          return sx >= x0 && sx <= x1 && sy >= y0 && sy <= y1
+        })
+        setLasso(null)
+        addPicked(inside.map((n) => n.id))
+      } else if (!press.moved && press.shift && press.node) togglePicked(press.node.id)
+      else if (!press.moved && press.node) app.store.getState().select(press.node.id)
+      else if (!press.moved) {
+        const link = linkAt(e)
+        app.store.getState().select(null)
+        if (link) openLinkConditions(link.a, link.b)
+      } else if (press.node && press.node.role === 'peer') model.pin(press.node, null, null)
       press = null
       canvas.releasePointerCapture(e.pointerId)
     }
@@ -298,6 +334,11 @@ export function GraphCanvas() {
         return l ? toClient((l.source.x! + l.target.x!) / 2, (l.source.y! + l.target.y!) / 2) : null
       },
       nodes: () => model.nodeList.map((n) => n.id),
+      links: () => model.links.map((l) => l.key),
+      cut: (key) => {
+        const l = model.links.find((x) => x.key === key)
+        return l ? netView.cut(l.source.id, l.target.id) : false
+      },
       insets: () => insets,
       autoFit: () => !userMoved,
       backing: () => ({ width: canvas.width, height: canvas.height, dpr }),
@@ -327,7 +368,7 @@ export function GraphCanvas() {
       className="graph-canvas"
       tabIndex={0}
       role="img"
-      aria-label="Network graph: seeds are squares, peers circles, dead nodes crossed. Drag to pan, wheel to zoom, click to select, right-click or Shift+F10 for actions, Delete kills the selected node, 0 fits the view."
+      aria-label="Network graph: seeds are squares, peers circles, dead nodes crossed. Drag to pan, wheel to zoom, click to select, shift-click or shift-drag to pick nodes for a partition, click a link to set its conditions, right-click or Shift+F10 for actions, Delete kills the selected node, 0 fits the view."
     />
   )
 }

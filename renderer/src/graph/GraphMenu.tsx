@@ -5,6 +5,7 @@ import { app, displayedState, useApp } from '../store'
 import { closeMenu, useGraphUi, type GraphMenu as Menu } from './graph-ui'
 import { formatClock } from '../log/format-event'
 import { effectiveLink, endpointOf, type EffectiveLink, type NetConditions } from '../../../shared/net/conditions'
+import { openLinkConditions } from '../network/net-ui'
 
 interface Item {
   label: string
@@ -99,6 +100,7 @@ function OpenMenu({ menu }: { menu: Menu }) {
       [`${target.b} → ${target.a} now`, describeLink(conditions, target.b, target.a)],
     ]
     items = [
+      { label: 'Set its conditions…', run: () => openLinkConditions(target.a, target.b), disabled: notLive },
       { label: `Select ${target.a}`, run: () => app.store.getState().select(target.a) },
       { label: `Select ${target.b}`, run: () => app.store.getState().select(target.b) },
     ]

@@ -1,9 +1,10 @@
 import type { Propagation } from '../../../shared/analysis/propagation'
 import type { NetworkState } from '../../../shared/model/network'
-import { DOT_MS, PULSE_MS, colourOf, type Animator } from './animations'
+import { PULSE_MS, colourOf, type Animator } from './animations'
 import type { GraphModel, SimNode } from './graph-model'
 import type { GraphTheme } from './theme'
 import type { Viewport } from './viewport'
+import type { NetView } from '../network/net-view'
 
 export interface PaintInput {
   ctx: CanvasRenderingContext2D
@@ -24,6 +25,12 @@ export interface PaintInput {
   registrations?: boolean
   /** The followed message's propagation as of the displayed moment. */
   propagation?: Propagation | null
+  /** Network conditions as drawn: links a partition cuts, links with their own conditions. */
+  net?: NetView
+  /** Nodes picked for a partition. */
+  picked?: ReadonlySet<string>
+  /** The lasso being dragged, CSS px. */
+  lasso?: { x0: number; y0: number; x1: number; y1: number } | null
 }
 
 /** Above this many nodes, peers and dots are filled without an outline (half the raster work). */
@@ -53,11 +60,94 @@ export function paint(p: PaintInput): void {
   paintSelectionContext(p, px)
   paintPulses(p, px)
   paintNodes(p, px)
+  paintPicked(p, px)
   paintDots(p, px)
 
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
   paintLabels(p)
+  paintLinkLabels(p)
+  paintLasso(p)
   if (p.propagation) paintHopCounts(p, p.propagation)
+}
+
+/**
+ * Links a partition cuts: dashed in the cut colour with a bar across the middle (the
+ * connection stays open, nothing crosses), whatever their liveness misses.
+ */
+function paintCutLinks(p: PaintInput, cut: GraphModel['links'], px: number): void {
+  const { ctx, theme } = p
+  ctx.strokeStyle = theme.cut
+  ctx.lineWidth = 2 * px
+  ctx.setLineDash([2 * px, 5 * px])
+  ctx.beginPath()
+  for (const l of cut) {
+    ctx.moveTo(l.source.x!, l.source.y!)
+    ctx.lineTo(l.target.x!, l.target.y!)
+  }
+  ctx.stroke()
+  ctx.setLineDash([])
+  ctx.lineWidth = 2.5 * px
+  ctx.beginPath()
+  for (const l of cut) {
+    const mx = (l.source.x! + l.target.x!) / 2
+    const my = (l.source.y! + l.target.y!) / 2
+    const dx = l.target.x! - l.source.x!
+    const dy = l.target.y! - l.source.y!
+    const len = Math.hypot(dx, dy) || 1
+    const nx = (-dy / len) * 7 * px
+    const ny = (dx / len) * 7 * px
+    ctx.moveTo(mx - nx, my - ny)
+    ctx.lineTo(mx + nx, my + ny)
+  }
+  ctx.stroke()
+}
+
+/** Nodes picked for a partition: a dashed ring in the picked colour. */
+function paintPicked(p: PaintInput, px: number): void {
+  const { ctx, model, theme, picked } = p
+  if (!picked || picked.size === 0) return
+  ctx.strokeStyle = theme.picked
+  ctx.lineWidth = 2 * px
+  ctx.setLineDash([3 * px, 2 * px])
+  ctx.beginPath()
+  for (const id of picked) {
+    const n = model.nodes.get(id)
+    if (!n) continue
+    ctx.moveTo(n.x! + n.radius + 5 * px, n.y!)
+    ctx.arc(n.x!, n.y!, n.radius + 5 * px, 0, 2 * Math.PI)
+  }
+  ctx.stroke()
+  ctx.setLineDash([])
+}
+
+/** Labels of links with their own conditions (`600 ms`), at the link's middle, in screen px. */
+function paintLinkLabels(p: PaintInput): void {
+  const { ctx, model, view, theme, net } = p
+  if (!net || model.links.length > 400) return
+  ctx.font = '10px system-ui, sans-serif'
+  ctx.textAlign = 'center'
+  ctx.textBaseline = 'middle'
+  ctx.lineWidth = 3
+  for (const l of model.links) {
+    const label = net.label(l.source.id, l.target.id)
+    if (!label) continue
+    const sx = ((l.source.x! + l.target.x!) / 2) * view.k + view.x
+    const sy = ((l.source.y! + l.target.y!) / 2) * view.k + view.y + 9
+    ctx.strokeStyle = theme.textHalo
+    ctx.fillStyle = theme.cut
+    ctx.strokeText(label, sx, sy)
+    ctx.fillText(label, sx, sy)
+  }
+}
+
+function paintLasso(p: PaintInput): void {
+  const { ctx, theme, lasso } = p
+  if (!lasso) return
+  ctx.strokeStyle = theme.picked
+  ctx.lineWidth = 1
+  ctx.setLineDash([4, 3])
+  ctx.strokeRect(Math.min(lasso.x0, lasso.x1), Math.min(lasso.y0, lasso.y1), Math.abs(lasso.x1 - lasso.x0), Math.abs(lasso.y1 - lasso.y0))
+  ctx.setLineDash([])
 }
 
 /** Registrations: each live peer to the seeds that acknowledged it, faint and dashed (seeds would float unconnected otherwise). */
@@ -165,12 +255,17 @@ function paintHopCounts(p: PaintInput, prop: Propagation): void {
 }
 
 function paintLinks(p: PaintInput, px: number): void {
-  const { ctx, model, theme } = p
+  const { ctx, model, theme, net } = p
   ctx.lineWidth = px
   ctx.strokeStyle = theme.link
   ctx.beginPath()
   let missing = false
+  const cut: typeof model.links = []
   for (const l of model.links) {
+    if (net?.partitioned && net.cut(l.source.id, l.target.id)) {
+      cut.push(l)
+      continue
+    }
     if (l.misses > 0) {
       missing = true
       continue
@@ -179,6 +274,7 @@ function paintLinks(p: PaintInput, px: number): void {
     ctx.lineTo(l.target.x!, l.target.y!)
   }
   ctx.stroke()
+  if (cut.length > 0) paintCutLinks(p, cut, px)
   if (!missing) return
   ctx.strokeStyle = theme.linkMiss
   ctx.lineWidth = 2 * px
@@ -321,13 +417,19 @@ function paintDots(p: PaintInput, px: number): void {
   const { ctx, model, animator, theme, now } = p
   if (animator.dots.length === 0) return
   const byColour: number[][] = []
+  const fading: Array<{ x: number; y: number; colour: number; alpha: number }> = []
+  const held: number[] = []
   const r = 3 * px
   for (const d of animator.dots) {
     const a = model.nodes.get(d.from)
     const b = model.nodes.get(d.to)
     if (!a || !b) continue
-    const f = Math.min(1, (now - d.start) / DOT_MS)
-    ;(byColour[d.colour] ??= []).push(a.x! + (b.x! - a.x!) * f, a.y! + (b.y! - a.y!) * f)
+    const f = animator.progress(d, now)
+    const x = a.x! + (b.x! - a.x!) * f
+    const y = a.y! + (b.y! - a.y!) * f
+    if (d.droppedAt !== null) fading.push({ x, y, colour: d.colour, alpha: animator.alpha(d, now) })
+    else if (d.held && d.receivedAt === null && f >= 0.5) held.push(x, y)
+    else (byColour[d.colour] ??= []).push(x, y)
   }
   ctx.lineWidth = px
   ctx.strokeStyle = theme.textHalo
@@ -342,6 +444,23 @@ function paintDots(p: PaintInput, px: number): void {
     ctx.fill()
     if (outline) ctx.stroke()
   })
+  // Lost to emulated loss: the dot fades where it was, growing slightly.
+  for (const d of fading) {
+    ctx.globalAlpha = d.alpha
+    ctx.strokeStyle = theme.palette[d.colour]!
+    ctx.beginPath()
+    ctx.arc(d.x, d.y, r * (2 - d.alpha), 0, 2 * Math.PI)
+    ctx.stroke()
+  }
+  ctx.globalAlpha = 1
+  // Held by a partition: a hollow square waiting at the cut.
+  if (held.length > 0) {
+    ctx.strokeStyle = theme.cut
+    ctx.lineWidth = 1.5 * px
+    ctx.beginPath()
+    for (let i = 0; i < held.length; i += 2) ctx.rect(held[i]! - r, held[i + 1]! - r, 2 * r, 2 * r)
+    ctx.stroke()
+  }
 }
 
 function paintPulses(p: PaintInput, px: number): void {

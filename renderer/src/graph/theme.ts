@@ -14,6 +14,10 @@ export interface GraphTheme {
   textHalo: string
   select: string
   removal: string
+  /** Links a partition cuts, and traffic it holds. */
+  cut: string
+  /** Nodes picked for a partition, and the lasso. */
+  picked: string
   /** Per-origin colours (nodes and their messages), PALETTE_SIZE entries. */
   palette: string[]
 }
@@ -30,6 +34,8 @@ const FALLBACK: GraphTheme = {
   textHalo: '#ffffff',
   select: '#2563eb',
   removal: '#e8590c',
+  cut: '#7c3aed',
+  picked: '#0891b2',
   palette: ['#4263eb', '#0ca678', '#ae3ec9', '#1098ad', '#f76707', '#37b24d', '#d6336c', '#7048e8', '#74b816', '#1c7ed6', '#e64980', '#12b886'],
 }
 
@@ -50,6 +56,8 @@ export function readTheme(element: Element): GraphTheme {
     textHalo: v('--bg', FALLBACK.textHalo),
     select: v('--accent', FALLBACK.select),
     removal: v('--graph-removal', FALLBACK.removal),
+    cut: v('--graph-cut', FALLBACK.cut),
+    picked: v('--graph-picked', FALLBACK.picked),
     palette,
   }
 }

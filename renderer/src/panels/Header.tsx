@@ -1,5 +1,7 @@
 import { formatMs } from '../log/format-event'
-import { useApp } from '../store'
+import { activePartitions } from '../../../shared/model/net-state'
+import { describeConditions, isZeroLink } from '../../../shared/net/conditions'
+import { app, displayedState, useApp } from '../store'
 
 function percent(value: number | null): string {
   return value === null ? '–' : `${(value * 100).toFixed(value >= 0.9995 || value === 0 ? 0 : 1)}%`
@@ -34,6 +36,7 @@ export function Header() {
           testId="count-coverage"
         />
       </dl>
+      <NetBadge />
       {s.failures.length > 0 && (
         <ul className="failures" aria-label="Dead-node detection times">
           {s.failures.slice(-3).map((f) => (
@@ -55,5 +58,28 @@ function Count(props: { label: string; value: number | string; title?: string; t
       <dt>{props.label}</dt>
       <dd data-testid={props.testId}>{props.value}</dd>
     </div>
+  )
+}
+
+/** Says when the network is not plain loopback: a partition in force, or emulated conditions. */
+function NetBadge() {
+  useApp((st) => st.version)
+  const live = useApp((st) => st.mode === 'live')
+  const hostConditions = useApp((st) => st.status?.conditions ?? null)
+  const shown = displayedState(app.store.getState())
+  const conditions = live && hostConditions ? hostConditions : shown.net.conditions
+  const partitions = live && hostConditions ? hostConditions.partitions.map((p) => p.name) : activePartitions(shown.net).map((p) => p.name)
+  if (partitions.length > 0) {
+    return (
+      <span className="badge partition" role="status" data-testid="partition-badge" title={conditions ? describeConditions(conditions) : undefined}>
+        Partition in force: {partitions.join(', ')}
+      </span>
+    )
+  }
+  if (!conditions || (isZeroLink(conditions.defaults) && conditions.links.length === 0)) return null
+  return (
+    <span className="badge conditions" data-testid="conditions-badge" title={describeConditions(conditions)}>
+      {describeConditions({ ...conditions, partitions: [] })}
+    </span>
   )
 }

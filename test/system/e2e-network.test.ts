@@ -1,0 +1,103 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, type LaunchedBrowser } from './browser'
+import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
+
+/**
+ * The Network panel end to end in Chromium with real nodes: apply a preset live, give one
+ * link its own conditions by clicking it, pick two peers with shift-click and partition
+ * them from the rest, then heal. Screenshots go to the temp folder (GOSSIPSCOPE_SHOTS=dir
+ * to keep them elsewhere) and are looked at by the developer.
+ */
+
+const RENDERER = resolve('out/renderer/index.html')
+const SHOTS = process.env.GOSSIPSCOPE_SHOTS ?? tmpdir()
+const shot = (name: string) => join(SHOTS, `gossipscope-e2e-network-${name}.png`)
+
+let host: WebHost | null = null
+let browser: LaunchedBrowser | null = null
+let sessions = ''
+
+beforeAll(async () => {
+  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
+  expect(existsSync(RENDERER), 'out/renderer/index.html missing: run `npx electron-vite build`').toBe(true)
+  sessions = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-net-'))
+  host = await startWebHost({ port: await freePort(), sessions, basePort: randomBasePort(24000, 4000), args: ['--max-nodes', '20'] })
+  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await host?.stop()
+  if (sessions) rmSync(sessions, { recursive: true, force: true })
+})
+
+describe('network lab in the browser', () => {
+  it('applies a preset, sets a link, partitions two nodes by selection and heals', async () => {
+    const page = browser!.page
+    await page.goto(host!.url)
+    await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
+    await page.getByRole('tab', { name: 'Settings' }).click()
+    await page.getByLabel('Time scale').fill('0.04')
+    await page.getByLabel('Gossip interval (ms)').fill('12500')
+    await page.getByLabel('Messages per peer').fill('400')
+    await page.getByLabel('Seeds for a new network').fill('2')
+    await page.getByLabel('Peers for a new network').fill('5')
+    await page.getByRole('button', { name: 'New network' }).click()
+    await expect.poll(() => page.getByTestId('count-alive').textContent(), { timeout: 30_000 }).toBe('7')
+    await expect.poll(async () => Number(await page.getByTestId('count-links').textContent()), { timeout: 30_000 }).toBeGreaterThanOrEqual(4)
+
+    // A preset applies to every running node at once.
+    await page.screenshot({ path: shot('0-started') })
+    await page.getByRole('tab', { name: 'Network', exact: true }).click()
+    await page.getByRole('button', { name: 'WAN 50 ± 20 ms' }).click()
+    await expect.poll(() => page.getByTestId('net-now').textContent(), { timeout: 10_000 }).toContain('delay 50 ms ± 20 ms')
+    await expect.poll(() => page.getByTestId('conditions-badge').textContent(), { timeout: 10_000 }).toContain('delay 50 ms ± 20 ms')
+    expect(await page.getByRole('button', { name: 'WAN 50 ± 20 ms' }).getAttribute('aria-pressed')).toBe('true')
+
+    // Click a link: its own conditions.
+    const links = (await page.evaluate('window.__gossipscopeGraph.links()')) as string[]
+    const key = links[0]!
+    const [a, b] = key.split('|') as [string, string]
+    const mid = (await page.evaluate(`window.__gossipscopeGraph.link(${JSON.stringify(key)})`)) as { x: number; y: number }
+    await page.mouse.click(mid.x, mid.y)
+    const editor = page.getByTestId('link-editor')
+    await expect.poll(() => editor.isVisible(), { timeout: 10_000 }).toBe(true)
+    await editor.getByLabel('Latency (ms)').fill('600')
+    await editor.getByLabel('Jitter (ms)').fill('0')
+    await editor.getByRole('button', { name: 'Apply' }).click()
+    await expect.poll(() => editor.textContent(), { timeout: 10_000 }).toContain('This link has its own conditions')
+    await expect.poll(() => page.getByTestId('net-now').textContent(), { timeout: 10_000 }).toContain('2 link overrides')
+    await page.waitForTimeout(1500) // let a few slow dots travel for the picture
+    await page.screenshot({ path: shot('1-wan-and-link') })
+
+    // Pick two peers with shift-click, partition them from the rest.
+    const peers = ((await page.evaluate('window.__gossipscopeGraph.nodes()')) as string[]).filter((id) => id !== a && id !== b)
+    const options = await page.getByRole('option', { name: /, peer, alive$/ }).evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')!.split(',')[0]!))
+    const picked = options.filter((id) => peers.includes(id)).slice(0, 2)
+    expect(picked).toHaveLength(2)
+    await page.keyboard.down('Shift')
+    for (const id of picked) {
+      const at = (await page.evaluate(`window.__gossipscopeGraph.node(${JSON.stringify(id)})`)) as { x: number; y: number }
+      await page.mouse.click(at.x, at.y)
+    }
+    await page.keyboard.up('Shift')
+    await expect.poll(() => page.getByTestId('net-picked').textContent(), { timeout: 5_000 }).toContain(picked[1]!)
+    await page.getByRole('button', { name: 'Partition from the rest' }).click()
+    await expect.poll(() => page.getByTestId('partition-badge').textContent(), { timeout: 10_000 }).toContain('Partition in force: p1')
+    const cutLinks = async () => (await page.evaluate('window.__gossipscopeGraph.links().filter((k) => window.__gossipscopeGraph.cut(k)).length')) as number
+    await expect.poll(cutLinks, { timeout: 10_000 }).toBeGreaterThan(0)
+    await page.waitForTimeout(800)
+    await page.screenshot({ path: shot('2-partition') })
+
+    // Heal: the badge goes, no link is drawn cut.
+    await page.getByRole('button', { name: 'Heal all' }).click()
+    await expect.poll(() => page.getByTestId('partition-badge').count(), { timeout: 10_000 }).toBe(0)
+    await expect.poll(cutLinks, { timeout: 10_000 }).toBe(0)
+    await page.getByRole('button', { name: 'Loopback' }).click()
+    await expect.poll(() => page.getByTestId('net-now').textContent(), { timeout: 10_000 }).toContain('delay 0 ms')
+    await page.screenshot({ path: shot('3-healed') })
+  })
+})
