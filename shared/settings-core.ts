@@ -50,5 +50,15 @@ export function scaledIntervals(settings: ProtocolSettings): ScaledIntervals {
   }
 }
 
+/**
+ * How long (ms) a seed waits for its own liveness probe of a reported peer before it
+ * accepts a Dead Node report: two scaled liveness intervals, long enough for any live
+ * peer to answer even on a loaded machine. Seeds (electron/nodes/machines.ts), the
+ * simulator and the failure analysis's detection window all use this one value.
+ */
+export function seedVerifyTimeoutMs(settings: ProtocolSettings): number {
+  return 2 * scaledIntervals(settings).livenessMs
+}
+
 /** Default maximum wire line length in bytes (a longer line is rejected, never buffered). */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { analyzeSession } from '../../shared/analysis/analyze'
 import { renderSummary } from '../../shared/analysis/summary'
-import { describeProblems } from '../../shared/archive/open'
+import { describeProblems, describeSkipped } from '../../shared/archive/open'
 import { exportRequestSchema, nodeIdSchema, type ExportRequest } from '../../shared/ipc'
 import { exportSession } from './export'
 import { importPath } from './import'
@@ -78,8 +78,11 @@ async function runReport(path: string): Promise<void> {
   if (!opened.ok) throw new UsageError(opened.error)
   const session = opened.value
   if (session.problems.length > 0) process.stderr.write(`${describeProblems(session.problems)}\n`)
+  if (session.skipped.length > 0) process.stderr.write(`${describeSkipped(session.skipped)}\n`)
+  if (session.incomplete) process.stderr.write(`${path}: incomplete import: events are missing (see above)\n`)
   if (session.events.length === 0) throw new UsageError(`${path}: no readable events`)
-  process.stdout.write(renderSummary(analyzeSession(session.events), { title: `Gossipscope summary: ${session.name}` }))
+  const source = { skipped: session.skipped, incomplete: session.incomplete, offsets: session.offsets }
+  process.stdout.write(renderSummary(analyzeSession(session.events), { title: `Gossipscope summary: ${session.name}`, source }))
 }
 
 export function buildProgram(): Command {

@@ -1,6 +1,6 @@
 import { createPeerMachine } from '../../shared/protocol/peer-machine'
 import { createSeedMachine } from '../../shared/protocol/seed-machine'
-import { scaledIntervals } from '../../shared/settings-core'
+import { scaledIntervals, seedVerifyTimeoutMs } from '../../shared/settings-core'
 import type { Role } from './cli'
 import { DEFAULT_LIMITS } from './connection'
 import type { MachineFactory } from './node-runtime'
@@ -16,7 +16,7 @@ import type { MachineFactory } from './node-runtime'
 export const MACHINES: Record<Role, MachineFactory> = {
   seed: (deps, settings) =>
     createSeedMachine(deps, {
-      verifyTimeoutMs: 2 * scaledIntervals(settings).livenessMs,
+      verifyTimeoutMs: seedVerifyTimeoutMs(settings),
       maxConnections: DEFAULT_LIMITS.maxAccepted,
     }),
   peer: (deps, settings) =>

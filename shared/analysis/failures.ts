@@ -1,6 +1,7 @@
 import type { NetworkState } from '../model/network'
 import type { ProtocolSettings } from '../settings'
 import { scaledIntervals } from '../settings'
+import { seedVerifyTimeoutMs } from '../settings-core'
 
 /**
  * Failure detection, one row per kill, crash, pause and restart (see model/network
@@ -36,8 +37,14 @@ export interface FailureAnalysis {
    * restart, registered the new process instead (`replaced`); ms null = neither happened.
    */
   removals: Array<{ seed: string; ms: number | null; inWindow: boolean; replaced: boolean }>
-  /** (livenessMisses + 1) x interval + slack, ms; null when no settings were recorded. */
+  /** Report window: (livenessMisses + 1) x interval + slack, ms; null when no settings were recorded. */
   windowMs: number | null
+  /**
+   * Removal window: the report window plus the seed's verification time (its own liveness
+   * probe of the reported peer, seedVerifyTimeoutMs: 2 liveness intervals), ms; null when
+   * no settings were recorded. A seed removes a silent peer only when its probe times out.
+   */
+  removalWindowMs: number | null
   /** Detection was due: not a pause that ended inside the window. */
   detectionExpected: boolean
   /** The report and every removal happened, each within the window (false when not expected and not detected). */
@@ -56,10 +63,11 @@ const SLACK_MS = 250
 
 export function analyzeFailures(state: NetworkState, settings: ProtocolSettings | null): FailureAnalysis[] {
   const windowMs = settings ? (settings.livenessMisses + 1) * scaledIntervals(settings).livenessMs + SLACK_MS : null
+  const removalWindowMs = settings && windowMs !== null ? windowMs + seedVerifyTimeoutMs(settings) : null
   return state.failures.map((f) => {
     const node = state.nodes.get(f.node)
     const since = (t: number | null): number | null => (t === null ? null : Math.max(0, t - f.at))
-    const within = (ms: number | null): boolean => ms !== null && (windowMs === null || ms <= windowMs)
+    const within = (ms: number | null, window = windowMs): boolean => ms !== null && (window === null || ms <= window)
     const kind = f.kind === 'pause' ? 'pause' : f.endAt !== null ? 'restart' : f.kind
     const seeds = new Set([...f.removals.keys()])
     // The seeds it was registered with when it failed: after a restart the node's own set is the new process's.
@@ -70,7 +78,7 @@ export function analyzeFailures(state: NetworkState, settings: ProtocolSettings 
       const replacedAt = kind === 'restart' ? f.relinked.get(seed) : undefined
       const replaced = removedAt === undefined && replacedAt !== undefined
       const ms = since(removedAt ?? replacedAt ?? null)
-      return { seed, ms, inWindow: within(ms), replaced }
+      return { seed, ms, inWindow: within(ms, removalWindowMs), replaced }
     })
     const reportMs = since(f.reportedAt)
     const backMs = since(f.endAt)
@@ -89,6 +97,7 @@ export function analyzeFailures(state: NetworkState, settings: ProtocolSettings 
       reports: f.reports,
       removals,
       windowMs,
+      removalWindowMs,
       detectionExpected,
       detectedInWindow: detected,
     }

@@ -24,12 +24,36 @@ export interface SummaryOptions {
   plots?: ReadonlyArray<{ file: string; caption: string }>
   /** At most this many per-message rows (the rest are counted). */
   messageRows?: number
+  /**
+   * Where an imported recording came from (report CLI): files not read, whether events are
+   * missing, and the clock offsets applied when node files were merged.
+   */
+  source?: {
+    skipped: ReadonlyArray<{ file: string; why: string }>
+    incomplete: boolean
+    /** node id -> ms added to its clock; null when nothing was merged. */
+    offsets: ReadonlyMap<string, number> | null
+  }
 }
 
 export function renderSummary(a: SessionAnalysis, options: SummaryOptions = {}): string {
   const lines: string[] = []
   const push = (...more: string[]): void => void lines.push(...more)
   push(`# ${options.title ?? 'Gossipscope session summary'}`, '')
+  const source = options.source
+  if (source) {
+    if (source.incomplete) push('**Incomplete import: events are missing, so every figure below is a lower bound or partial.**', '')
+    for (const s of source.skipped) push(`- Not read: ${md(s.file)} (${md(s.why)})`)
+    if (source.offsets) {
+      const applied = [...source.offsets].filter(([, ms]) => ms !== 0)
+      push(
+        applied.length === 0
+          ? '- Clock offsets applied when merging node files: none'
+          : `- Clock offsets applied when merging node files: ${applied.map(([node, ms]) => `${md(node)} ${ms > 0 ? '+' : ''}${ms} ms`).join(', ')}`,
+      )
+    }
+    if (source.skipped.length > 0 || source.offsets) push('')
+  }
   push(`- Time: ${iso(a.startT)} to ${iso(a.endT)} (${((a.endT - a.startT) / 1000).toFixed(1)} s)`)
   push(`- Events: ${a.events}; nodes: ${a.seeds} seeds, ${a.peers} peers`)
   if (a.settings) {
@@ -72,7 +96,8 @@ export function renderSummary(a: SessionAnalysis, options: SummaryOptions = {}):
   if (a.failures.length === 0) push('No node was killed, crashed, paused or restarted.')
   else {
     push(
-      `Expected window: (misses + 1) x liveness interval = ${ms(a.failures[0]!.windowMs)} after the failure. ` +
+      `Expected window: Dead Node reports within (misses + 1) x liveness interval = ${ms(a.failures[0]!.windowMs)} after the failure; ` +
+        `seed removals within that plus the seed's verification probe (2 liveness intervals) = ${ms(a.failures[0]!.removalWindowMs)}. ` +
         'A pause that ends inside it need not be detected. Back: the resume or the new process\'s start; ' +
         'rejoined: its first link after that.',
       '',

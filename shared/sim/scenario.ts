@@ -4,6 +4,7 @@ import { createPeerMachine } from '../protocol/peer-machine'
 import { seededRandom } from '../protocol/rng'
 import { createSeedMachine } from '../protocol/seed-machine'
 import { DEFAULT_SETTINGS, type ProtocolSettings, scaledIntervals } from '../settings'
+import { seedVerifyTimeoutMs } from '../settings-core'
 import { SimNetwork, type SimOptions } from './network'
 
 /**
@@ -77,7 +78,7 @@ export function createScenario(spec: ScenarioSpec): Scenario {
     random: seededRandom(rngSeed * 1009 + machineIndex++),
     sha256: spec.sha256,
   })
-  const verifyTimeoutMs = spec.verifyTimeoutMs ?? 2 * intervals.livenessMs
+  const verifyTimeoutMs = spec.verifyTimeoutMs ?? seedVerifyTimeoutMs(settings)
   for (const address of seeds) {
     const id = sim.add(address, 'seed', createSeedMachine(deps(address), { verifyTimeoutMs }))
     sim.start(id, seeds, settings)

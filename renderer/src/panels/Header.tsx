@@ -2,6 +2,7 @@ import { formatMs } from '../log/format-event'
 import { activePartitions } from '../../../shared/model/net-state'
 import { describeConditions, isZeroLink } from '../../../shared/net/conditions'
 import { app, displayedState, useApp } from '../store'
+import { useReplay } from '../timeline/replay'
 
 function percent(value: number | null): string {
   return value === null ? '–' : `${(value * 100).toFixed(value >= 0.9995 || value === 0 ? 0 : 1)}%`
@@ -12,6 +13,7 @@ export function Header() {
   const s = useApp((st) => st.summary)
   const mode = useApp((st) => st.mode)
   const status = useApp((st) => st.status)
+  const incomplete = useReplay((r) => r.provenance.kind === 'file' && r.provenance.incomplete)
   const ingest = useApp((st) => {
     const l = st.live
     return `${l.applied} events applied of ${l.received} received; ${l.duplicates} repeats skipped; ${l.gaps} gaps in seq`
@@ -22,6 +24,11 @@ export function Header() {
       <span className={`badge ${mode}`} aria-label={`showing ${mode}`} title={ingest} data-testid="ingest-stats">
         {mode === 'live' ? (status?.running ? 'LIVE' : 'IDLE') : 'REPLAY'}
       </span>
+      {mode !== 'live' && incomplete && (
+        <span className="badge incomplete" role="status" data-testid="incomplete-badge" title="Some files of this recording could not be read: every count here is partial">
+          INCOMPLETE
+        </span>
+      )}
       <dl className="counts" aria-label="Network counts">
         <Count label="Alive" value={s.alive} testId="count-alive" />
         <Count label="Dead" value={s.dead} testId="count-dead" />

@@ -10,8 +10,10 @@ import { useReplay, type Provenance } from './replay'
 export function SourceNote({ events, upTo }: { events: number; upTo?: number | null }) {
   const provenance = useReplay((s) => s.provenance)
   const sessionId = useApp((s) => s.status?.sessionId ?? null)
+  const incomplete = provenance.kind === 'file' && provenance.incomplete
   return (
-    <p className="source-note" data-testid="source-note">
+    <p className={incomplete ? 'source-note incomplete' : 'source-note'} data-testid="source-note">
+      {incomplete && <strong>Incomplete import: events are missing, so these figures are partial. </strong>}
       Computed from {describeProvenance(provenance, sessionId)}: {events} events
       {upTo ? `, up to ${formatClock(upTo)}` : ''}.
     </p>

@@ -1,9 +1,9 @@
-import { describeProblems, openFiles } from '../../../shared/archive/open'
+import { describeProblems, describeSkipped, openFiles } from '../../../shared/archive/open'
 import { app } from '../store'
 import { replay } from './replay'
 
 /** Files of a picked folder worth reading. */
-const RELEVANT = /(\.ndjson|\.jsonl|^session\.json|^config\.txt)$/
+const RELEVANT = /(\.ndjson|\.jsonl|\.ndjson\.gz|\.jsonl\.gz|^session\.json|^config\.txt)$/i
 
 /** Problems listed in the notice; the rest are counted. */
 const SHOWN_PROBLEMS = 4
@@ -33,11 +33,17 @@ export async function openUserFiles(picked: readonly File[]): Promise<void> {
     const more = opened.problems.length > SHOWN_PROBLEMS ? `\n(${opened.problems.length - SHOWN_PROBLEMS} more)` : ''
     notify('error', `${opened.events.length > 0 ? 'Opened with problems' : 'Nothing to open'}:\n${shown}${more}`)
   }
+  const notPicked = picked.filter((f) => !files.includes(f)).map((f) => ({ file: f.webkitRelativePath || f.name, why: 'not an events, session or config file' }))
+  const skipped = [...notPicked, ...opened.skipped.map(({ file, why }) => ({ file, why }))]
+  // Files that could have held events and were not read: said at once, not only in the source line.
+  const lost = opened.skipped.filter((s) => s.events)
+  if (lost.length > 0) notify('error', `Not read, so the recording is incomplete:\n${describeSkipped(lost.slice(0, SHOWN_PROBLEMS))}${lost.length > SHOWN_PROBLEMS ? `\n(${lost.length - SHOWN_PROBLEMS} more)` : ''}`)
   if (opened.events.length === 0) return
-  const used = read.map((f) => f.name)
-  const skipped = picked.filter((f) => !files.includes(f)).map((f) => ({ file: f.webkitRelativePath || f.name, why: 'not an events, session or config file' }))
+  const skippedNames = new Set(opened.skipped.map((s) => s.file))
+  const used = read.map((f) => f.name).filter((name) => !skippedNames.has(name))
   const withProblems = [...new Set(opened.problems.map((p) => p.file))]
   replay.openRecording(opened, { used, skipped, withProblems })
-  const merged = opened.kind === 'merged' ? ` (merged from ${read.length} file${read.length > 1 ? 's' : ''})` : ''
-  notify('info', `Opened ${opened.name}: ${opened.events.length} events${merged}`)
+  const merged = opened.kind === 'merged' ? ` (merged from ${used.length} file${used.length > 1 ? 's' : ''})` : ''
+  const partial = opened.incomplete ? ' INCOMPLETE: events are missing, figures are partial' : ''
+  notify(opened.incomplete ? 'error' : 'info', `Opened ${opened.name}: ${opened.events.length} events${merged}${partial}`)
 }

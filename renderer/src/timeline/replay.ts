@@ -37,6 +37,8 @@ export type Provenance =
       withProblems: string[]
       /** Merged files: node id -> ms added to its clock (non-zero only). */
       offsets: Array<[string, number]>
+      /** Events are missing (a file not read, unreadable lines): every figure is partial. */
+      incomplete: boolean
     }
 
 export interface ReplayUi {
@@ -150,7 +152,7 @@ class Replay {
   openRecording(opened: OpenedSession, files: { used: string[]; skipped: Array<{ file: string; why: string }>; withProblems: string[] } = { used: [], skipped: [], withProblems: [] }): void {
     this.reset()
     const offsets = [...(opened.offsets ?? [])].filter(([, ms]) => ms !== 0)
-    replayUi.setState({ source: 'file', name: opened.name, provenance: { kind: 'file', name: opened.name, format: opened.kind, ...files, offsets } })
+    replayUi.setState({ source: 'file', name: opened.name, provenance: { kind: 'file', name: opened.name, format: opened.kind, ...files, offsets, incomplete: opened.incomplete } })
     this.index = new ReplayIndex(opened.events)
     this.markers.add(opened.events)
     this.bump()
