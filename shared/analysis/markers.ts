@@ -10,6 +10,8 @@ export interface Marker {
   /** ms since epoch */
   t: number
   label: string
+  /** first/last delivery: the gossip message's id (the timeline follows it when clicked). */
+  message?: string
 }
 
 export class MarkerIndex {
@@ -43,8 +45,8 @@ export class MarkerIndex {
           break
         case 'gossip.received': {
           const text = `message ${e.text}`
-          if (!this.first.has(e.id)) this.first.set(e.id, { kind: 'first', seq: e.seq, t: e.t, label: `first delivery of ${text}` })
-          this.last.set(e.id, { kind: 'last', seq: e.seq, t: e.t, label: `last delivery of ${text}` })
+          if (!this.first.has(e.id)) this.first.set(e.id, { kind: 'first', seq: e.seq, t: e.t, label: `first delivery of ${text}`, message: e.id })
+          this.last.set(e.id, { kind: 'last', seq: e.seq, t: e.t, label: `last delivery of ${text}`, message: e.id })
           break
         }
         default:

@@ -244,6 +244,19 @@ describe('a newcomer in the browser', () => {
     await expect.poll(() => bar.isVisible(), { timeout: WAIT }).toBe(true)
     await shot(page, 'guide-1280-light')
 
+    // A message can also be picked from the log and from a delivery marker on the timeline.
+    await page.getByRole('button', { name: 'Stop following' }).first().click()
+    await expect.poll(() => bar.count()).toBe(0)
+    await page.getByRole('tab', { name: 'Log' }).click()
+    await page.getByRole('combobox', { name: 'Filter log by event type' }).selectOption('gossip.created')
+    await page.getByRole('button', { name: /^Follow message [0-9a-f]{8} on the graph$/ }).first().click()
+    await expect.poll(() => bar.isVisible(), { timeout: WAIT }).toBe(true)
+    await page.getByRole('combobox', { name: 'Filter log by event type' }).selectOption('')
+    await page.getByRole('button', { name: 'Stop following' }).first().click()
+    await page.locator('.marker-first').first().click()
+    await expect.poll(() => bar.isVisible(), { timeout: WAIT }).toBe(true)
+    await page.getByRole('button', { name: 'Live', exact: true }).click()
+
     // Resizing the window re-fits the graph (auto-fit on): nothing clipped, nothing under the legend.
     await page.getByRole('button', { name: 'Stop following' }).first().click()
     await page.keyboard.press('Escape')

@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { EVENT_TYPES, type EventType } from '../../../shared/events'
+import { follow as followMessage } from '../follow/follow'
 import { describeEvent, formatClock } from '../log/format-event'
 import { FilteredLog } from '../log/log-buffer'
 import { app, displayedState, useApp } from '../store'
@@ -108,6 +109,11 @@ export function LogPanel() {
                 <span className="log-text" title={`${event.type}: ${describeEvent(event)}`}>
                   {describeEvent(event)}
                 </span>
+                {event.type.startsWith('gossip.') && 'id' in event && (
+                  <button type="button" className="link log-follow" onClick={() => followMessage(event.id)} aria-label={`Follow message ${event.id.slice(0, 8)} on the graph`}>
+                    follow
+                  </button>
+                )}
               </div>
             )
           })}

@@ -5,6 +5,7 @@ import { onMenuCommand } from '../connect'
 import { useApp } from '../store'
 import { ExportDialog } from './ExportDialog'
 import type { MarkerKind } from '../../../shared/analysis/markers'
+import { follow } from '../follow/follow'
 import { openUserFiles } from './open-files'
 import { replay, replayUi, SPEEDS, useReplay } from './replay'
 
@@ -190,6 +191,8 @@ export function Timeline() {
             onClick={() => {
               replay.pause()
               replay.seekSeq(m.seq)
+              // A delivery marker also follows its message on the graph.
+              if (m.message) follow(m.message)
             }}
           >
             <title>{`${MARKER_ROWS[m.kind].name}: ${m.label}`}</title>
