@@ -46,15 +46,16 @@ export function linkBurst(ctx: PeerContext): number {
  * 127.x); and that origin may not have more messages in the list than the peers one IP
  * can hold could create.
  */
-export function gossipProblem(ctx: PeerContext, ts: number, origin: string, now: number): string | null {
-  if (ts < now - MESSAGE_MAX_AGE_MS) return `gossip created ${now - ts} ms ago, older than the Message List keeps (${MESSAGE_MAX_AGE_MS} ms)`
-  if (ts > now + MAX_CLOCK_SKEW_MS) return `gossip created ${ts - now} ms in the future`
+export function gossipProblem(ctx: PeerContext, ts: number, origin: string, now: number): Refusal | null {
+  if (ts < now - MESSAGE_MAX_AGE_MS) return refusal(`gossip created ${now - ts} ms ago, older than the Message List keeps (${MESSAGE_MAX_AGE_MS} ms)`)
+  if (ts > now + MAX_CLOCK_SKEW_MS) return refusal(`gossip created ${ts - now} ms in the future`)
   const first = Number(origin.split('.', 1)[0])
   if (first === 0 || first >= 224 || isLoopback(origin) !== isLoopback(ctx.selfIp)) {
-    return `gossip from an origin no peer of this network can have (${origin})`
+    // Honest neighbours apply the same rule and never relay such a message: close the link.
+    return refusal(`gossip from an origin no peer of this network can have (${origin})`, true)
   }
   const budget = PEERS_PER_ORIGIN_IP * Math.max(ctx.options.gossipCount, 1)
-  if (ctx.messages.fromOrigin(origin) >= budget) return `gossip from ${origin} beyond the ${budget} messages its IP can create`
+  if (ctx.messages.fromOrigin(origin) >= budget) return refusal(`gossip from ${origin} beyond the ${budget} messages its IP can create`)
   return null
 }
 
@@ -114,7 +115,7 @@ export function onGossip(ctx: PeerContext, link: Link, text: string, ts: number,
     return undefined
   }
   const problem = gossipProblem(ctx, ts, origin, now)
-  if (problem) return refusal(problem)
+  if (problem) return problem
   const record = ctx.messages.add(id, link.id, origin, now)
   ctx.log(`${text} received from ${link.id} at ${localTime(now)}`)
   ctx.emit({ type: 'gossip.received', id, text, from: link.id })
