@@ -21,8 +21,12 @@ export const MAX_CLOCK_SKEW_MS = 60_000
 export const PEERS_PER_ORIGIN_IP = 64
 /** Gossip lines per second every link may carry, whatever the network size. */
 export const LINK_RATE_FLOOR = 1000
-/** Seconds of a link's rate it may send in one burst. */
-const LINK_BURST_S = 5
+/**
+ * Seconds of a link's rate it may send in one burst: 30 s at the floor holds a whole gossip
+ * phase of 10 messages from 3,000 peers, so a peer that joined early (and saw a small list)
+ * does not drop honest gossip when the network has grown since.
+ */
+const LINK_BURST_S = 30
 
 /**
  * Gossip lines per second a link may carry. Each of N peers creates at most one message
