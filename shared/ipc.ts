@@ -63,6 +63,12 @@ export interface HostStatus {
   conditions: NetConditions
   /** The scenario the host runs or ran last (Run scenario...); absent = none this session. */
   scenario?: ScenarioStatus
+  /**
+   * The session recording's trouble, shown as a notice at once: a write failure (disk
+   * full: recording paused, resumes by itself when space returns) or, after one, how many
+   * events the file lacks. Absent or null when every event was recorded.
+   */
+  recordingProblem?: string | null
 }
 
 export interface ScenarioStatus {
@@ -123,6 +129,28 @@ export type StartNetworkRequest = z.infer<typeof startNetworkSchema>
 
 export const countSchema = z.number().int().min(1).max(MAX_NODES_PER_REQUEST)
 export const nodeIdSchema = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, 'expected a node id IP:PORT')
+
+/** Events per loadSession chunk (about 3 MB of JSON). */
+export const SESSION_CHUNK_EVENTS = 20_000
+
+/** Where a loadSession chunk starts: a line boundary of events.ndjson and the seq before it. */
+export interface SessionCursor {
+  /** Byte offset of the line in events.ndjson. */
+  byte: number
+  /** 1-based number of that line (for warnings). */
+  line: number
+  /** The last seq returned so far (later lines must be after it). */
+  seq: number
+}
+
+export interface SessionChunk {
+  events: SessionEvent[]
+  /** Pass back as `from` for the next chunk; null when the file has been read to its end. */
+  next: SessionCursor | null
+  /** Size of events.ndjson in bytes, and the offset this chunk read up to (for progress). */
+  bytes: number
+  read: number
+}
 
 /** A node's own log file (`seed_network.log` / `peer_network.log` in its log folder), as written. */
 export interface NodeLog {
@@ -213,8 +241,12 @@ export interface GossipscopeApi {
   setSettings(settings: ProtocolSettings): Promise<Result<ProtocolSettings>>
   exportSession(request: ExportRequest): Promise<Result<ExportResult>>
   listSessions(): Promise<SessionSummary[]>
-  /** Events of a recorded session, for replay with no nodes running. */
-  loadSession(id: string): Promise<Result<SessionEvent[]>>
+  /**
+   * Events of a recorded session, for replay with no nodes running, in chunks of at most
+   * SESSION_CHUNK_EVENTS: call again with `next` until it is null. A recording of millions
+   * of events never travels as one message (JSON.stringify fails past ~512 MB).
+   */
+  loadSession(id: string, from?: SessionCursor): Promise<Result<SessionChunk>>
   /** The tail of a node's own log file in the current session ({ok:false} if it has none yet). */
   nodeLog(id: string): Promise<Result<NodeLog>>
   /**
@@ -256,7 +288,10 @@ export const API_ARGS = {
   setSettings: z.tuple([protocolSettingsSchema]),
   exportSession: z.tuple([exportRequestSchema]),
   listSessions: z.tuple([]),
-  loadSession: z.tuple([z.string().regex(SESSION_ID_RE, 'expected a session id (letters, digits, - _ ., not starting with .)')]),
+  loadSession: z.tuple([
+    z.string().regex(SESSION_ID_RE, 'expected a session id (letters, digits, - _ ., not starting with .)'),
+    z.object({ byte: z.number().int().min(0), line: z.number().int().min(0), seq: z.number().int().min(0) }).strict().optional(),
+  ]),
   nodeLog: z.tuple([nodeIdSchema]),
   runScenario: z.tuple([scenarioSchema]),
   ready: z.tuple([z.number().int().min(0)]),

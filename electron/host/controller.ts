@@ -1,3 +1,4 @@
+import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { z } from 'zod'
 import { EVENT_VERSION, NETWORK_NODE, type AnyEvent, type HostEvent, type SessionEvent } from '../../shared/events'
@@ -31,6 +32,8 @@ import {
   type ConditionsUpdate,
   type PartitionRequest,
   type HealRequest,
+  type SessionChunk,
+  type SessionCursor,
 } from '../../shared/ipc'
 import type { Scenario } from '../../shared/scenario/schema'
 import { runScenarioOnHost } from './scenario-run'
@@ -40,7 +43,7 @@ import { EventLog } from './event-log'
 import { DEFAULT_INTAKE, Intake, type IntakeOptions } from './intake'
 import { EVENTS_FILE } from './session-files'
 import { readNodeLog } from './node-log'
-import { listSessions, loadSessionEvents, readSessionMeta } from './session-reader'
+import { listSessions, loadSessionChunk, readSessionMeta } from './session-reader'
 import type { Supervisor, SupervisorHooks } from './supervisor'
 
 /**
@@ -141,6 +144,10 @@ function userAction(method: ApiMethod, args: unknown[], value: unknown): ActionB
 export class HostController implements GossipscopeApi {
   readonly supervisor: SupervisorLike
   private intake: Intake | null = null
+  /** Exports run one after another through this chain. */
+  private exportQueue: Promise<unknown> = Promise.resolve()
+  /** The current session's recording (its write problems go into the status). */
+  private eventLog: EventLog | null = null
   private readonly hub: ClientHub
   /** Tail of the queue of session-changing operations. */
   private queue: Promise<unknown> = Promise.resolve()
@@ -230,7 +237,8 @@ export class HostController implements GossipscopeApi {
       await this.endSession()
       if (this.closed) return { ok: false, error: 'the host is shutting down' }
       const folder = this.supervisor.beginSession(settings, rngSeed ?? null, packing)
-      const log = new EventLog(join(folder.dir, EVENTS_FILE))
+      const log = new EventLog(join(folder.dir, EVENTS_FILE), () => this.scheduleStatus())
+      this.eventLog = log
       this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
       if (by !== 'scenario') this.scenario = undefined
       this.hub.sessionChanged()
@@ -308,8 +316,8 @@ export class HostController implements GossipscopeApi {
   listSessions(): Promise<SessionSummary[]> {
     return this.call('listSessions', []) as Promise<SessionSummary[]>
   }
-  loadSession(id: string): Promise<Result<SessionEvent[]>> {
-    return this.call('loadSession', [id]) as Promise<Result<SessionEvent[]>>
+  loadSession(id: string, from?: SessionCursor): Promise<Result<SessionChunk>> {
+    return this.call('loadSession', from ? [id, from] : [id]) as Promise<Result<SessionChunk>>
   }
   nodeLog(id: string): Promise<Result<NodeLog>> {
     return this.call('nodeLog', [id]) as Promise<Result<NodeLog>>
@@ -385,25 +393,12 @@ export class HostController implements GossipscopeApi {
       return this.applyConditions('heal', healed(current, name))
     },
 
-    exportSession: async (request) => {
-      const folder = this.supervisor.session
-      if (!folder) return { ok: false, error: 'no session to export yet' }
-      // createHost passes electron/host/export.ts's exportSession; a bare controller has none.
-      const exporter = this.options.exporter
-      if (!exporter) return { ok: false, error: 'export not available' }
-      const path = this.options.exportPath
-        ? await this.options.exportPath(folder.id, request)
-        : join(this.options.exportsDir, `${folder.id}-export-${this.now()}${request.format === 'zip' ? '.zip' : ''}`)
-      if (path === null) return { ok: false, error: 'export cancelled' }
-      // Everything recorded up to now is on disk before the exporter reads it.
-      this.intake?.flush()
-      try {
-        const result = await exporter(folder.dir, request, path)
-        const url = this.options.exportUrl?.(result.path)
-        return { ok: true, value: url ? { ...result, url } : result }
-      } catch (error) {
-        return { ok: false, error: `export failed: ${(error as Error).message}` }
-      }
+    // One export at a time: each reads and zips a whole session, and several at once on a big
+    // session multiplied the host's memory and blocked its event loop for many seconds.
+    exportSession: (request) => {
+      const run = this.exportQueue.then(() => this.exportOne(request))
+      this.exportQueue = run.catch(() => undefined)
+      return run
     },
 
     listSessions: async () => {
@@ -411,11 +406,11 @@ export class HostController implements GossipscopeApi {
       return listSessions(this.options.sessionsDir)
     },
 
-    loadSession: async (id) => {
+    loadSession: async (id, from) => {
       const dir = join(this.options.sessionsDir, id)
       if (!(await readSessionMeta(dir))) return { ok: false, error: `no session named ${id}` }
       if (this.supervisor.session?.id === id) this.intake?.flush()
-      return loadSessionEvents(dir)
+      return loadSessionChunk(dir, from)
     },
 
     nodeLog: async (id) => {
@@ -444,6 +439,29 @@ export class HostController implements GossipscopeApi {
     return this.call('ready', [fromSeq]) as Promise<void>
   }
 
+  /** One export (see exportSession); old files in the exports folder are pruned after it. */
+  private async exportOne(request: ExportRequest): Promise<Result<ExportResult>> {
+    const folder = this.supervisor.session
+    if (!folder) return { ok: false, error: 'no session to export yet' }
+    // createHost passes electron/host/export.ts's exportSession; a bare controller has none.
+    const exporter = this.options.exporter
+    if (!exporter) return { ok: false, error: 'export not available' }
+    const path = this.options.exportPath
+      ? await this.options.exportPath(folder.id, request)
+      : join(this.options.exportsDir, `${folder.id}-export-${this.now()}${request.format === 'zip' ? '.zip' : ''}`)
+    if (path === null) return { ok: false, error: 'export cancelled' }
+    // Everything recorded up to now is on disk before the exporter reads it.
+    this.intake?.flush()
+    try {
+      const result = await exporter(folder.dir, request, path)
+      const url = this.options.exportUrl?.(result.path)
+      if (!this.options.exportPath) await pruneExports(this.options.exportsDir, KEPT_EXPORTS)
+      return { ok: true, value: url ? { ...result, url } : result }
+    } catch (error) {
+      return { ok: false, error: `export failed: ${(error as Error).message}` }
+    }
+  }
+
   status(): HostStatus {
     return {
       sessionId: this.supervisor.session?.id ?? null,
@@ -456,6 +474,7 @@ export class HostController implements GossipscopeApi {
       launching: this.supervisor.launching ?? null,
       conditions: this.supervisor.conditions,
       ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
+      recordingProblem: this.eventLog?.problem ?? null,
     }
   }
 
@@ -513,5 +532,19 @@ export class HostController implements GossipscopeApi {
 
   private now(): number {
     return (this.options.now ?? Date.now)()
+  }
+}
+
+/** Exports kept in the exports folder (the web host's downloads); older ones are deleted. */
+const KEPT_EXPORTS = 5
+
+/** Deletes all but the `keep` newest entries of the exports folder (never throws). */
+async function pruneExports(dir: string, keep: number): Promise<void> {
+  try {
+    const entries = await Promise.all((await readdir(dir)).map(async (name) => ({ name, at: (await stat(join(dir, name))).mtimeMs })))
+    entries.sort((a, b) => b.at - a.at)
+    for (const old of entries.slice(keep)) await rm(join(dir, old.name), { recursive: true, force: true })
+  } catch {
+    // A missing or unreadable folder has nothing to prune.
   }
 }

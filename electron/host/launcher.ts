@@ -12,6 +12,9 @@ import { DEFAULT_PACKING, type Packing, placement } from '../../shared/packing'
  * the same to the network either way (node-process.ts).
  */
 
+/** Default V8 flags of a node host (see LauncherOptions.hostExecArgv). */
+export const HOST_EXEC_ARGV = ['--max-semi-space-size=2']
+
 export interface LauncherOptions {
   /** Built programs: seed.js, peer.js (one node each) and node-host.js (many). */
   scripts: { seed: string; peer: string; host: string }
@@ -26,6 +29,11 @@ export interface LauncherOptions {
   execPath?: string
   /** Node/V8 flags for every node process (e.g. heap limits). */
   execArgv?: string[]
+  /**
+   * Node/V8 flags of node host processes; default `execArgv`, else HOST_EXEC_ARGV (a small
+   * young generation: Node's default of 16 MB semi-spaces costs up to ~48 MB per host).
+   */
+  hostExecArgv?: string[]
   /** ms a clean stop may take before the node is killed. */
   stopTimeoutMs: number
   now: () => number
@@ -184,7 +192,7 @@ export class Launcher {
       script: kind === 'host' ? scripts.host : scripts[spec!.role],
       node: spec,
       execPath: this.options.execPath,
-      execArgv: this.options.execArgv,
+      execArgv: kind === 'host' ? (this.options.hostExecArgv ?? this.options.execArgv ?? HOST_EXEC_ARGV) : this.options.execArgv,
       stopTimeoutMs: this.options.stopTimeoutMs,
       now: this.options.now,
       emit: this.options.emit,

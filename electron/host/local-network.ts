@@ -10,6 +10,7 @@ import { Launcher } from './launcher'
 import { nodeFlags } from './node-flags'
 import type { ManagedNode } from './node-process'
 import type { Packing } from '../../shared/packing'
+import type { LinkConditions } from '../../shared/net/conditions'
 
 /**
  * A network of real nodes on loopback for the system tests and the node benchmark, on
@@ -34,6 +35,8 @@ export interface LocalNetworkOptions {
   /** Keep every event in memory (tests); false keeps only counts per type (benchmark). Default true. */
   keepEvents?: boolean
   stopTimeoutMs?: number
+  /** Emulated conditions on every link, as the node flags --latency, --jitter and --loss. */
+  link?: LinkConditions
 }
 
 /** An event as tests read it: any field by name. */
@@ -99,6 +102,8 @@ export class LocalNetwork {
     const flags = nodeFlags({ role, ...address, configPath: this.configPath, logDir, settings: this.options.settings })
     if (this.options.eventsDetail) flags.push('--events-detail', this.options.eventsDetail)
     if (this.options.rngSeed !== undefined) flags.push('--seed-rng', String(this.options.rngSeed + this.started))
+    const link = this.options.link
+    if (link) flags.push('--latency', String(link.delayMs), '--jitter', String(link.jitterMs), '--loss', String(link.loss))
     return flags
   }
 

@@ -17,6 +17,8 @@ export class HostBackend implements ScenarioBackend {
   readonly kind = 'real' as const
   private readonly listeners: Array<(event: SessionEvent) => void> = []
   private readonly detach: () => void
+  /** The session this run started; another one (a New network by the user) ends the run. */
+  private sessionId: string | null = null
 
   constructor(private readonly controller: HostController) {
     // A client of its own: it gets every event of the session it starts, from seq 1, in order.
@@ -47,6 +49,7 @@ export class HostBackend implements ScenarioBackend {
       ...(network.packing ? { packing: network.packing } : {}),
     })
     if (!started.ok) throw new Error(started.error)
+    this.sessionId = started.value.sessionId
     if (network.conditions && Object.values(network.conditions).some((v) => v !== 0)) await this.setConditions(network.conditions)
     const nodes = started.value.nodes
     return { seeds: nodes.filter((n) => n.role === 'seed').map((n) => n.id), peers: nodes.filter((n) => n.role === 'peer').map((n) => n.id) }
@@ -119,16 +122,22 @@ export class HostBackend implements ScenarioBackend {
       }
       this.listeners.push(listener)
       const timer = setTimeout(() => finish(true), Math.max(0, until - this.now()))
-      // A stop from outside (the user, a shutdown) ends the run.
+      // A stop or a new session from outside (the user, a shutdown) ends the run.
       const watch = setInterval(() => {
-        if (!this.controller.status().running) finish(false)
+        if (!this.ownsNetwork()) finish(false)
       }, 100)
     })
   }
 
   async stop(): Promise<void> {
     this.detach()
-    if (this.controller.status().running) await this.controller.stopNetwork()
+    if (this.ownsNetwork()) await this.controller.stopNetwork()
+  }
+
+  /** The host still runs the session this scenario started. */
+  ownsNetwork(): boolean {
+    const status = this.controller.status()
+    return status.running && status.sessionId === this.sessionId
   }
 }
 

@@ -18,8 +18,10 @@ export async function runScenarioOnHost(controller: HostController, scenario: Sc
   let markStarted: () => void = () => undefined
   const started = new Promise<void>((resolve) => (markStarted = resolve))
   const start = backend.start.bind(backend)
+  let sessionId: string | null = null
   backend.start = async (network) => {
     const nodes = await start(network)
+    sessionId = controller.status().sessionId
     markStarted()
     return nodes
   }
@@ -30,7 +32,8 @@ export async function runScenarioOnHost(controller: HostController, scenario: Sc
     (result: ScenarioRun) => {
       const checks = checkExpectations(scenario, measureRun(result), result)
       const failures = checks.filter((c) => !c.pass).map((c) => `${c.key}: measured ${c.measured}, expected ${c.expected}`)
-      controller.setScenarioStatus({ ...status, running: false, fired, failures })
+      // A session the user started meanwhile is not this scenario's: its status stays clear.
+      if (controller.status().sessionId === sessionId) controller.setScenarioStatus({ ...status, running: false, fired, failures })
       return null
     },
     (error: Error) => {

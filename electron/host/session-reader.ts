@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseEvent, MAX_EVENT_LINE, type SessionEvent } from '../../shared/events'
-import type { Result, SessionSummary } from '../../shared/ipc'
+import { SESSION_CHUNK_EVENTS, type Result, type SessionChunk, type SessionCursor, type SessionSummary } from '../../shared/ipc'
 import { EVENTS_FILE, SESSION_FILE, sessionMetaSchema, type SessionMeta } from './session-files'
 
 /**
@@ -58,35 +59,53 @@ async function countEvents(path: string): Promise<{ events: number; nodes: numbe
   return { events, nodes }
 }
 
-/** Every valid event of a session's events.ndjson, in seq order; warnings name bad lines. */
-export async function loadSessionEvents(dir: string): Promise<Result<SessionEvent[]>> {
+/**
+ * One chunk of a session's events.ndjson: at most `maxEvents` valid events from the line
+ * at `from` (the start when omitted), in seq order, and the cursor of the next chunk (null
+ * at the end of the file). Reads only from `from.byte` on, so a 5-million-event session is
+ * read once in all, never held whole. Bad lines are skipped and named in warnings.
+ */
+export async function loadSessionChunk(dir: string, from: SessionCursor | undefined, maxEvents = SESSION_CHUNK_EVENTS): Promise<Result<SessionChunk>> {
   const path = join(dir, EVENTS_FILE)
   const events: SessionEvent[] = []
   const warnings: string[] = []
   let bad = 0
-  let lineNo = 0
-  let lastSeq = 0
+  let lineNo = from?.line ?? 0
+  let lastSeq = from?.seq ?? 0
+  let byte = from?.byte ?? 0
+  let bytes: number
+  let next: SessionCursor | null = null
   const warn = (message: string): void => {
     bad++
     if (warnings.length < MAX_WARNINGS) warnings.push(`${EVENTS_FILE}:${lineNo}: ${message}`)
   }
   try {
-    for await (const line of createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })) {
-      lineNo++
-      if (line.trim() === '') continue
-      const event = parseSessionLine(line)
-      if (typeof event === 'string') warn(event)
-      else if (event.seq <= lastSeq) warn(`seq ${event.seq} is not after ${lastSeq}`)
-      else {
-        events.push(event)
-        lastSeq = event.seq
+    bytes = (await stat(path)).size
+    if (byte < bytes) {
+      // Lines are `\n`-terminated (the recorder writes whole lines); the offset counts UTF-8 bytes.
+      for await (const line of createInterface({ input: createReadStream(path, { encoding: 'utf8', start: byte }), crlfDelay: Infinity })) {
+        if (events.length >= maxEvents) {
+          next = { byte, line: lineNo, seq: lastSeq }
+          break
+        }
+        lineNo++
+        byte += Buffer.byteLength(line) + 1
+        if (line.trim() === '') continue
+        const event = parseSessionLine(line)
+        if (typeof event === 'string') warn(event)
+        else if (event.seq <= lastSeq) warn(`seq ${event.seq} is not after ${lastSeq}`)
+        else {
+          events.push(event)
+          lastSeq = event.seq
+        }
       }
     }
   } catch (error) {
     return { ok: false, error: `cannot read ${path}: ${(error as Error).message}` }
   }
   if (bad > warnings.length) warnings.push(`${bad - warnings.length} more bad lines`)
-  return warnings.length > 0 ? { ok: true, value: events, warnings } : { ok: true, value: events }
+  const value: SessionChunk = { events, next, bytes, read: Math.min(byte, bytes) }
+  return warnings.length > 0 ? { ok: true, value, warnings } : { ok: true, value }
 }
 
 /** One recorded line: an event plus its positive integer `seq`; a string says what is wrong. */

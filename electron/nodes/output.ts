@@ -1,10 +1,11 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { NodeId } from '../../shared/address'
 import type { NodeEvent, NodeEventBody } from '../../shared/events'
 import { formatLogLine, stampEvent } from './format'
 import { type EventsDetail, keepsEvent } from './events-detail'
 import type { EventsTarget } from './resolve'
+import { AppendFile, type AppendFileHooks, type AppendFs } from './append-file'
 
 /**
  * Where a node's log lines and events go. Lines are batched and written once per turn of
@@ -43,25 +44,14 @@ class BatchedSink {
   }
 }
 
-/** Appends to a file; after a write error (disk full...) warns once on stderr and drops output. */
-function fileWriter(path: string): { write: Writer; close: () => void } {
+/**
+ * Appends whole lines to a file (AppendFile): a full disk never leaves a torn line, is
+ * reported at once through `hooks`, and writing resumes when space returns.
+ */
+function fileWriter(path: string, hooks: AppendFileHooks, fs?: AppendFs): { write: Writer; close: () => void } {
   mkdirSync(dirname(path), { recursive: true })
-  let fd: number | null = openSync(path, 'a')
-  return {
-    write: (text) => {
-      if (fd === null) return
-      try {
-        writeSync(fd, text)
-      } catch (e) {
-        process.stderr.write(`cannot write ${path}: ${(e as Error).message}; further output to it is dropped\n`)
-        fd = null
-      }
-    },
-    close: () => {
-      if (fd !== null) closeSync(fd)
-      fd = null
-    },
-  }
+  const file = new AppendFile(path, hooks, fs)
+  return { write: (text) => file.write(text), close: () => file.close() }
 }
 
 /** stdout/stderr: a closed pipe (EPIPE) must not kill the node, so its errors are ignored. */
@@ -82,6 +72,10 @@ export interface OutputOptions {
   detail?: EventsDetail
   /** Echo log lines on the console (stdout, or stderr with `--events -`). Default true. */
   console?: boolean
+  /** File system for the log and events files (tests inject failing writes). */
+  fs?: AppendFs
+  /** ms since epoch, for the node.warning events a write failure gives. Default Date.now. */
+  now?: () => number
 }
 
 export class NodeOutput {
@@ -96,7 +90,14 @@ export class NodeOutput {
 
   /** Throws (with the OS message) when the log or events file cannot be opened. */
   constructor(private readonly options: OutputOptions) {
-    const logFile = fileWriter(options.logPath)
+    // A file that cannot be written (disk full) is said at once: a node.warning event on
+    // the live streams (IPC, stdout) and the events file if it still works, and a line on
+    // the console; the log line goes to the other sinks.
+    const hooks: AppendFileHooks = {
+      onProblem: (message) => this.warnWriting(message),
+      onResumed: (message) => this.warnWriting(message),
+    }
+    const logFile = fileWriter(options.logPath, hooks, options.fs)
     this.closers.push(logFile.close)
     const consoleStream = options.events.kind === 'stdout' ? process.stderr : process.stdout
     this.logSinks = [new BatchedSink(logFile.write)]
@@ -106,7 +107,7 @@ export class NodeOutput {
     this.sinks.push(...this.logSinks)
     switch (options.events.kind) {
       case 'file': {
-        const file = fileWriter(options.events.path)
+        const file = fileWriter(options.events.path, hooks, options.fs)
         this.closers.push(file.close)
         this.eventSink = new BatchedSink(file.write)
         break
@@ -137,6 +138,15 @@ export class NodeOutput {
 
   flush(): void {
     for (const sink of this.sinks) sink.flush()
+  }
+
+  /** A write problem or recovery of the log or events file, as a warning (console + node.warning). */
+  private warnWriting(message: string): void {
+    const now = (this.options.now ?? Date.now)()
+    const stream = this.options.events.kind === 'stdout' ? process.stderr : process.stdout
+    if (this.options.console !== false && !stream.destroyed) stream.write(`${formatLogLine(new Date(now), this.options.node, `warning: ${message}`)}\n`)
+    // Deferred: the hook runs inside a sink's flush.
+    queueMicrotask(() => this.event(now, { type: 'node.warning', message: message.slice(0, 2000) }))
   }
 
   /** Flushes and closes the files; later lines and events are dropped. Idempotent. */

@@ -48,6 +48,11 @@ async function main(): Promise<void> {
     process.stdout.write(`gossipscope-web: ${signal}, stopping every node\n`)
     void web.close().finally(() => process.exit(0))
   }
+  // Every rejection is handled where it happens; one that is not must not end the host
+  // (its exit would kill every node it runs): it is reported in one line instead.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`gossipscope-web: internal error (still running): ${reason instanceof Error ? reason.message : String(reason)}\n`)
+  })
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.stdout.write(`Gossipscope web host on ${web.url} (sessions in ${resolve(flags.sessions)})\n`)

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { basename, dirname, join, resolve } from 'node:path'
 import { WebSocketServer } from 'ws'
@@ -62,6 +62,8 @@ const EXPORT_NAME = /^[\w.-]{1,200}$/
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const sessionsDir = resolve(options.sessionsDir)
   const exportsDir = join(sessionsDir, '_exports')
+  // Downloads of an earlier run are stale: the folder starts empty (and keeps the newest few, see the controller).
+  rmSync(exportsDir, { recursive: true, force: true })
   mkdirSync(exportsDir, { recursive: true })
   const controller = createHost({
     sessionsDir,

@@ -47,7 +47,19 @@ export function attachSocket(socket: WebSocket, controller: HostController, now:
       socket.close(1013, `client too slow: ${mib} MiB of events unread; reconnect and resume`)
       return
     }
-    socket.send(JSON.stringify(message))
+    let text: string
+    try {
+      text = JSON.stringify(message)
+    } catch (error) {
+      // A reply too large to encode (JSON.stringify: "Invalid string length") becomes an error
+      // reply; it must never reject inside the host, whose exit would kill every node.
+      const id = (message as { id?: RequestId }).id
+      if (id === undefined) return
+      text = JSON.stringify({ id, error: `reply could not be sent: ${(error as Error).message}` })
+    }
+    socket.send(text, (error) => {
+      if (error) socket.terminate()
+    })
   }
   const client = controller.openClient({
     events: (payload) => send({ push: 'events', payload }),
@@ -57,10 +69,13 @@ export function attachSocket(socket: WebSocket, controller: HostController, now:
     const frame = parseFrame(data, isBinary)
     if (!frame.ok) return send({ id: frame.id, error: frame.error })
     const { id, method, args } = frame.request
-    controller.call(method, args, client).then(
-      (result) => send({ id, result: result ?? null }),
-      (error: Error) => send({ id, error: error.message }),
-    )
+    controller
+      .call(method, args, client)
+      .then(
+        (result) => send({ id, result: result ?? null }),
+        (error: Error) => send({ id, error: error.message }),
+      )
+      .catch(() => socket.terminate())
   })
   socket.on('close', () => client.close())
   socket.on('error', () => client.close())

@@ -148,6 +148,9 @@ function Legend() {
         <span className="role-mark peer" aria-hidden="true" /> peer<span className="legend-long"> (colour = its messages)</span>
       </li>
       <li>
+        <span className="role-mark peer paused" aria-hidden="true" /> paused
+      </li>
+      <li>
         <span className="role-mark peer dead" aria-hidden="true" /> dead
       </li>
       <li>

@@ -23,6 +23,8 @@ export interface ParsedEventsFile {
   problems: ImportProblem[]
   /** Lines that were not events (for the per-file problem cap). */
   badLines: number
+  /** Reading stopped before the end (too many events, or nothing valid at its start). */
+  stopped: boolean
 }
 
 /** At most this many problems are listed per file; the rest are counted in one more. */
@@ -42,8 +44,16 @@ export function looksLikeNdjson(text: string): boolean {
   return first === undefined || first === '{'
 }
 
-export function parseEventsText(file: string, text: string): ParsedEventsFile {
-  const result: ParsedEventsFile = { file, events: [], sequenced: false, problems: [], badLines: 0 }
+/**
+ * Most events read from one file (about 600 MB of heap once parsed); the rest of a longer
+ * file is not read, said in a problem, and the import is flagged incomplete.
+ */
+export const MAX_IMPORT_EVENTS = 5_000_000
+/** A file whose first this-many non-blank lines hold no valid event is not read further. */
+export const MAX_LEADING_BAD_LINES = 10_000
+
+export function parseEventsText(file: string, text: string, maxEvents = MAX_IMPORT_EVENTS): ParsedEventsFile {
+  const result: ParsedEventsFile = { file, events: [], sequenced: false, problems: [], badLines: 0, stopped: false }
   if (!looksLikeNdjson(text)) {
     result.problems.push({ file, line: null, message: 'not a Gossipscope events file (expected one JSON event per line)' })
     return result
@@ -52,28 +62,49 @@ export function parseEventsText(file: string, text: string): ParsedEventsFile {
     result.badLines++
     if (result.problems.length < MAX_PROBLEMS_PER_FILE) result.problems.push({ file, line, message })
   }
-  const lines = text.split('\n')
   const endsWithNewline = text.endsWith('\n')
   let withSeq = 0
-  lines.forEach((raw, index) => {
+  let start = 0
+  // Line by line without splitting the whole text: a hostile file stops early.
+  for (let lineNo = 1; start < text.length; lineNo++) {
+    let end = text.indexOf('\n', start)
+    if (end === -1) end = text.length
+    const raw = text.slice(start, end)
+    const last = end === text.length && !endsWithNewline
+    start = end + 1
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-    if (line.trim() === '') return
-    const lineNo = index + 1
-    const last = index === lines.length - 1 && !endsWithNewline
-    if (line.length > MAX_EVENT_LINE) return problem(lineNo, `line longer than ${MAX_EVENT_LINE} characters`)
+    if (line.trim() === '') continue
+    if (result.events.length >= maxEvents) {
+      result.stopped = true
+      result.problems.push({ file, line: lineNo, message: `more than ${maxEvents.toLocaleString('en')} events: the rest of the file was not read` })
+      break
+    }
+    if (result.events.length === 0 && result.badLines >= MAX_LEADING_BAD_LINES) {
+      result.stopped = true
+      result.problems.push({ file, line: lineNo, message: `no valid event in the first ${MAX_LEADING_BAD_LINES.toLocaleString('en')} lines: the rest of the file was not read` })
+      break
+    }
+    if (line.length > MAX_EVENT_LINE) {
+      problem(lineNo, `line longer than ${MAX_EVENT_LINE} characters`)
+      continue
+    }
     let value: unknown
     try {
       value = JSON.parse(line)
     } catch {
-      return problem(lineNo, last ? 'truncated: the file ends in the middle of this line' : 'not JSON')
+      problem(lineNo, last ? 'truncated: the file ends in the middle of this line' : 'not JSON')
+      continue
     }
     const parsed = parseEvent(value)
-    if (!parsed.ok) return problem(lineNo, `not a valid event: ${parsed.reason}`)
+    if (!parsed.ok) {
+      problem(lineNo, `not a valid event: ${parsed.reason}`)
+      continue
+    }
     const seq = (value as { seq?: unknown }).seq
     const sessionSeq = typeof seq === 'number' && Number.isInteger(seq) && seq >= 1 ? seq : null
     if (sessionSeq !== null) withSeq++
     result.events.push({ event: parsed.event, seq: sessionSeq })
-  })
+  }
   // A node's own events file has no seq; a recorded session's lines all have one.
   result.sequenced = withSeq > 0 && withSeq >= result.events.length / 2
   if (result.badLines > result.problems.length) {

@@ -210,7 +210,7 @@ export function openFiles(input: readonly ArchiveFile[], name?: string, maxUnpac
   }
   const parsed = candidates.map((f) => parseEventsText(f.name, decodeText(f.bytes)))
   for (const p of parsed) for (const problem of p.problems) problems.push(problem)
-  const linesLost = parsed.some((p) => p.badLines > 0 || (p.events.length === 0 && p.problems.length > 0))
+  const linesLost = parsed.some((p) => p.badLines > 0 || p.stopped || (p.events.length === 0 && p.problems.length > 0))
   const single = parsed.length === 1 ? parsed[0]! : undefined
   if (single && single.sequenced) {
     const session = sessionEventsOf(single)

@@ -17,5 +17,5 @@ function wrap<T>(check: (value: unknown) => { ok: true; value: T } | { ok: false
 }
 
 export const netConditionsSchema = wrap<NetConditions>(checkNetConditions)
-export const linkConditionsSchema = wrap<LinkConditions>((value) => checkLinkConditions(value))
+export const linkConditionsSchema = wrap<LinkConditions>((value) => checkLinkConditions(value, ''))
 export const partitionSchema = wrap<Partition>((value) => checkPartition(value))

@@ -92,13 +92,14 @@ function checkNumber(value: unknown, name: string, max: number): string | null {
   return null
 }
 
-/** Checks one link's conditions; `where` prefixes the error (e.g. `defaults`). */
+/** Checks one link's conditions; `where` prefixes the error (e.g. `defaults`; '' for none). */
 export function checkLinkConditions(value: unknown, where = 'conditions'): Checked<LinkConditions> {
-  if (!isObject(value)) return { ok: false, error: `${where} must be an object {delayMs, jitterMs, loss}` }
+  const field = (name: string) => (where === '' ? name : `${where}.${name}`)
+  if (!isObject(value)) return { ok: false, error: `${where === '' ? 'conditions' : where} must be an object {delayMs, jitterMs, loss}` }
   const error =
-    checkNumber(value.delayMs, `${where}.delayMs`, MAX_DELAY_MS) ??
-    checkNumber(value.jitterMs, `${where}.jitterMs`, MAX_DELAY_MS) ??
-    checkNumber(value.loss, `${where}.loss`, 1)
+    checkNumber(value.delayMs, field('delayMs'), MAX_DELAY_MS) ??
+    checkNumber(value.jitterMs, field('jitterMs'), MAX_DELAY_MS) ??
+    checkNumber(value.loss, field('loss'), 1)
   if (error) return { ok: false, error }
   return { ok: true, value: { delayMs: value.delayMs as number, jitterMs: value.jitterMs as number, loss: value.loss as number } }
 }

@@ -109,12 +109,12 @@ export function failurePlot(a: SessionAnalysis, theme: PlotTheme = 'auto'): stri
     })
   return renderChart({
     id: 'failures',
-    title: 'Failure detection per kill',
-    xLabel: 'killed node',
-    yLabel: 'ms after the kill',
+    title: 'Failure detection per kill, crash, pause and restart',
+    xLabel: 'failed node (kind)',
+    yLabel: 'ms after the failure',
     theme,
     legend: true,
-    xCategories: fs.map((f) => f.node),
+    xCategories: fs.map((f) => `${f.node} (${f.kind})`),
     xDomain: [-0.5, Math.max(0.5, fs.length - 0.5)],
     hlines: window === null ? [] : [{ y: window, label: 'expected window (misses + 1) x interval' }],
     series: [
@@ -125,8 +125,10 @@ export function failurePlot(a: SessionAnalysis, theme: PlotTheme = 'auto'): stri
         kind: 'points',
         points: fs.flatMap((f, i) => f.removals.flatMap((r) => (r.ms === null ? [] : [[i, r.ms] as [number, number]]))),
       },
+      { name: 'resumed / restarted', kind: 'points', points: at((f) => f.backMs) },
+      { name: 'linked again', kind: 'points', points: at((f) => (f.backMs === null || f.rejoinMs === null ? null : f.backMs + f.rejoinMs)) },
     ],
-    empty: 'no node was killed',
+    empty: 'no node was killed, crashed, paused or restarted',
   })
 }
 
@@ -137,6 +139,6 @@ export function sessionPlots(a: SessionAnalysis, theme: PlotTheme = 'auto'): Plo
     { name: 'per-broadcast', caption: 'Transmissions per broadcast vs flooding bound and spanning tree', svg: broadcastPlot(a, theme) },
     { name: 'degree-histogram', caption: 'Degree histogram', svg: degreeHistogramPlot(a, theme) },
     { name: 'degree-loglog', caption: 'Degree distribution on log-log axes with power-law fit', svg: degreeLogLogPlot(a, theme) },
-    { name: 'failures', caption: 'Failure detection per kill', svg: failurePlot(a, theme) },
+    { name: 'failures', caption: 'Failure detection per kill, crash, pause and restart', svg: failurePlot(a, theme) },
   ]
 }

@@ -164,7 +164,8 @@ export function livenessRound(ctx: PeerContext, now: number): void {
       ctx.emit({ type: 'liveness.sent', peer: link.id })
     }
   }
-  if (ctx.links.size === 0 && ctx.hadCandidates) ctx.repairDue = true
+  // No links (none yet, or all lost): ask the seeds again, every round, until one comes up.
+  if (ctx.links.size === 0) ctx.repairDue = true
 }
 
 /** A reply counts if it answers a request of ours not answered yet (the newest or an older one). */

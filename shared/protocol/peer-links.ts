@@ -14,7 +14,6 @@ import type { PeerEntry } from './wire'
 /** Dials up to `need` peers from `pool`, the first `anchors` of them the best-connected. */
 export function startLinking(ctx: PeerContext, pool: PeerEntry[], need: number, anchors: number, now: number): void {
   ctx.linking = { pool, need, anchors }
-  if (pool.length > 0) ctx.hadCandidates = true
   fillLinks(ctx, now)
 }
 
@@ -186,7 +185,6 @@ function linkUp(
     ctx.links.set(id, { id, address, conn: conn.id, initiator, misses: 0, lastSent: null, lastAcked: 0, awaiting: false, incarnation, tokens, refilledAt: now })
   }
   ctx.deadReported.delete(id)
-  ctx.hadCandidates = true
   ctx.log(`Link up with ${id} (${initiator ? 'dialed by us' : 'dialed by them'})`)
   ctx.emit({ type: 'peer.link-up', peer: id, initiator })
   degreeChanged(ctx)

@@ -143,11 +143,6 @@ export class PeerContext {
   lost = 0
   /** A liveness round found no links: ask the seeds for peers. */
   repairDue = false
-  /**
-   * This peer has had a neighbour, or had candidates to dial. A peer that found nobody
-   * at join (the first one) waits to be dialed instead of polling the seeds.
-   */
-  hadCandidates = false
   degreeSent = 0
   /** Largest network seen: 1 + the longest list a seed sent (sizes the links' gossip budget). */
   networkSize = 1

@@ -97,8 +97,8 @@ describe('live network in the browser', () => {
     const details = page.getByRole('region', { name: `Details of ${victim}` })
     // Other panels may render the same state a frame later: poll them too.
     await expect.poll(() => details.getByText('Removed by seeds').count(), { timeout: 15_000 }).toBe(1)
-    const failures = page.getByRole('list', { name: 'Dead-node detection times' })
-    await expect.poll(() => failures.textContent(), { timeout: 15_000 }).toMatch(new RegExp(`${victim} miss \\d.* report \\d.* removed \\d× by`))
+    const failures = page.getByRole('list', { name: 'Failure detection times (kills, crashes, pauses, restarts)' })
+    await expect.poll(() => failures.textContent(), { timeout: 15_000 }).toMatch(new RegExp(`${victim} kill · miss \\d.* report \\d.* removed \\d× by`))
 
     // Killing it again is refused by the host and shown, changing nothing.
     await page.getByRole('button', { name: `Kill selected node ${victim}` }).click()

@@ -159,13 +159,19 @@ describe('a newcomer in the browser', () => {
 
     // A link's menu shows what is known about it.
     const link = (await page.evaluate(
-      `(() => { const g = window.__gossipscopeGraph; const ids = g.nodes(); for (const a of ids) for (const b of ids) { if (a < b) { const p = g.link(a + '|' + b); if (p) return { key: a + '|' + b, ...p } } } return null })()`,
+      // A link whose midpoint no node covers (a right-click there must hit the link, not a node).
+      `(() => { const g = window.__gossipscopeGraph; const ids = g.nodes(); const circles = ids.map((id) => g.node(id))
+        for (const a of ids) for (const b of ids) { if (a < b) { const p = g.link(a + '|' + b)
+          if (p && circles.every((c) => Math.hypot(c.x - p.x, c.y - p.y) > c.r + 8)) return { key: a + '|' + b, ...p } } }
+        return null })()`,
     )) as { key: string; x: number; y: number } | null
     expect(link).not.toBeNull()
     await page.mouse.click(link!.x, link!.y, { button: 'right' })
     await expect.poll(() => menu.textContent(), { timeout: WAIT }).toMatch(/Link .*Up since.*missed.*now.*no added delay or loss/s)
     await shot(page, 'menu-link-1280-light')
-    await page.keyboard.press('Escape')
+    // Its conditions open in the network lab's link editor.
+    await menu.getByRole('menuitem', { name: 'Set its conditions…' }).click()
+    await expect.poll(() => page.getByRole('tab', { name: 'Network' }).getAttribute('aria-selected'), { timeout: WAIT }).toBe('true')
     await expect.poll(() => menu.count()).toBe(0)
 
     // Follow a message from the table of newest messages: the bar explains the drawing.

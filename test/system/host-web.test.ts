@@ -110,6 +110,22 @@ describe('web host', () => {
     client.socket.close()
   })
 
+  it('refuses invalid network conditions over the WebSocket with a message, and applies valid ones', async () => {
+    const client = await rawClient()
+    const before = ((await client.call('getStatus', [])).result as HostStatus).conditions
+    expect(await client.call('setConditions', [{ defaults: { delayMs: 5, jitterMs: 0, loss: 7 } }])).toMatchObject({
+      result: { ok: false, error: 'setConditions: loss must be in 0..1, got 7 (argument 0.defaults)' },
+    })
+    expect(await client.call('partition', [{ side: [] }])).toMatchObject({ result: { ok: false, error: expect.stringMatching(/^partition: /) } })
+    expect(await client.call('heal', ['all'])).toMatchObject({ result: { ok: false, error: expect.stringMatching(/^heal: /) } })
+    expect(((await client.call('getStatus', [])).result as HostStatus).conditions).toEqual(before)
+    const set = await client.call('setConditions', [{ defaults: { delayMs: 2, jitterMs: 0.5, loss: 0 } }])
+    expect(set).toMatchObject({ result: { ok: true, value: { defaults: { delayMs: 2, jitterMs: 0.5, loss: 0 } } } })
+    expect(((await client.call('getStatus', [])).result as HostStatus).conditions.defaults).toEqual({ delayMs: 2, jitterMs: 0.5, loss: 0 })
+    await client.call('setConditions', [{ defaults: { delayMs: 0, jitterMs: 0, loss: 0 } }])
+    client.socket.close()
+  })
+
   it('answers malformed frames with an error and keeps the connection', async () => {
     const client = await rawClient()
     client.socket.send('{not json')

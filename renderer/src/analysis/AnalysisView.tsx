@@ -153,8 +153,14 @@ function figuresFor(plot: string, a: SessionAnalysis): ReactNode[] {
       return [row('Power-law alpha', a.degree.fit ? `${a.degree.fit.alpha.toFixed(2)} ± ${a.degree.fit.stderr.toFixed(2)}` : '–'), row('Fitted from degree', a.degree.fit ? `≥ ${a.degree.fit.dmin}` : '–')]
     case 'failures':
       return [
-        row('Kills detected in window', `${a.failures.filter((f) => f.detectedInWindow).length} of ${a.failures.length}`),
-        row('False reports', a.falseReports.length, a.falseReports.length > 0),
+        row(
+          'Detected in window',
+          `${a.failures.filter((f) => f.detectionExpected && f.detectedInWindow).length} of ${a.failures.filter((f) => f.detectionExpected).length}`,
+        ),
+        row('Kills / crashes / pauses / restarts', (['kill', 'crash', 'pause', 'restart'] as const).map((k) => a.failures.filter((f) => f.kind === k).length).join(' / ')),
+        row('Pauses too short to need detection', a.failures.filter((f) => !f.detectionExpected).length),
+        row('Rejoined (resumed or restarted, then linked)', `${a.failures.filter((f) => f.rejoinMs !== null).length} of ${a.failures.filter((f) => f.backMs !== null).length}`),
+        row('False reports (about a running node)', a.falseReports.length, a.falseReports.length > 0),
       ]
     default:
       return []

@@ -368,7 +368,7 @@ export function GraphCanvas() {
       className="graph-canvas"
       tabIndex={0}
       role="img"
-      aria-label="Network graph: seeds are squares, peers circles, dead nodes crossed. Drag to pan, wheel to zoom, click to select, shift-click or shift-drag to pick nodes for a partition, click a link to set its conditions, right-click or Shift+F10 for actions, Delete kills the selected node, 0 fits the view."
+      aria-label="Network graph: seeds are squares, peers circles, paused nodes faded with a pause sign, dead nodes crossed. Drag to pan, wheel to zoom, click to select, shift-click or shift-drag to pick nodes for a partition, click a link to set its conditions, right-click or Shift+F10 for actions, Delete kills the selected node, 0 fits the view."
     />
   )
 }

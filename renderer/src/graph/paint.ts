@@ -362,7 +362,8 @@ function paintNodes(p: PaintInput, px: number): void {
     if (outline) ctx.stroke()
   }
   for (const n of others) {
-    ctx.globalAlpha = nodeAlpha(n, now)
+    // A paused node is drawn faded, with a pause sign: it is there but answers nothing.
+    ctx.globalAlpha = nodeAlpha(n, now) * (n.status === 'paused' ? 0.5 : 1)
     const r = n.radius
     const x = n.x!
     const y = n.y!
@@ -383,6 +384,14 @@ function paintNodes(p: PaintInput, px: number): void {
     ctx.lineWidth = 1.5 * px
     ctx.strokeStyle = n.role === 'seed' ? theme.seedStroke : theme.peerStroke
     ctx.stroke()
+    if (n.status === 'paused') {
+      ctx.globalAlpha = 1
+      ctx.fillStyle = theme.text
+      const h = r * 0.9
+      const w = Math.max(r * 0.28, px)
+      ctx.fillRect(x - w * 1.6, y - h / 2, w, h)
+      ctx.fillRect(x + w * 0.6, y - h / 2, w, h)
+    }
     if (n.status === 'dead') {
       // A cross marks a killed or crashed node.
       const c = r * 0.75
@@ -467,7 +476,8 @@ function paintPulses(p: PaintInput, px: number): void {
   const { ctx, model, animator, theme, now } = p
   for (const pulse of animator.pulses) {
     const n = model.nodes.get(pulse.node)
-    if (!n) continue
+    // A pulse may be scheduled ahead (a hop's real duration): nothing to draw before it starts.
+    if (!n || now < pulse.start) continue
     const f = Math.min(1, (now - pulse.start) / PULSE_MS)
     const colour =
       pulse.kind === 'origin' ? theme.palette[pulse.colour]! : pulse.kind === 'removal' || pulse.kind === 'report' ? theme.removal : theme.linkMiss

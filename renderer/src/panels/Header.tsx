@@ -31,6 +31,7 @@ export function Header() {
       )}
       <dl className="counts" aria-label="Network counts">
         <Count label="Alive" value={s.alive} testId="count-alive" />
+        <Count label="Paused" value={s.paused} testId="count-paused" />
         <Count label="Dead" value={s.dead} testId="count-dead" />
         <Count label="Seeds" value={s.seeds} testId="count-seeds" />
         <Count label="Peers" value={s.peers} testId="count-peers" />
@@ -45,12 +46,14 @@ export function Header() {
       </dl>
       <NetBadge />
       {s.failures.length > 0 && (
-        <ul className="failures" aria-label="Dead-node detection times">
+        <ul className="failures" aria-label="Failure detection times (kills, crashes, pauses, restarts)">
           {s.failures.slice(-3).map((f) => (
             <li key={`${f.node}@${f.at}`} title={f.removals.map((r) => `${r.seed} removed it after ${formatMs(r.ms)}`).join('\n')}>
-              <strong>{f.node}</strong> miss {f.firstMissMs === null ? '…' : formatMs(f.firstMissMs)} · report{' '}
+              <strong>{f.node}</strong> {f.kind} · miss {f.firstMissMs === null ? '…' : formatMs(f.firstMissMs)} · report{' '}
               {f.reportedMs === null ? '…' : formatMs(f.reportedMs)} · removed{' '}
               {f.removals.length === 0 ? '…' : `${f.removals.length}× by ${formatMs(f.removals.reduce((m, r) => Math.max(m, r.ms), 0))}`}
+              {f.backMs !== null && ` · ${f.kind === 'pause' ? 'resumed' : 'restarted'} ${formatMs(f.backMs)}`}
+              {f.backMs !== null && ` · relinked ${f.rejoinMs === null ? '…' : `+${formatMs(f.rejoinMs)}`}`}
             </li>
           ))}
         </ul>

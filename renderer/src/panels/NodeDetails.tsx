@@ -1,5 +1,5 @@
 import type { NodeState, NetworkState } from '../../../shared/model/network'
-import { killNode } from '../commands'
+import { killNode, pauseNode, restartNode, resumeNode } from '../commands'
 import { displayedState, useApp } from '../store'
 import { MessageCoverage } from './MessageCoverage'
 import { NodeLogView } from './NodeLogView'
@@ -22,7 +22,8 @@ export function NodeDetails() {
       </section>
     )
   }
-  const canKill = live && (node.status === 'alive' || node.status === 'starting')
+  const running = node.status === 'alive' || node.status === 'starting'
+  const canKill = live && (running || node.status === 'paused')
   return (
     <section className="details" aria-label={`Details of ${node.id}`}>
       <h2>
@@ -70,18 +71,42 @@ export function NodeDetails() {
       </dl>
       <FailureLine state={state} id={node.id} />
       <NodeLogView id={node.id} />
-      {canKill && (
-        <button type="button" className="danger" onClick={() => void killNode(node.id)} aria-label={`Kill ${node.id}`}>
-          Kill this node
-        </button>
+      {live && (
+        <div className="node-actions" role="group" aria-label={`Actions on ${node.id}`}>
+          {running && (
+            <button type="button" onClick={() => void pauseNode(node.id)} aria-label={`Pause ${node.id}`} title="Freeze its process (SIGSTOP): connections stay open, it answers nothing">
+              Pause
+            </button>
+          )}
+          {node.status === 'paused' && (
+            <button type="button" onClick={() => void resumeNode(node.id)} aria-label={`Resume ${node.id}`} title="Let it run again (SIGCONT)">
+              Resume
+            </button>
+          )}
+          <button
+            type="button"
+            onClick={() => void restartNode(node.id)}
+            aria-label={`Restart ${node.id}`}
+            title="Start it again at the same address as a new process (killed first if it runs)"
+          >
+            Restart
+          </button>
+          {canKill && (
+            <button type="button" className="danger" onClick={() => void killNode(node.id)} aria-label={`Kill ${node.id}`}>
+              Kill this node
+            </button>
+          )}
+        </div>
       )}
     </section>
   )
 }
 
 function describeStatus(node: NodeState): string {
-  if (node.status === 'dead') return node.crashed ? 'dead (crashed)' : 'dead (killed)'
-  return node.status
+  const restarted = node.restarts > 0 ? `, restarted ${node.restarts}×` : ''
+  if (node.status === 'dead') return `${node.crashed ? 'dead (crashed)' : 'dead (killed)'}${restarted}`
+  if (node.status === 'paused') return `paused (frozen, answers nothing)${restarted}`
+  return `${node.status}${restarted}`
 }
 
 function list(ids: ReadonlySet<string>, select: (id: string) => void) {
@@ -123,10 +148,14 @@ function FailureLine({ state, id }: { state: NetworkState; id: string }) {
   const failure = [...state.failures].reverse().find((f) => f.node === id)
   if (!failure) return null
   const ms = (t: number | null) => (t === null ? '…' : `${t - failure.at} ms`)
+  const what = failure.kind === 'pause' ? 'Paused' : failure.endAt !== null ? 'Restarted after a kill' : failure.kind === 'crash' ? 'Crashed' : 'Killed'
+  const back = failure.endAt === null ? '' : `; ${failure.kind === 'pause' ? 'resumed' : 'new process'} after ${ms(failure.endAt)}`
+  const rejoined = failure.endAt === null ? '' : failure.rejoinedAt === null ? ', not linked again yet' : `, linked again ${failure.rejoinedAt - failure.endAt} ms later`
   return (
     <p className="failure-line">
-      First miss after {ms(failure.firstMissAt)}, reported after {ms(failure.reportedAt)}
-      {failure.reportedBy ? ` by ${failure.reportedBy}` : ''}; removed by {failure.removals.size} seed(s).
+      {what}: first miss after {ms(failure.firstMissAt)}, reported after {ms(failure.reportedAt)}
+      {failure.reportedBy ? ` by ${failure.reportedBy}` : ''}; removed by {failure.removals.size} seed(s){back}
+      {rejoined}.
     </p>
   )
 }

@@ -126,7 +126,7 @@ export function NodeList() {
               >
                 <span
                   className={`role-mark ${row.role} ${row.status}`}
-                  style={row.role === 'peer' && row.status === 'alive' ? { background: `var(--origin-${colourOf(row.id)})` } : undefined}
+                  style={row.role === 'peer' && (row.status === 'alive' || row.status === 'paused') ? { background: `var(--origin-${colourOf(row.id)})` } : undefined}
                   aria-hidden="true"
                 />
                 <span className="node-id">{row.id}</span>

@@ -12,11 +12,18 @@ export function Notices() {
     const timers = notices.filter((n) => n.kind === 'info').map((n) => setTimeout(() => dismiss(n.id), INFO_MS))
     return () => timers.forEach(clearTimeout)
   }, [notices, dismiss])
+  // The recording's trouble (disk full...) stays on screen while it lasts; it comes with the status.
+  const recording = useApp((s) => s.status?.recordingProblem ?? null)
   const errors = notices.filter((n) => n.kind === 'error')
   const infos = notices.filter((n) => n.kind === 'info')
   return (
     <div className="notices">
       <div role="alert" aria-label="Errors">
+        {recording && (
+          <p className="notice error" data-testid="recording-problem">
+            {recording}
+          </p>
+        )}
         {errors.map((n) => (
           <p key={n.id} className="notice error">
             {n.text}

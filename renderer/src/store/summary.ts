@@ -3,6 +3,8 @@ import type { MessageState, NetworkState } from '../../../shared/model/network'
 /** Counters shown in the header, derived from one NetworkState. Plain values, cheap to compare. */
 export interface NetworkSummary {
   alive: number
+  /** Frozen by the host (SIGSTOP). */
+  paused: number
   dead: number
   /** Nodes that stopped cleanly. */
   stopped: number
@@ -19,13 +21,19 @@ export interface NetworkSummary {
   coverage: number | null
   /** Messages whose every expected receiver has it. */
   complete: number
-  /** One entry per kill or crash, oldest first. Times in ms relative to the kill. */
+  /** One entry per kill, crash or pause, oldest first. Times in ms relative to its start. */
   failures: FailureSummary[]
 }
 
 export interface FailureSummary {
   node: string
+  /** 'restart': a kill or crash after which a new process started at the address. */
+  kind: 'kill' | 'crash' | 'pause' | 'restart'
   at: number
+  /** ms after `at` of the resume or the restart; null while it lasts. */
+  backMs: number | null
+  /** ms after it came back of its first link; null = not linked again (yet). */
+  rejoinMs: number | null
   firstMissMs: number | null
   reportedMs: number | null
   /** Seeds that removed it, and after how many ms. */
@@ -60,6 +68,7 @@ export function messageCoverage(message: MessageState): MessageCoverage {
 
 export const EMPTY_SUMMARY: NetworkSummary = {
   alive: 0,
+  paused: 0,
   dead: 0,
   stopped: 0,
   starting: 0,
@@ -76,6 +85,7 @@ export const EMPTY_SUMMARY: NetworkSummary = {
 
 export function summarize(state: NetworkState): NetworkSummary {
   let alive = 0
+  let paused = 0
   let dead = 0
   let stopped = 0
   let starting = 0
@@ -83,6 +93,7 @@ export function summarize(state: NetworkState): NetworkSummary {
   for (const node of state.nodes.values()) {
     if (node.role === 'seed') seeds++
     if (node.status === 'alive') alive++
+    else if (node.status === 'paused') paused++
     else if (node.status === 'dead') dead++
     else if (node.status === 'stopped') stopped++
     else starting++
@@ -98,13 +109,17 @@ export function summarize(state: NetworkState): NetworkSummary {
   }
   const failures = state.failures.map((f) => ({
     node: f.node,
+    kind: f.kind === 'pause' ? ('pause' as const) : f.endAt !== null ? ('restart' as const) : f.kind,
     at: f.at,
+    backMs: f.endAt === null ? null : f.endAt - f.at,
+    rejoinMs: f.endAt === null || f.rejoinedAt === null ? null : f.rejoinedAt - f.endAt,
     firstMissMs: f.firstMissAt === null ? null : f.firstMissAt - f.at,
     reportedMs: f.reportedAt === null ? null : f.reportedAt - f.at,
     removals: [...f.removals].map(([seed, t]) => ({ seed, ms: t - f.at })),
   }))
   return {
     alive,
+    paused,
     dead,
     stopped,
     starting,

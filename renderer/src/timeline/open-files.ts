@@ -1,4 +1,4 @@
-import { describeProblems, describeSkipped, openFiles } from '../../../shared/archive/open'
+import { MAX_UNPACKED_BYTES, describeProblems, describeSkipped, openFiles } from '../../../shared/archive/open'
 import { app } from '../store'
 import { replay } from './replay'
 
@@ -17,8 +17,14 @@ const SHOWN_PROBLEMS = 4
 export async function openUserFiles(picked: readonly File[]): Promise<void> {
   const { notify } = app.store.getState()
   // A picked folder lists every file in it: read only what can hold events or settings.
-  const files = picked.some((f) => f.webkitRelativePath) ? picked.filter((f) => RELEVANT.test(f.name)) : picked
-  if (picked.length > 0 && files.length === 0) notify('error', 'No events.ndjson or *.events.ndjson in that folder')
+  const relevant = picked.some((f) => f.webkitRelativePath) ? picked.filter((f) => RELEVANT.test(f.name)) : picked
+  if (picked.length > 0 && relevant.length === 0) notify('error', 'No events.ndjson or *.events.ndjson in that folder')
+  // Past 512 MiB a browser cannot decode a file into one string (TextDecoder gives ""): refused, with a message.
+  const tooBig = relevant.filter((f) => f.size > MAX_UNPACKED_BYTES)
+  for (const f of tooBig) {
+    notify('error', `${f.webkitRelativePath || f.name} is ${Math.round(f.size / 1024 ** 2)} MiB: files over ${MAX_UNPACKED_BYTES / 1024 ** 2} MiB cannot be opened in the app (use \`npm run report\` on it)`)
+  }
+  const files = relevant.filter((f) => !tooBig.includes(f))
   if (files.length === 0) return
   let read: Array<{ name: string; bytes: Uint8Array }>
   try {
@@ -33,7 +39,9 @@ export async function openUserFiles(picked: readonly File[]): Promise<void> {
     const more = opened.problems.length > SHOWN_PROBLEMS ? `\n(${opened.problems.length - SHOWN_PROBLEMS} more)` : ''
     notify('error', `${opened.events.length > 0 ? 'Opened with problems' : 'Nothing to open'}:\n${shown}${more}`)
   }
-  const notPicked = picked.filter((f) => !files.includes(f)).map((f) => ({ file: f.webkitRelativePath || f.name, why: 'not an events, session or config file' }))
+  const notPicked = picked
+    .filter((f) => !files.includes(f))
+    .map((f) => ({ file: f.webkitRelativePath || f.name, why: tooBig.includes(f) ? `over the ${MAX_UNPACKED_BYTES / 1024 ** 2} MiB limit` : 'not an events, session or config file' }))
   const skipped = [...notPicked, ...opened.skipped.map(({ file, why }) => ({ file, why }))]
   // Files that could have held events and were not read: said at once, not only in the source line.
   const lost = opened.skipped.filter((s) => s.events)

@@ -1,6 +1,7 @@
 import { createStore, useStore } from 'zustand'
 import type { OpenedSession } from '../../../shared/archive/open'
 import type { SessionEvent } from '../../../shared/events'
+import type { SessionCursor } from '../../../shared/ipc'
 import type { NetworkState } from '../../../shared/model/network'
 import { ReplayIndex } from '../../../shared/model/timeline'
 import { app } from '../store'
@@ -18,6 +19,13 @@ import { MarkerIndex } from '../../../shared/analysis/markers'
  */
 
 export const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50] as const
+
+/**
+ * Most events the replay index holds (about 200 MB of heap at 1M events, see the replay
+ * benchmark). A longer session is opened partly, from its start, with a notice; the live
+ * graph and counters are not affected.
+ */
+export const MAX_REPLAY_EVENTS = 1_000_000
 
 /**
  * Where the replay's events came from, for every view derived from them to say what it was
@@ -84,6 +92,7 @@ class Replay {
   private frame: number | null = null
   private lastFrameAt = 0
   private loadingHistory = false
+  private fullNoticed = false
   /** Batches that arrived while the history was loading, appended after it. */
   private pending: SessionEvent[] = []
 
@@ -93,7 +102,7 @@ class Replay {
     const first = events[0]!
     if (first.seq === 1 && this.index.lastSeq > 0) this.reset()
     if (this.loadingHistory) {
-      this.pending.push(...events)
+      for (const event of events) this.pending.push(event)
       return
     }
     if (first.seq > this.index.lastSeq + 1) {
@@ -105,7 +114,10 @@ class Replay {
 
   private append(events: readonly SessionEvent[]): void {
     const before = this.index.length
-    this.index.append(events)
+    const room = MAX_REPLAY_EVENTS - before
+    if (room <= 0) return this.full()
+    this.index.append(events.length > room ? events.slice(0, room) : events)
+    if (events.length > room) this.full()
     if (this.index.length > before) this.markers.add(this.index.events.slice(before))
     this.bump()
   }
@@ -116,8 +128,21 @@ class Replay {
     if (this.loadingHistory || !api || !status?.sessionId) return
     this.loadingHistory = true
     try {
-      const result = await api.loadSession(status.sessionId)
-      if (result.ok && replayUi.getState().source === 'live') this.append(result.value)
+      // In chunks: a long recording never travels as one message, and reading stops at the bound.
+      let from: SessionCursor | undefined
+      do {
+        const result = await api.loadSession(status.sessionId, from)
+        if (!result.ok) {
+          app.store.getState().notify('error', `Could not load the session's history: ${result.error}`)
+          break
+        }
+        if (result.warnings?.length) app.store.getState().notify('error', `Session history: ${result.warnings.slice(0, 3).join('; ')}`)
+        if (replayUi.getState().source !== 'live') break
+        this.append(result.value.events)
+        from = result.value.next ?? undefined
+      } while (from && this.index.length < MAX_REPLAY_EVENTS)
+    } catch (error) {
+      app.store.getState().notify('error', `Could not load the session's history: ${error instanceof Error ? error.message : String(error)}`)
     } finally {
       this.loadingHistory = false
       const pending = this.pending
@@ -126,7 +151,17 @@ class Replay {
     }
   }
 
+  /** The index reached MAX_REPLAY_EVENTS: said once per session. */
+  private full(): void {
+    if (this.fullNoticed) return
+    this.fullNoticed = true
+    app.store
+      .getState()
+      .notify('error', `This session has more than ${MAX_REPLAY_EVENTS.toLocaleString('en')} events: the timeline and replay hold the first ${MAX_REPLAY_EVENTS.toLocaleString('en')} only.`)
+  }
+
   private reset(): void {
+    this.fullNoticed = false
     this.pause()
     this.index = new ReplayIndex()
     this.markers = new MarkerIndex()
@@ -153,8 +188,13 @@ class Replay {
     this.reset()
     const offsets = [...(opened.offsets ?? [])].filter(([, ms]) => ms !== 0)
     replayUi.setState({ source: 'file', name: opened.name, provenance: { kind: 'file', name: opened.name, format: opened.kind, ...files, offsets, incomplete: opened.incomplete } })
-    this.index = new ReplayIndex(opened.events)
-    this.markers.add(opened.events)
+    const events = opened.events.length > MAX_REPLAY_EVENTS ? opened.events.slice(0, MAX_REPLAY_EVENTS) : opened.events
+    if (events !== opened.events) {
+      replayUi.setState((s) => (s.provenance.kind === 'file' ? { provenance: { ...s.provenance, incomplete: true } } : {}))
+      this.full()
+    }
+    this.index = new ReplayIndex(events)
+    this.markers.add(events)
     this.bump()
     this.seekSeq(this.index.lastSeq)
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -143,6 +143,38 @@ describe('HostController', () => {
     expect(await host.exportSession({ format: 'zip' })).toEqual({ ok: false, error: 'export not available' })
   })
 
+  it('runs concurrent exports one at a time and keeps only the newest few in the exports folder', async () => {
+    let active = 0
+    let peak = 0
+    const exportsDir = join(dir, '_exports')
+    mkdirSync(exportsDir, { recursive: true })
+    const serial = new HostController(
+      {
+        sessionsDir: dir,
+        exportsDir,
+        intake: { flushMs: 1, maxBatch: 100, memoryLimit: 1000 },
+        statusDelayMs: 1,
+        exporter: async (_dir, _request, path) => {
+          peak = Math.max(peak, ++active)
+          await new Promise((r) => setTimeout(r, 20))
+          writeFileSync(path, 'zip')
+          active--
+          return { path, bytes: 3, events: 0 } as never
+        },
+      },
+      (hooks) => new FakeSupervisor(dir, hooks),
+    )
+    try {
+      await serial.startNetwork({ seeds: 2, peers: 0, settings })
+      const results = await Promise.all(Array.from({ length: 8 }, () => serial.exportSession({ format: 'zip' })))
+      expect(results.every((r) => r.ok)).toBe(true)
+      expect(peak).toBe(1)
+      expect(readdirSync(exportsDir).length).toBeLessThanOrEqual(5)
+    } finally {
+      await serial.shutdown()
+    }
+  })
+
   it('lists sessions and loads one, reporting bad lines and returning the readable part', async () => {
     const sessionDir = join(dir, 'old')
     mkdirSync(sessionDir)
@@ -153,7 +185,8 @@ describe('HostController', () => {
     expect(sessions).toContainEqual({ id: 'old', startedAt: 5, events: 5, nodes: 3 })
     const loaded = await host.loadSession('old')
     if (!loaded.ok) throw new Error(loaded.error)
-    expect(loaded.value.map((e) => e.seq)).toEqual([1, 2])
+    expect(loaded.value.events.map((e) => e.seq)).toEqual([1, 2])
+    expect(loaded.value.next).toBeNull()
     expect(loaded.warnings).toEqual([
       'events.ndjson:2: not JSON',
       'events.ndjson:4: seq 2 is not after 2',
@@ -180,5 +213,26 @@ describe('HostController', () => {
       ['user', 'add-peers', '0.0.0.0:0', 3],
     ])
     expect(actions[0]).toMatchObject({ seeds: 2, peers: 2, rngSeed: 9, settings })
+  })
+
+  it('runs a scenario as a new session; a New network by the user ends it and is left running', async () => {
+    const client = host.openClient({ events: () => undefined, status: () => undefined })
+    await client.ready(0)
+    const scenario = { name: 'long', network: { seeds: 2, peers: 2, settings, rngSeed: 3 }, durationMs: 1_000_000, steps: [{ at: 900_000, do: 'kill', node: 'peer1' }] }
+    const started = (await host.call('runScenario', [scenario], client)) as { ok: boolean; value: HostStatus }
+    expect(started.ok).toBe(true)
+    expect(started.value.scenario).toEqual({ name: 'long', running: true, fired: 0, steps: 1 })
+    expect(await host.call('runScenario', [scenario], client)).toEqual({ ok: false, error: 'scenario "long" is still running' })
+    expect(await host.call('runScenario', [{ ...scenario, durationMs: -1 }], client)).toMatchObject({ ok: false, error: expect.stringMatching(/^runScenario: /) })
+    const first = host.status().sessionId
+    expect(await host.call('startNetwork', [{ seeds: 2, peers: 1, settings }], client)).toMatchObject({ ok: true })
+    const second = host.status().sessionId
+    expect(second).not.toBe(first)
+    expect(host.status().scenario).toBeUndefined()
+    // The scenario notices within its 100 ms watch and ends without touching the new network.
+    await new Promise((r) => setTimeout(r, 400))
+    expect(host.status()).toMatchObject({ sessionId: second, running: true })
+    expect(host.status().scenario).toBeUndefined()
+    expect(fake.calls.filter((c) => c === 'stopAll')).toHaveLength(2)
   })
 })

@@ -86,7 +86,7 @@ describe('network slice', () => {
     expect(summary.alive).toBe(4)
     expect(summary.dead).toBe(1)
     expect(summary.failures).toEqual([
-      { node: C, at: 5_000, firstMissMs: 300, reportedMs: 900, removals: [{ seed: S1, ms: 905 }, { seed: S2, ms: 910 }] },
+      { node: C, kind: 'kill', at: 5_000, backMs: null, rejoinMs: null, firstMissMs: 300, reportedMs: 900, removals: [{ seed: S1, ms: 905 }, { seed: S2, ms: 910 }] },
     ])
   })
 

@@ -399,12 +399,18 @@ describe('peer machine: liveness', () => {
     expect(dialsIn(done).map((d) => d.to)).toEqual(['127.0.2.7:7000'])
   })
 
-  it('the first peer, with nobody to link to, does not poll the seeds', () => {
+  it('a peer that found nobody at join asks the seeds every liveness round and dials whoever registered since', () => {
+    // Peers that join in one wave can all get empty lists (each hidden from the others
+    // while its seed verifies it); none of them may wait for good to be dialed.
     const h = peer({ gossipCount: 0 })
     const { seedConns } = joined(h)
-    h.advanceTo(h.now + 10 * LIVENESS_MS)
-    const asked = h.all.filter((e) => e.type === 'send' && e.line.startsWith('Peer List Request') && seedConns.includes(e.conn))
-    expect(asked).toHaveLength(2) // the join only
+    const asks = () => h.all.filter((e) => e.type === 'send' && e.line.startsWith('Peer List Request') && seedConns.includes(e.conn))
+    expect(asks()).toHaveLength(2) // the join
+    h.advanceTo(h.now + LIVENESS_MS)
+    expect(asks()).toHaveLength(4) // and again after one round with no links
+    h.feed({ type: 'line', conn: seedConns[0]!, line: 'Peer List:1/1:' })
+    const done = h.feed({ type: 'line', conn: seedConns[1]!, line: 'Peer List:1/1:127.0.2.7:7000@0' })
+    expect(dialsIn(done).map((d) => d.to)).toEqual(['127.0.2.7:7000'])
   })
 
   it('refuses replies it never asked for', () => {

@@ -1,0 +1,33 @@
+import { strToU8, zipSync } from 'fflate'
+import { describe, expect, it } from 'vitest'
+import { MAX_LEADING_BAD_LINES, parseEventsText } from '../../../shared/archive/ndjson'
+import { openFiles } from '../../../shared/archive/open'
+import { syntheticSession } from '../../../shared/model/synthetic'
+
+/** Hostile-but-small imports (issue 11): refused or read partly, with a message, quickly. */
+describe('hostile imports', () => {
+  it('stops reading 10 million lines of {} (a 29 KB zip) after the first 10,000, and says so', () => {
+    const text = '{}\n'.repeat(10_000_000)
+    const zipped = zipSync({ 'events.ndjson': strToU8(text) }, { level: 9 })
+    expect(zipped.length).toBeLessThan(200_000)
+    const opened = openFiles([{ name: 'braces.zip', bytes: zipped }])
+    expect(opened.events).toEqual([])
+    expect(opened.incomplete).toBe(true)
+    expect(opened.problems.at(-2)?.message ?? opened.problems.at(-1)?.message).toMatch(/no valid event in the first 10,000 lines: the rest of the file was not read|more unreadable lines/)
+    expect(opened.problems.some((p) => p.message === `no valid event in the first ${MAX_LEADING_BAD_LINES.toLocaleString('en')} lines: the rest of the file was not read`)).toBe(true)
+  })
+
+  it('reads at most maxEvents events of a file, flags the rest, in any order of good and bad lines', () => {
+    const events = syntheticSession({ seeds: 2, peers: 3, gossipCount: 1, kills: 0 })
+    const lines = events.map((e) => JSON.stringify(e))
+    for (const mixed of [lines, lines.flatMap((l, i) => (i % 3 === 0 ? [l, 'garbage'] : [l]))]) {
+      const parsed = parseEventsText('events.ndjson', `${mixed.join('\n')}\n`, 10)
+      expect(parsed.events).toHaveLength(10)
+      expect(parsed.stopped).toBe(true)
+      expect(parsed.problems.some((p) => /more than 10 events: the rest of the file was not read/.test(p.message))).toBe(true)
+    }
+    const whole = parseEventsText('events.ndjson', `${lines.join('\n')}\n`)
+    expect(whole.events).toHaveLength(events.length)
+    expect(whole.stopped).toBe(false)
+  })
+})
