@@ -52,6 +52,7 @@ describe('200 packed nodes in the browser', () => {
     await peers.nth(5).click()
     const details = page.getByRole('region', { name: `Details of ${victim}` })
     await expect.poll(() => details.getByTestId('node-process').textContent(), { timeout: 10_000 }).toMatch(/^process \d+, shared with 49 nodes/)
+    await page.screenshot({ path: join(tmpdir(), `gossipscope-e2e-packed-${process.pid}.png`) })
     await page.getByRole('listbox', { name: /Nodes/ }).press('Delete')
     await expect.poll(() => count('dead').textContent(), { timeout: 15_000 }).toBe('1')
     await expect

@@ -31,9 +31,9 @@ export function PackingField() {
     <div className="field">
       <label htmlFor="setting-packing">Processes</label>
       <select id="setting-packing" value={mode} onChange={(e) => change(e.target.value as Mode)}>
-        <option value="auto">auto: alone up to a threshold, then packed</option>
-        <option value="single">one process per node</option>
-        <option value="pack">packed: several nodes per process</option>
+        <option value="auto">auto</option>
+        <option value="single">one per node</option>
+        <option value="pack">packed</option>
       </select>
       {mode !== 'single' && (
         <input
