@@ -195,3 +195,35 @@ describe('rejoin after a restart at the same address', () => {
     for (const e of registered) expect(e.incarnation).toBe(back)
   })
 })
+
+describe('field case turn2/pause-isolation.sh on the simulator', () => {
+  it('3 seeds + 3 peers at time scale 0.05, peer 3 frozen for 6 s: it links again at once and reports nobody', () => {
+    // As the script: peers 0.6 s apart, peer 3 stopped 5 s after the last start, for 6 s (~9 liveness intervals).
+    const s = createScenario({ seeds: 3, peers: 3, sha256, rngSeed: 31, joinSpacingMs: 600, settings: { timeScale: 0.05, gossipCount: 200 } })
+    const livenessMs = 13_000 * 0.05
+    s.sim.runFor(5_000)
+    const victim = s.sim.nodeIds('peer')[2]!
+    expect(networkOf(s.sim).nodes.get(victim)!.neighbours.size).toBeGreaterThan(0)
+    s.sim.pause(victim)
+    s.sim.runFor(6_000)
+    // What the field run saw while it was frozen: its neighbours reported it, the seeds removed it.
+    expect(ofType(s.sim.events, 'peer.dead-reported').some((e) => e.peer === victim)).toBe(true)
+    expect(ofType(s.sim.events, 'seed.peer-removed').some((e) => e.peer === victim)).toBe(true)
+    const back = s.sim.now
+    s.sim.resume(victim)
+    s.sim.runFor(15_000)
+    // The right answer: a link-up right after waking (the field run had none until it stopped), no
+    // Dead Node report about its live neighbours, registered again, and later gossip received once.
+    const up = ofType(s.sim.events, 'peer.link-up').filter((e) => e.t >= back && (e.node === victim || e.peer === victim))
+    expect(up.length).toBeGreaterThan(0)
+    expect(up[0]!.t - back).toBeLessThanOrEqual(2 * livenessMs)
+    expect(ofType(s.sim.events, 'peer.dead-reported').filter((e) => e.node === victim)).toEqual([])
+    expect(ofType(s.sim.events, 'peer.registered').filter((e) => e.node === victim && e.t >= back).length).toBeGreaterThanOrEqual(2)
+    const relinked = up[0]!.t
+    const later = ofType(s.sim.events, 'gossip.created').filter((e) => e.node !== victim && e.t > relinked && e.t < s.sim.now - 1_000)
+    expect(later.length).toBeGreaterThan(10)
+    const got = ofType(s.sim.events, 'gossip.received').filter((e) => e.node === victim)
+    for (const m of later) expect(got.filter((e) => e.id === m.id)).toHaveLength(1)
+    expect(componentCount(overlay(s.sim))).toBe(1)
+  })
+})
