@@ -35,13 +35,19 @@ const program = new Command('bench-nodes')
   .option('--timeout <s>', 'stop waiting for gossip this many seconds after the last launch', Number, 180)
   .option('--liveness-s <s>', 'seconds the network is held after gossip, counting false removals', Number, 0)
   .option('--cpu-prof <dir>', 'write a V8 CPU profile of every node process to this folder and summarise it')
+  .option('--latency <ms>', 'emulated one-way delay on every link (node flag --latency)', Number, 0)
+  .option('--jitter <ms>', 'emulated jitter, uniform in latency ± jitter (node flag --jitter)', Number, 0)
+  .option('--loss <p>', 'emulated loss probability per message (node flag --loss)', Number, 0)
   .option('--json <path>', 'also write the figures as JSON (keys in README)')
   .option('--keep', 'keep the temporary folder with all logs and events')
   .parse()
 const opts = program.opts<{
   seeds: number; peers: number; pack: number; timeScale: number; gossipCount: number; topology: Topology
   nodeFlags?: string; launchConcurrency: number; timeout: number; livenessS: number; cpuProf?: string; json?: string; keep?: boolean
+  latency: number; jitter: number; loss: number
 }>()
+const link = { delayMs: opts.latency, jitterMs: opts.jitter, loss: opts.loss }
+const shaped = link.delayMs > 0 || link.jitterMs > 0 || link.loss > 0
 
 const settings: ProtocolSettings = {
   ...DEFAULT_SETTINGS,
@@ -60,7 +66,7 @@ opts.nodeFlags ??= opts.pack > 1 ? '--max-semi-space-size=2 --max-old-space-size
 const programs = snapshotPrograms(fileURLToPath(new URL('.', import.meta.url)))
 const execArgv = opts.nodeFlags.split(' ').filter((f) => f !== '')
 if (opts.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`)
-const net = new LocalNetwork({ programs: programs.dir, dir, settings, packing, eventsDetail: 'lifecycle', execArgv, keepEvents: false })
+const net = new LocalNetwork({ programs: programs.dir, dir, settings, packing, eventsDetail: 'lifecycle', execArgv, keepEvents: false, ...(shaped ? { link } : {}) })
 const eventsPath = (n: NetNode) => join(n.logDir, `${n.role}-${n.address.ip}_${n.address.port}.events.ndjson`)
 
 /** Reads what was appended to a file since the last call. */
@@ -205,7 +211,7 @@ async function main(): Promise<void> {
   else rmSync(dir, { recursive: true, force: true })
 }
 
-type Ev = { type: string; t: number; node: string; id?: string; peer?: string; initiator?: boolean; reason?: string }
+type Ev = { type: string; t: number; node: string; id?: string; peer?: string; initiator?: boolean; reason?: string; from?: string; to?: string; count?: number }
 
 interface RunFacts {
   launchedAt: number; launchedIn: number; finished: boolean; endAt: number
@@ -220,6 +226,10 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
   const forwards = new Map<string, number>()
   const edges = new Set<string>()
   let duplicates = 0
+  // Hop delay: the sender's gossip.forwarded to the receiver's gossip.received/duplicate (one machine clock).
+  const sentAt = new Map<string, number>()
+  const arrivals: Array<[string, number]> = []
+  let lost = 0
   let bytesFull = 0
   let bytesReceipts = 0
   for (const node of [...seedNodes, ...peers]) {
@@ -231,11 +241,18 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
       if (keepsEvent('receipts', type)) bytesReceipts += line.length + 1
       if (type === 'gossip.duplicate') {
         duplicates++
+        const e = JSON.parse(line) as Ev
+        arrivals.push([`${e.from}>${e.node} ${e.id}`, e.t])
         continue
       }
       if (type === 'gossip.forwarded') {
-        const id = /"id":"([^"]+)"/.exec(line)?.[1] ?? ''
-        forwards.set(id, (forwards.get(id) ?? 0) + 1)
+        const e = JSON.parse(line) as Ev
+        forwards.set(e.id!, (forwards.get(e.id!) ?? 0) + 1)
+        sentAt.set(`${e.node}>${e.to} ${e.id}`, e.t)
+        continue
+      }
+      if (type === 'net.dropped') {
+        lost += (JSON.parse(line) as Ev).count ?? 0
         continue
       }
       if (type !== 'peer.link-up' && type !== 'peer.link-down' && type !== 'gossip.created' && type !== 'gossip.received') continue
@@ -250,6 +267,7 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
         case 'peer.link-down': if (e.reason !== 'shutdown') edges.delete([e.node, e.peer!].sort().join(' ')); break
         case 'gossip.created': created.set(e.id!, e); break
         case 'gossip.received': {
+          arrivals.push([`${e.from}>${e.node} ${e.id}`, e.t])
           if (!receipts.has(e.id!)) receipts.set(e.id!, new Map())
           receipts.get(e.id!)!.set(e.node, e.t)
           break
@@ -284,6 +302,14 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
   }
   after.sort((a, b) => a - b)
   storm.sort((a, b) => a - b)
+  // Delay error: measured hop minus the configured mean delay (with jitter, each message's
+  // own draw is not recorded, so the error then includes the jitter itself).
+  const hopErrors: number[] = []
+  for (const [key, t] of arrivals) {
+    const sent = sentAt.get(key)
+    if (sent !== undefined) hopErrors.push(t - sent - link.delayMs)
+  }
+  hopErrors.sort((a, b) => a - b)
   const sends = [...created.keys()].map((id) => forwards.get(id) ?? 0)
   const mems = [...peak.values()]
   const minutes = (run.endAt - run.launchedAt) / 60_000
@@ -308,6 +334,9 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
     finished: run.finished,
     latencyMs: lat(after),
     launchStormLatencyMs: lat(storm),
+    conditions: link,
+    delayErrorMs: { p50: quantile(hopErrors, 0.5), p99: quantile(hopErrors, 0.99), min: hopErrors[0] ?? NaN, hops: hopErrors.length },
+    droppedByLoss: lost,
     meanSends: sum(sends) / Math.max(1, sends.length),
     floodingBound: 2 * edges.size - (peers.length - 1),
     links: edges.size,
@@ -336,6 +365,8 @@ function print(r: ReturnType<typeof analyse>): void {
     ['messages created; coverage of peers linked at creation', `${r.messages}; ${f(r.coverage, 2)}%${r.finished ? '' : ' (timed out)'}`],
     ['latencyMs p50 / p99 / max, messages created after all linked', l(r.latencyMs)],
     ['same, messages created during the launch', l(r.launchStormLatencyMs)],
+    ['conditions on every link (node flags)', `latency ${r.conditions.delayMs} ms, jitter ${r.conditions.jitterMs} ms, loss ${r.conditions.loss}${r.droppedByLoss > 0 ? ` (${r.droppedByLoss} messages dropped)` : ''}`],
+    ['delayErrorMs p50 / p99 (measured hop − configured latency; min)', `${f(r.delayErrorMs.p50, 0)} / ${f(r.delayErrorMs.p99, 0)} ms (min ${f(r.delayErrorMs.min, 0)}; ${r.delayErrorMs.hops} hops)`],
     ['messages sent per gossip (mean) vs flooding bound 2E-(N-1)', `${f(r.meanSends)} vs ${r.floodingBound} (E = ${r.links}; ${r.duplicates} duplicates dropped)`],
     ['pssTotalMb / rssTotalMb / private, sum of each process\'s peak', `${f(r.pssTotalMb, 0)} / ${f(r.rssTotalMb, 0)} / ${f(r.privateTotalMb, 0)} MB`],
     ['cpuS all node processes; gossip phase; liveness phase', `${f(r.cpuS)} s; ${f(r.gossipCpuS)} s; ${f(r.livenessCpuS)} s over ${f(r.livenessPhaseS, 0)} s`],

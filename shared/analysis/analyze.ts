@@ -4,6 +4,7 @@ import type { ProtocolSettings } from '../settings'
 import { degreeAnalysis, type DegreeAnalysis } from './degree'
 import { analyzeFailures, type FailureAnalysis, type FalseReport } from './failures'
 import { analyzeMessage, type MessageAnalysis } from './messages'
+import { analyzeNetworkEffects, type NetworkEffects } from './network-effects'
 import { cdf, summarize, type Percentiles } from './stats'
 
 /** Everything the Analysis tab and the summary report show about one session. */
@@ -36,6 +37,8 @@ export interface SessionAnalysis {
   degree: DegreeAnalysis
   failures: FailureAnalysis[]
   falseReports: FalseReport[]
+  /** Emulated network conditions and what they did (partitions, loss, delay). */
+  network: NetworkEffects
 }
 
 /**
@@ -78,7 +81,10 @@ function analyzeState(
   settings: ProtocolSettings | null,
   events: readonly SessionEvent[],
 ): SessionAnalysis {
-  const messages = [...state.messages.values()].map((m) => analyzeMessage(m, linksAt.get(m.id) ?? 0))
+  const failureStarts = new Map<string, number[]>()
+  for (const f of state.failures) if (f.kind !== 'pause') failureStarts.set(f.node, [...(failureStarts.get(f.node) ?? []), f.at])
+  const failedAfter = (node: string, t: number): boolean => failureStarts.get(node)?.some((at) => at >= t) ?? false
+  const messages = [...state.messages.values()].map((m) => analyzeMessage(m, linksAt.get(m.id) ?? 0, failedAfter))
   messages.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
   const times = messages.flatMap((m) => (m.timeToAllMs === null ? [] : [m.timeToAllMs]))
   const avg = (pick: (m: MessageAnalysis) => number): number | null =>
@@ -111,5 +117,6 @@ function analyzeState(
     degreeAt,
     failures: analyzeFailures(state, settings),
     falseReports: state.falseReports.map((r) => ({ ...r })),
+    network: analyzeNetworkEffects(events, messages),
   }
 }

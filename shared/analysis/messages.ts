@@ -15,8 +15,13 @@ export interface MessageAnalysis {
   seq: number
   /** ms since epoch */
   createdAt: number
-  /** Size of the expected set: peers alive and linked at creation, origin excluded. */
+  /**
+   * Peers that should have received it: alive and linked at creation, origin excluded,
+   * less those killed or crashed after its creation before they got it (`lostToFailure`).
+   */
   expected: number
+  /** Expected at creation, but killed or crashed before it reached them: not counted. */
+  lostToFailure: number
   /** Expected peers that received it. */
   reached: number
   /** reached / expected (1 when nobody was expected). */
@@ -30,7 +35,7 @@ export interface MessageAnalysis {
   duplicates: number
   /** Transmissions (gossip.forwarded), including the origin's own sends. */
   forwards: number
-  /** Links up when it was created (E) and N = expected + 1. */
+  /** Links up when it was created (E) and N = peers expected at creation + 1. */
   links: number
   nodes: number
   /** 2E - (N - 1): what flooding sends when every node forwards to all but the sender. */
@@ -41,11 +46,19 @@ export interface MessageAnalysis {
   curve: Array<[number, number]>
 }
 
-export function analyzeMessage(message: MessageState, linksAtCreation: number): MessageAnalysis {
+/**
+ * `failedAfter(node, t)`: the node was killed or crashed at or after `t` (ms since epoch).
+ * Such a peer that never got the message is left out of its expected set: flooding cannot
+ * reach a dead process, and counting it would blame the protocol for the kill.
+ */
+export function analyzeMessage(
+  message: MessageState,
+  linksAtCreation: number,
+  failedAfter: (node: string, t: number) => boolean = () => false,
+): MessageAnalysis {
   const hops = new Map<string, number>([[message.origin, 0]])
   const hopList: number[] = []
   const times: number[] = []
-  const expected = message.expected.size
   let reached = 0
   let lastExpectedAt = message.createdAt
   for (const r of message.receipts) {
@@ -58,15 +71,22 @@ export function analyzeMessage(message: MessageState, linksAtCreation: number): 
       times.push(Math.max(0, r.at - message.createdAt))
     }
   }
+  let lostToFailure = 0
+  if (reached < message.expected.size) {
+    const got = new Set(message.receipts.map((r) => r.node))
+    for (const peer of message.expected) if (!got.has(peer) && failedAfter(peer, message.createdAt)) lostToFailure++
+  }
+  const expected = message.expected.size - lostToFailure
   times.sort((a, b) => a - b)
   const curve = times.map((ms, i): [number, number] => [ms, (i + 1) / expected])
-  const nodes = expected + 1
+  const nodes = message.expected.size + 1
   return {
     id: message.id,
     origin: message.origin,
     seq: message.n,
     createdAt: message.createdAt,
     expected,
+    lostToFailure,
     reached,
     coverage: expected === 0 ? 1 : reached / expected,
     timeToAllMs: reached === expected ? Math.max(0, lastExpectedAt - message.createdAt) : null,

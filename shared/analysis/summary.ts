@@ -119,6 +119,25 @@ export function renderSummary(a: SessionAnalysis, options: SummaryOptions = {}):
   }
   push('', `False reports (a node that was running and answering reported dead): ${a.falseReports.length === 0 ? 'none' : `**${a.falseReports.length}**`}`)
   for (const r of a.falseReports) push(`- **${md(r.node)}** reported by ${md(r.reporter)} at ${iso(r.at)}`)
+  const net = a.network
+  if (net.emulated) {
+    push('', '## Network conditions', '')
+    push(`Configured delay: ${net.delayMs === null ? 'changed during the session' : `${net.delayMs} ms per hop`} (emulated per message at the sender; see docs/network.md).`, '')
+    push('| loss in force | time | misses of live nodes | false Dead Node reports | dropped by loss |', '|---|---|---|---|---|')
+    for (const l of net.byLoss) push(`| ${+(l.loss * 100).toFixed(2)}% | ${ms(l.durationMs)} | ${l.falseMisses} | ${l.falseReports} | ${l.dropped} |`)
+    if (net.duringPartitions.durationMs > 0) {
+      push(`| (partition in force) | ${ms(net.duringPartitions.durationMs)} | ${net.duringPartitions.falseMisses} | ${net.duringPartitions.falseReports} | ${net.duringPartitions.dropped} |`)
+    }
+    for (const p of net.partitions) {
+      push(
+        '',
+        `Partition **${md(p.name)}** (${p.direction}): ${p.side.map(md).join(', ')} cut off from ${p.other ? p.other.map(md).join(', ') : 'the rest'} at ${iso(p.at)}` +
+          `${p.healedAt === null ? ', never healed' : `, healed after ${ms(p.healedAt - p.at)}`}; ${p.reportsAcross} Dead Node reports across the cut; ` +
+          `removed by seeds: ${p.removed.length === 0 ? 'none' : p.removed.map(md).join(', ')}` +
+          `${p.healedAt === null ? '.' : `; after the heal ${p.reRegistered.length} of them registered again and ${p.messagesAfterHeal} new messages reached ${p.coverageAfterHeal === null ? '-' : `${(p.coverageAfterHeal * 100).toFixed(1)}%`} of their peers.`}`,
+      )
+    }
+  }
   if (options.plots && options.plots.length > 0) {
     push('', '## Plots', '')
     for (const p of options.plots) push(`![${p.caption}](${p.file})`, '')

@@ -36,7 +36,14 @@ export function latencyCdfPlot(a: SessionAnalysis, theme: PlotTheme = 'auto'): s
     yLabel: 'fraction of messages',
     theme,
     yDomain: [0, 1],
-    series: [{ name: 'time to all', kind: 'step', points: [[0, 0], ...a.latencyCdf] }],
+    legend: a.network.predictedCdf.length > 0 && a.network.emulated,
+    series: [
+      { name: 'time to all', kind: 'step', points: [[0, 0], ...a.latencyCdf] },
+      // The floor the configured delay sets: each message's hops x the global delay at its creation.
+      ...(a.network.emulated && a.network.predictedCdf.length > 0
+        ? [{ name: 'hops × configured delay', kind: 'step' as const, colour: SERIES_COLOURS[1], points: [[0, 0] as [number, number], ...a.network.predictedCdf] }]
+        : []),
+    ],
     empty: 'no message reached all its peers',
   })
 }
@@ -132,6 +139,26 @@ export function failurePlot(a: SessionAnalysis, theme: PlotTheme = 'auto'): stri
   })
 }
 
+/** False suspicions (misses and Dead Node reports about live nodes) per minute, per loss level in force. */
+export function lossSuspicionsPlot(a: SessionAnalysis, theme: PlotTheme = 'auto'): string {
+  const levels = a.network.byLoss.filter((l) => l.durationMs > 0)
+  const perMinute = (n: number, ms: number) => (ms > 0 ? (n * 60_000) / ms : 0)
+  return renderChart({
+    id: 'loss-suspicions',
+    title: 'False suspicions per loss level (per minute in force)',
+    xLabel: 'loss in force',
+    yLabel: 'per minute',
+    theme,
+    legend: true,
+    xCategories: levels.map((l) => `${+(l.loss * 100).toFixed(2)}%`),
+    series: [
+      { name: 'misses of live nodes', kind: 'bars', points: levels.map((l, i) => [i, perMinute(l.falseMisses, l.durationMs)]) },
+      { name: 'false Dead Node reports', kind: 'points', colour: SERIES_COLOURS[2], points: levels.map((l, i) => [i, perMinute(l.falseReports, l.durationMs)]) },
+    ],
+    empty: 'no loss level was in force',
+  })
+}
+
 export function sessionPlots(a: SessionAnalysis, theme: PlotTheme = 'auto'): Plot[] {
   return [
     { name: 'coverage', caption: 'Coverage over time per message', svg: coveragePlot(a, theme) },
@@ -140,5 +167,6 @@ export function sessionPlots(a: SessionAnalysis, theme: PlotTheme = 'auto'): Plo
     { name: 'degree-histogram', caption: 'Degree histogram', svg: degreeHistogramPlot(a, theme) },
     { name: 'degree-loglog', caption: 'Degree distribution on log-log axes with power-law fit', svg: degreeLogLogPlot(a, theme) },
     { name: 'failures', caption: 'Failure detection per kill, crash, pause and restart', svg: failurePlot(a, theme) },
+    ...(a.network.emulated ? [{ name: 'loss-suspicions', caption: 'False suspicions per loss level', svg: lossSuspicionsPlot(a, theme) }] : []),
   ]
 }

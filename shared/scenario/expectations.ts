@@ -90,6 +90,17 @@ export function countFalseRemovals(events: readonly SessionEvent[]): number {
 
 const fmt = (v: number | null, unit = '', digits = 0): string => (v === null ? 'none' : `${v.toFixed(digits)}${unit}`)
 
+/**
+ * `v` with at least `digits` decimals, and more (up to 8) while it would print the same as
+ * `than`: a failed check never reads "measured 1.000, expected >= 1.000".
+ */
+export function fmtDistinct(v: number | null, than: number, digits: number): string {
+  if (v === null) return 'none'
+  let d = digits
+  while (d < 8 && v !== than && v.toFixed(d) === than.toFixed(d)) d++
+  return v.toFixed(d)
+}
+
 /** Every expectation of the scenario against the measures, then one check per failed or unfired step. */
 export function checkExpectations(scenario: Scenario, m: RunMeasures, run: ScenarioRun): Check[] {
   const e = scenario.expect
@@ -99,7 +110,7 @@ export function checkExpectations(scenario: Scenario, m: RunMeasures, run: Scena
     if (want === undefined) continue
     switch (key) {
       case 'minCoverage':
-        checks.push({ key, expected: `>= ${fmt(want as number, '', 3)}`, measured: fmt(m.coverage, '', 3), pass: m.coverage !== null && m.coverage >= (want as number) })
+        checks.push({ key, expected: `>= ${fmt(want as number, '', 3)}`, measured: fmtDistinct(m.coverage, want as number, 3), pass: m.coverage !== null && m.coverage >= (want as number) })
         break
       case 'minMessages':
         checks.push({ key, expected: `>= ${want}`, measured: String(m.messages), pass: m.messages >= (want as number) })

@@ -140,7 +140,27 @@ function figuresFor(plot: string, a: SessionAnalysis): ReactNode[] {
         row('Network', `${a.seeds} seeds, ${a.peers} peers`),
       ]
     case 'latency-cdf':
-      return [row('Time to all, p50', ms(a.timeToAll.p50)), row('p99', ms(a.timeToAll.p99)), row('max', ms(a.timeToAll.max))]
+      return [
+        row('Time to all, p50', ms(a.timeToAll.p50)),
+        row('p99', ms(a.timeToAll.p99)),
+        row('max', ms(a.timeToAll.max)),
+        ...(a.network.emulated ? [row('Configured delay', a.network.delayMs === null ? 'changed during the session' : `${a.network.delayMs} ms per hop`)] : []),
+      ]
+    case 'loss-suspicions':
+      return [
+        ...a.network.byLoss.map((l) =>
+          row(`Loss ${+(l.loss * 100).toFixed(2)}%`, `${l.falseMisses} misses, ${l.falseReports} false reports, ${l.dropped} dropped in ${(l.durationMs / 1000).toFixed(1)} s`, l.falseReports > 0),
+        ),
+        ...(a.network.duringPartitions.durationMs > 0
+          ? [row('During partitions', `${a.network.duringPartitions.falseMisses} misses, ${a.network.duringPartitions.falseReports} reports in ${(a.network.duringPartitions.durationMs / 1000).toFixed(1)} s`)]
+          : []),
+        ...a.network.partitions.map((p) =>
+          row(
+            `Partition ${p.name}`,
+            `${p.side.length} cut off for ${p.healedAt === null ? 'the rest of the session' : `${((p.healedAt - p.at) / 1000).toFixed(1)} s`}; ${p.reportsAcross} reports across the cut; removed by seeds: ${p.removed.length === 0 ? 'none' : p.removed.join(', ')}${p.healedAt === null ? '' : `; after the heal ${p.reRegistered.length} of them registered again, ${p.messagesAfterHeal} new messages reached ${p.coverageAfterHeal === null ? '–' : pct(p.coverageAfterHeal)} of their peers`}`,
+          ),
+        ),
+      ]
     case 'per-broadcast':
       return [
         row('Sent per broadcast (mean)', a.perBroadcast.forwards?.toFixed(1) ?? '–'),

@@ -59,6 +59,17 @@ describe('message analysis', () => {
     expect(m.coverage).toBeCloseTo(2 / 3)
     expect(m.timeToAllMs).toBeNull()
   })
+
+  it('does not count a peer killed after the creation that never got the message', () => {
+    const d = '127.0.0.1:7004'
+    const withoutD = lineSession().filter((e) => !(e.type === 'gossip.received' && e.node === d))
+    const killed = [...withoutD, { v: 1, t: T + 105, node: d, type: 'host.kill', signal: 'SIGKILL', seq: withoutD.length + 1 } as SessionEvent]
+    const m = analyzeSession(killed).messages[0]!
+    expect(m).toMatchObject({ expected: 2, lostToFailure: 1, reached: 2, coverage: 1, timeToAllMs: 3 })
+    expect(m.floodingBound).toBe(5) // N is still the 4 nodes alive at creation
+    // Not killed: still expected and missed.
+    expect(analyzeSession(withoutD).messages[0]!).toMatchObject({ expected: 3, lostToFailure: 0, reached: 2 })
+  })
 })
 
 describe('statistics', () => {

@@ -98,3 +98,13 @@ describe('scenario schema', () => {
     expect(parseScenarioText('[]', 'a.json')).toMatchObject({ ok: false, error: 'a.json: (root): Invalid input: expected object, received array' })
   })
 })
+
+describe('expectation figures', () => {
+  it('a failed coverage check prints enough digits to differ from the expected value', async () => {
+    const { fmtDistinct } = await import('../../../shared/scenario/expectations')
+    expect(fmtDistinct(0.99974, 1, 3)).toBe('0.9997')
+    expect(fmtDistinct(1, 1, 3)).toBe('1.000')
+    expect(fmtDistinct(0.5, 1, 3)).toBe('0.500')
+    expect(fmtDistinct(null, 1, 3)).toBe('none')
+  })
+})
