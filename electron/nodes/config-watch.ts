@@ -28,10 +28,21 @@ export interface ConfigWatchHooks {
   warn(message: string): void
 }
 
+/**
+ * One stat per file per half poll interval for the whole process: the peers of a node
+ * host share it (1,000 peers would otherwise stat the same config.txt 1,000 times a second).
+ */
+const recentStats = new Map<string, { at: number; signature: Promise<string> }>()
+
 export const fileWatchIo: ConfigWatchIo = {
-  signature: async (path) => {
-    const s = await stat(path)
-    return `${s.mtimeMs}:${s.size}:${s.ino}`
+  signature: (path) => {
+    const now = Date.now()
+    const recent = recentStats.get(path)
+    if (recent && now - recent.at < CONFIG_POLL_MS / 2) return recent.signature
+    const signature = stat(path).then((s) => `${s.mtimeMs}:${s.size}:${s.ino}`)
+    recentStats.set(path, { at: now, signature })
+    signature.catch(() => recentStats.delete(path))
+    return signature
   },
   readText: (path) => readFile(path),
 }
