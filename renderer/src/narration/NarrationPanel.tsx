@@ -15,6 +15,8 @@ class Narrator {
   private generation = -1
   private scanned = 0
   private names: MessageNames = new Map()
+  /** Nodes seen starting: a second node.started at an address is a restart. */
+  private started = new Set<string>()
   key: Narration[] = []
   all: Narration[] = []
 
@@ -25,11 +27,12 @@ class Narrator {
       this.generation = generation
       this.scanned = 0
       this.names = new Map()
+      this.started = new Set()
       this.key = []
       this.all = []
     }
     for (let i = this.scanned; i < events.length; i++) {
-      const n = narrate(events[i]!, this.names)
+      const n = narrate(events[i]!, this.names, this.started)
       this.all.push(n)
       if (n.level === 'key') this.key.push(n)
     }

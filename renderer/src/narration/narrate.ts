@@ -56,7 +56,7 @@ function messageName(names: MessageNames, id: string, text?: string): string {
  * One sentence for one event. Exhaustive over the event union: a new event kind does not
  * compile until it is narrated here. `names` is read and, for gossip.created, written.
  */
-export function narrate(e: SessionEvent, names: MessageNames): Narration {
+export function narrate(e: SessionEvent, names: MessageNames, started: Set<string> = new Set()): Narration {
   const at = e.node
   const say = (text: string, nodes: string[], level: Narration['level'], message?: string): Narration => ({
     seq: e.seq,
@@ -68,6 +68,14 @@ export function narrate(e: SessionEvent, names: MessageNames): Narration {
   })
   switch (e.type) {
     case 'node.started':
+      if (started.has(at)) {
+        return say(
+          `${at} started again as a new process at the same address: it registers with the seeds and links to peers afresh, and its Message List starts empty.`,
+          [],
+          'key',
+        )
+      }
+      started.add(at)
       return e.role === 'seed'
         ? say(`Seed ${at} started and waits for peers to register (${e.seeds.length} seeds in config.txt).`, [], 'key')
         : say(`Peer ${at} started; it will register with a majority of the ${e.seeds.length} seeds (${Math.floor(e.seeds.length / 2) + 1}).`, [], 'key')

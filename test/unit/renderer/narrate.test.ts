@@ -76,6 +76,15 @@ describe('narrate', () => {
     expect(narrate(ev({ node: C, type: 'gossip.duplicate', id: 'abcdef0123456789', from: B }), new Map()).text).toMatch(/message abcdef01 again/)
   })
 
+  it('tells a second start at the same address as a restart', () => {
+    const started = new Set<string>()
+    const first = narrate(CASES['node.started'].event, new Map(), started)
+    expect(first.text).toMatch(/^Peer 127\.0\.1\.1:10000 started;/)
+    const again = narrate({ ...CASES['node.started'].event, seq: 99 }, new Map(), started)
+    expect(again.text).toMatch(/^127\.0\.1\.1:10000 started again as a new process at the same address/)
+    expect(again.level).toBe('key')
+  })
+
   it('a link seen from both ends tells it once (the dialling side is the key sentence)', () => {
     expect(narrate(ev({ node: B, type: 'peer.link-up', peer: A, initiator: false }), new Map()).level).toBe('detail')
   })
