@@ -7,6 +7,12 @@ import { protocolSettingsSchema, type ProtocolSettings } from './settings'
 import { scenarioSchema, type Scenario } from './scenario/schema'
 import type { ApiMethod, MenuCommand } from './ipc-channels'
 
+/**
+ * A session id: a folder name under the sessions directory. Letters, digits, `-`, `_` and
+ * `.`, not starting with `.` (so never `.` or `..`: an id can only name a folder inside).
+ */
+export const SESSION_ID_RE = /^[\w-][\w.-]{0,99}$/
+
 export * from './ipc-channels'
 
 /**
@@ -283,7 +289,7 @@ export const API_ARGS = {
   exportSession: z.tuple([exportRequestSchema]),
   listSessions: z.tuple([]),
   loadSession: z.tuple([
-    z.string().regex(/^[\w.-]{1,100}$/, 'expected a session id'),
+    z.string().regex(SESSION_ID_RE, 'expected a session id (letters, digits, - _ ., not starting with .)'),
     z.object({ byte: z.number().int().min(0), line: z.number().int().min(0), seq: z.number().int().min(0) }).strict().optional(),
   ]),
   nodeLog: z.tuple([nodeIdSchema]),

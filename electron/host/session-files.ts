@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { SESSION_ID_RE } from '../../shared/ipc'
 import type { Address } from '../../shared/address'
 import { formatAddress } from '../../shared/address'
 import { formatConfig } from '../../shared/config'
@@ -22,7 +23,7 @@ export const LOGS_DIR = 'logs'
 
 export const sessionMetaSchema = z.object({
   version: z.literal(SESSION_VERSION),
-  id: z.string().regex(/^[\w.-]{1,100}$/),
+  id: z.string().regex(SESSION_ID_RE),
   /** ms since epoch */
   startedAt: z.number().min(0),
   settings: protocolSettingsSchema,

@@ -24,8 +24,16 @@ export function isTrustedHostName(name: string, boundHost: string): boolean {
   )
 }
 
+/** A whole Host header: a name or an IP literal, then an optional decimal port; nothing else. */
+const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i
+
 export function isAllowedHost(hostHeader: string | undefined, boundHost: string): boolean {
-  return hostHeader !== undefined && hostHeader.length < 300 && isTrustedHostName(hostName(hostHeader), boundHost)
+  return (
+    hostHeader !== undefined &&
+    hostHeader.length < 300 &&
+    HOST_HEADER.test(hostHeader) &&
+    isTrustedHostName(hostName(hostHeader), boundHost)
+  )
 }
 
 /** Same-origin check for a WebSocket upgrade. */

@@ -56,6 +56,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.stdout.write(`Gossipscope web host on ${web.url} (sessions in ${resolve(flags.sessions)})\n`)
+  if (web.token !== null) {
+    process.stdout.write(`Bound beyond loopback: every request needs the access token; open the URL above (it carries it)\n`)
+  }
   if (flags.seeds !== null) {
     const started = await web.controller.startNetwork({
       seeds: flags.seeds,

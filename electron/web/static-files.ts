@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { type FileHandle, open } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, resolve, sep } from 'node:path'
 
@@ -45,27 +45,43 @@ export function resolveUnder(root: string, urlPath: string): string | null {
   return target === base || target.startsWith(base + sep) ? target : null
 }
 
-/** Sends a file; false if there is no such regular file (the caller answers 404). */
+/**
+ * Sends a file; false if there is no such regular file (the caller answers 404). With
+ * `noSymlinks`, a symbolic link is never followed (false as well): the file is opened with
+ * O_NOFOLLOW, so a link swapped in after a check is refused too.
+ */
 export async function sendFile(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
   headers: Record<string, string> = {},
+  options: { noSymlinks?: boolean } = {},
 ): Promise<boolean> {
+  let handle: FileHandle
+  try {
+    handle = await open(path, constants.O_RDONLY | (options.noSymlinks ? constants.O_NOFOLLOW : 0))
+  } catch {
+    return false
+  }
   let size: number
   try {
-    const info = await stat(path)
-    if (!info.isFile()) return false
+    const info = await handle.stat()
+    if (!info.isFile()) {
+      await handle.close()
+      return false
+    }
     size = info.size
   } catch {
+    await handle.close().catch(() => {})
     return false
   }
   res.writeHead(200, { 'Content-Type': mimeType(path), 'Content-Length': String(size), ...headers })
   if (req.method === 'HEAD') {
+    await handle.close()
     res.end()
     return true
   }
-  const stream = createReadStream(path)
+  const stream = handle.createReadStream()
   stream.on('error', () => res.destroy())
   stream.pipe(res)
   return true

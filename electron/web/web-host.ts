@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { WebSocketServer } from 'ws'
 import type { HostController } from '../host/controller'
 import { createHost, guardProcessExit, type HostConfig } from '../host/host'
+import { checkToken, isLoopbackHost, newToken, TOKEN_PARAM, tokenCookie } from './access-token'
 import { isAllowedHost, isSameOrigin } from './origin'
 import { resolveUnder, sendFile } from './static-files'
 import { attachSocket, MAX_FRAME_BYTES } from './ws-bridge'
@@ -22,30 +23,39 @@ export interface WebHostOptions {
   /** Built node programs (out/main). */
   nodesDir: string
   hostConfig?: Partial<HostConfig>
+  /**
+   * Access token required on every request (see access-token.ts). Default: a new random
+   * one when `host` is not loopback, none on loopback.
+   */
+  token?: string | null
 }
 
 export interface WebHost {
+  /** The URL to open; it carries the access token when one is required. */
   url: string
+  token: string | null
   controller: HostController
   server: Server
   close(): Promise<void>
 }
 
-/** Applied to every page: the renderer's own scripts and styles, and this host's WebSocket only. */
-export function contentSecurityPolicy(hostHeader: string): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self'",
-    `connect-src 'self' ws://${hostHeader}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ')
-}
+/**
+ * Applied to every page: the renderer's own scripts and styles, and this host's WebSocket
+ * only. Built from fixed values (CSP 3's 'self' covers ws: and wss: to the same host), never
+ * from a request header, so nothing a client sends can add a directive.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ')
 
 const EXPORT_NAME = /^[\w.-]{1,200}$/
 
@@ -64,8 +74,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   })
   const unguard = guardProcessExit(controller)
 
+  const token = options.token !== undefined ? options.token : isLoopbackHost(options.host) ? null : newToken()
   const server = createServer((req, res) => {
-    handleHttp(req, res, options, exportsDir).catch(() => {
+    handleHttp(req, res, options, exportsDir, token).catch(() => {
       if (!res.headersSent) res.writeHead(500)
       res.end()
     })
@@ -74,7 +85,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy())
     const path = (req.url ?? '').split('?')[0]
-    if (path !== '/api' || !isSameOrigin(req.headers.origin, req.headers.host, options.host)) {
+    const allowed = path === '/api' && isSameOrigin(req.headers.origin, req.headers.host, options.host)
+    if (!allowed || (token !== null && checkToken(req, token) === 'denied')) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
       return
     }
@@ -94,7 +106,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   let closing: Promise<void> | null = null
   return {
-    url: `http://${shownHost}:${port}/`,
+    url: `http://${shownHost}:${port}/${token !== null ? `?${TOKEN_PARAM}=${token}` : ''}`,
+    token,
     controller,
     server,
     close: () =>
@@ -110,29 +123,40 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   }
 }
 
-async function handleHttp(req: IncomingMessage, res: ServerResponse, options: WebHostOptions, exportsDir: string): Promise<void> {
+async function handleHttp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: WebHostOptions,
+  exportsDir: string,
+  token: string | null,
+): Promise<void> {
   const hostHeader = req.headers.host
   if (!isAllowedHost(hostHeader, options.host)) {
     res.writeHead(421, { 'Content-Type': 'text/plain' }).end('unknown host\n')
     return
   }
+  const access = token === null ? 'ok' : checkToken(req, token)
+  if (access === 'denied') {
+    res.writeHead(401, { 'Content-Type': 'text/plain' }).end('this host needs its access token: open the URL it printed on start\n')
+    return
+  }
+  if (access === 'ok-from-url') res.setHeader('Set-Cookie', tokenCookie(token!))
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end()
     return
   }
   const path = (req.url ?? '/').split('?')[0] ?? '/'
   const security = {
-    'Content-Security-Policy': contentSecurityPolicy(hostHeader!),
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-cache',
   }
   if (path.startsWith('/exports/')) {
     const name = safeDecode(path.slice('/exports/'.length))
-    if (name && EXPORT_NAME.test(name) && (await sendFile(req, res, join(exportsDir, name), {
-      ...security,
-      'Content-Disposition': `attachment; filename="${name}"`,
-    }))) return
+    const headers = { ...security, 'Content-Disposition': `attachment; filename="${name}"` }
+    // An export is a file the host wrote: a symbolic link there was put by someone else.
+    if (name && EXPORT_NAME.test(name) && (await sendFile(req, res, join(exportsDir, name), headers, { noSymlinks: true }))) return
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n')
     return
   }

@@ -13,8 +13,16 @@ import type { HostController } from '../host/controller'
  */
 
 export const MAX_FRAME_BYTES = 1 << 20
-/** A client this far behind is dropped; it reconnects and resumes with ready(lastSeq). */
-export const MAX_BUFFERED_BYTES = 64 << 20
+/**
+ * A client this far behind is dropped at once; it reconnects and resumes with
+ * ready(lastSeq). A live session streams well under 1 MiB/s, so a reading client never
+ * gets near it.
+ */
+export const MAX_BUFFERED_BYTES = 8 << 20
+/** A client with more than this queued... */
+export const SLOW_BUFFERED_BYTES = 1 << 20
+/** ...for this long (ms) is dropped too. */
+export const SLOW_CLIENT_MS = 10_000
 
 const requestSchema = z.object({
   id: z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().max(64)]),
@@ -24,11 +32,19 @@ const requestSchema = z.object({
 
 export type RequestId = z.infer<typeof requestSchema>['id']
 
-export function attachSocket(socket: WebSocket, controller: HostController): void {
+export function attachSocket(socket: WebSocket, controller: HostController, now: () => number = Date.now): void {
+  /** ms since epoch the queue went over SLOW_BUFFERED_BYTES; null while under it. */
+  let behindSince: number | null = null
   const send = (message: object): void => {
     if (socket.readyState !== socket.OPEN) return
-    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      socket.close(1013, 'client too slow; reconnect and resume')
+    const queued = socket.bufferedAmount
+    if (queued <= SLOW_BUFFERED_BYTES) behindSince = null
+    else behindSince ??= now()
+    const tooSlow = queued > MAX_BUFFERED_BYTES || (behindSince !== null && now() - behindSince > SLOW_CLIENT_MS)
+    if (tooSlow) {
+      // The close reason (at most 123 bytes) says why; the client reconnects and resumes.
+      const mib = (queued / (1 << 20)).toFixed(1)
+      socket.close(1013, `client too slow: ${mib} MiB of events unread; reconnect and resume`)
       return
     }
     let text: string

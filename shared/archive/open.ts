@@ -1,5 +1,6 @@
 import { Gunzip, unzipSync } from 'fflate'
 import { z } from 'zod'
+import { SESSION_ID_RE } from '../ipc'
 import type { SessionEvent } from '../events'
 import { inferCrashes } from '../model/infer-crashes'
 import { mergeNodeEvents } from '../model/merge'
@@ -25,7 +26,7 @@ export interface ArchiveFile {
 /** session.json of a session folder (written by electron/host/session-files.ts). */
 export const sessionMetaSchema = z.object({
   version: z.literal(1),
-  id: z.string().regex(/^[\w.-]{1,100}$/),
+  id: z.string().regex(SESSION_ID_RE),
   /** ms since epoch */
   startedAt: z.number().min(0),
   settings: protocolSettingsSchema,

@@ -21,8 +21,12 @@ export const MAX_CLOCK_SKEW_MS = 60_000
 export const PEERS_PER_ORIGIN_IP = 64
 /** Gossip lines per second every link may carry, whatever the network size. */
 export const LINK_RATE_FLOOR = 1000
-/** Seconds of a link's rate it may send in one burst. */
-const LINK_BURST_S = 5
+/**
+ * Seconds of a link's rate it may send in one burst: 30 s at the floor holds a whole gossip
+ * phase of 10 messages from 3,000 peers, so a peer that joined early (and saw a small list)
+ * does not drop honest gossip when the network has grown since.
+ */
+const LINK_BURST_S = 30
 
 /**
  * Gossip lines per second a link may carry. Each of N peers creates at most one message
@@ -46,15 +50,16 @@ export function linkBurst(ctx: PeerContext): number {
  * 127.x); and that origin may not have more messages in the list than the peers one IP
  * can hold could create.
  */
-export function gossipProblem(ctx: PeerContext, ts: number, origin: string, now: number): string | null {
-  if (ts < now - MESSAGE_MAX_AGE_MS) return `gossip created ${now - ts} ms ago, older than the Message List keeps (${MESSAGE_MAX_AGE_MS} ms)`
-  if (ts > now + MAX_CLOCK_SKEW_MS) return `gossip created ${ts - now} ms in the future`
+export function gossipProblem(ctx: PeerContext, ts: number, origin: string, now: number): Refusal | null {
+  if (ts < now - MESSAGE_MAX_AGE_MS) return refusal(`gossip created ${now - ts} ms ago, older than the Message List keeps (${MESSAGE_MAX_AGE_MS} ms)`)
+  if (ts > now + MAX_CLOCK_SKEW_MS) return refusal(`gossip created ${ts - now} ms in the future`)
   const first = Number(origin.split('.', 1)[0])
   if (first === 0 || first >= 224 || isLoopback(origin) !== isLoopback(ctx.selfIp)) {
-    return `gossip from an origin no peer of this network can have (${origin})`
+    // Honest neighbours apply the same rule and never relay such a message: close the link.
+    return refusal(`gossip from an origin no peer of this network can have (${origin})`, true)
   }
   const budget = PEERS_PER_ORIGIN_IP * Math.max(ctx.options.gossipCount, 1)
-  if (ctx.messages.fromOrigin(origin) >= budget) return `gossip from ${origin} beyond the ${budget} messages its IP can create`
+  if (ctx.messages.fromOrigin(origin) >= budget) return refusal(`gossip from ${origin} beyond the ${budget} messages its IP can create`)
   return null
 }
 
@@ -114,7 +119,7 @@ export function onGossip(ctx: PeerContext, link: Link, text: string, ts: number,
     return undefined
   }
   const problem = gossipProblem(ctx, ts, origin, now)
-  if (problem) return refusal(problem)
+  if (problem) return problem
   const record = ctx.messages.add(id, link.id, origin, now)
   ctx.log(`${text} received from ${link.id} at ${localTime(now)}`)
   ctx.emit({ type: 'gossip.received', id, text, from: link.id })

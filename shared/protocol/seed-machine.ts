@@ -13,7 +13,8 @@ import { type WireMessage, assertNever, encodeMessage, decodeLine, peerListMessa
  * dial `IP:PORT`, `Liveness Request`, matching reply within `verifyTimeoutMs`):
  * - a `Register` is listed (and answered `Registered`) only once the claimed address
  *   answered; a registration held by another open connection cannot be taken over;
- * - a Dead Node report removes a peer only if the probe fails;
+ * - a Dead Node report removes a peer only if the probe fails (a refused dial at once, a
+ *   timeout only if a second probe times out too);
  * - a peer whose registration connection closed is probed after ORPHAN_PROBE_FACTOR
  *   verification timeouts (neighbours' reports normally come first) and removed if it
  *   does not answer; if it answers but never registers again within ORPHAN_GRACE_MS it
@@ -71,6 +72,8 @@ interface Registration {
   answeredAt: number | null
   /** A probe answered since the registration connection closed. */
   orphanAnswered: boolean
+  /** Listed peers: probes in a row that timed out (a second one is sent before removing). */
+  timeouts: number
   /** ms since epoch its process started (from `Register`); null for nodes that do not send it. */
   incarnation: number | null
 }
@@ -354,6 +357,7 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
       reporters: [],
       answeredAt: null,
       orphanAnswered: false,
+      timeouts: 0,
       incarnation: null,
     }
     reg.conn = conn.id
@@ -418,6 +422,13 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
     const reg = peers.get(result.peer)
     if (!reg) return
     if (!result.alive) {
+      if (reg.listed && !result.definitive && reg.timeouts === 0) {
+        // A live but starved process can miss one deadline: ask once more before removing.
+        reg.timeouts = 1
+        log(`${reg.id} did not answer the seed's probe (${result.detail}); probing once more`)
+        probes.start(reg.address, now, out)
+        return
+      }
       if (reg.listed) {
         const reporters = reg.reporters.length > 0 ? reg.reporters : [selfId]
         return remove(reg.id, reporters, `the seed's probe failed: ${result.detail}`, now)
@@ -431,6 +442,7 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
       return
     }
     reg.answeredAt = now
+    reg.timeouts = 0
     if (reg.reporters.length > 0) {
       for (const reporter of reg.reporters) {
         out.push({ type: 'event', event: { type: 'seed.report-rejected', peer: reg.id, reporter, reason: `peer answered the seed's liveness probe in ${result.rttMs} ms` } })

@@ -26,6 +26,11 @@ export interface ProbeResult {
   detail: string
   /** ms from the dial to the answer (alive only). */
   rttMs: number
+  /**
+   * Failed for certain: the dial was refused or the connection closed unanswered (nothing
+   * listens there, or it hung up). False for a timeout, which a starved process can cause.
+   */
+  definitive: boolean
 }
 
 interface Probe {
@@ -80,7 +85,7 @@ export class SeedProbes {
     if (!probe || !message || message.kind !== 'liveness-reply') return null
     if (message.ts !== probe.ts || message.ip !== this.selfIp) return null
     const rttMs = now - probe.startedAt
-    return this.finish(probe, true, `answered in ${rttMs} ms`, rttMs, now, out)
+    return this.finish(probe, true, `answered in ${rttMs} ms`, rttMs, now, out, true)
   }
 
   /** The dial failed or closed before answering. */
@@ -89,7 +94,7 @@ export class SeedProbes {
     if (!probe) return null
     probe.conn = null // already closed: no close effect
     this.byConn.delete(conn)
-    return this.finish(probe, false, reason, 0, now, out)
+    return this.finish(probe, false, reason, 0, now, out, true)
   }
 
   /** Probes whose deadline passed, failed; call on every input. */
@@ -97,7 +102,7 @@ export class SeedProbes {
     const results: ProbeResult[] = []
     for (const { peer, ts } of this.deadlines.popDue(now)) {
       const probe = this.active.get(peer)
-      if (probe && probe.ts === ts) results.push(this.finish(probe, false, `no Liveness Reply within ${this.timeoutMs} ms`, 0, now, out))
+      if (probe && probe.ts === ts) results.push(this.finish(probe, false, `no Liveness Reply within ${this.timeoutMs} ms`, 0, now, out, false))
     }
     this.deadlines.prune(({ peer, ts }) => this.active.get(peer)?.ts === ts)
     return results
@@ -121,7 +126,7 @@ export class SeedProbes {
     out.push({ type: 'connect', conn, to: address })
   }
 
-  private finish(probe: Probe, alive: boolean, detail: string, rttMs: number, now: number, out: Effect[]): ProbeResult {
+  private finish(probe: Probe, alive: boolean, detail: string, rttMs: number, now: number, out: Effect[], definitive: boolean): ProbeResult {
     this.active.delete(probe.peer)
     if (probe.conn !== null) {
       this.byConn.delete(probe.conn)
@@ -132,7 +137,7 @@ export class SeedProbes {
       this.waiting.delete(next.value[0])
       this.open(next.value[0], next.value[1], now, out)
     }
-    return { peer: probe.peer, alive, detail, rttMs }
+    return { peer: probe.peer, alive, detail, rttMs, definitive }
   }
 }
 

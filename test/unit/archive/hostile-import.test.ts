@@ -6,16 +6,15 @@ import { syntheticSession } from '../../../shared/model/synthetic'
 
 /** Hostile-but-small imports (issue 11): refused or read partly, with a message, quickly. */
 describe('hostile imports', () => {
-  it('stops reading 10 million lines of {} (a 29 KB zip) after the first 10,000, and says so', () => {
+  it('stops reading 10 million lines of {} in a zip after the first 10,000, and says so', () => {
     const text = '{}\n'.repeat(10_000_000)
-    const zipped = zipSync({ 'events.ndjson': strToU8(text) }, { level: 9 })
-    expect(zipped.length).toBeLessThan(200_000)
+    const zipped = zipSync({ 'events.ndjson': strToU8(text) }, { level: 1 })
+    expect(zipped.length).toBeLessThan(1_000_000)
     const opened = openFiles([{ name: 'braces.zip', bytes: zipped }])
     expect(opened.events).toEqual([])
     expect(opened.incomplete).toBe(true)
-    expect(opened.problems.at(-2)?.message ?? opened.problems.at(-1)?.message).toMatch(/no valid event in the first 10,000 lines: the rest of the file was not read|more unreadable lines/)
     expect(opened.problems.some((p) => p.message === `no valid event in the first ${MAX_LEADING_BAD_LINES.toLocaleString('en')} lines: the rest of the file was not read`)).toBe(true)
-  })
+  }, 120_000)
 
   it('reads at most maxEvents events of a file, flags the rest, in any order of good and bad lines', () => {
     const events = syntheticSession({ seeds: 2, peers: 3, gossipCount: 1, kills: 0 })

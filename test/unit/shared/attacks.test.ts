@@ -171,7 +171,7 @@ describe('attacks on the simulator (3 seeds + 20 peers)', () => {
     const slow = { delayMs: VERIFY_MS + 1_000, jitterMs: 0, loss: 0 }
     sim.setConditions({ ...SIM_CONDITIONS, links: [{ from: victim, to: seedId, conditions: slow }] })
     liar.send(`Dead Node:${victim}:${sim.now}:127.0.0.66`)
-    sim.runFor(VERIFY_MS + 10)
+    sim.runFor(2 * VERIFY_MS + 10) // two probes time out
     sim.setConditions(SIM_CONDITIONS)
     expect(ofType(sim.events, 'seed.peer-removed').filter((e) => e.peer === victim && e.node === seedId)).toHaveLength(1)
     sim.runFor(VERIFY_MS + 10_000)
