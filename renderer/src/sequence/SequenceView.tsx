@@ -73,7 +73,13 @@ export default function SequenceView() {
       <div className="sequence-bar">
         <label>
           Window{' '}
-          <select disabled={view.fitted} value={windowMs} onChange={(e) => setWindowMs(Number(e.target.value))} aria-label="Sequence window">
+          <select
+            value={windowMs}
+            onChange={(e) => {
+              // Choosing a window leaves the followed message's fitted axis.
+              if (view.fitted) follow(null)
+              setWindowMs(Number(e.target.value))
+            }} aria-label="Sequence window">
             {WINDOWS_MS.map((w) => (
               <option key={w} value={w}>
                 {w >= 1000 ? `${w / 1000} s` : `${w} ms`}
