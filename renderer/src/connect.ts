@@ -31,7 +31,9 @@ export async function connect(api: GossipscopeApi): Promise<void> {
     else app.store.getState().notify('info', `Menu: ${command} is not available here`)
   })
   try {
-    store.setStatus(await api.getStatus())
+    const status = await api.getStatus()
+    store.setStatus(status)
+    app.store.getState().startCatchUp(status)
     await api.ready(app.store.getState().live.state.seq)
   } catch (error) {
     store.notify('error', `Cannot reach the host: ${error instanceof Error ? error.message : String(error)}`)

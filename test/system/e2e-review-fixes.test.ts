@@ -132,4 +132,46 @@ describe('newcomer review fixes', () => {
       }
     }
   })
+
+  it('says it is loading the history (with progress) on a running session until caught up, then LIVE', async () => {
+    const page = browser!.page
+    await page.goto(host!.url)
+    await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
+    await page.getByRole('tab', { name: 'Settings' }).click()
+    await page.getByLabel('Time scale').fill('0.04')
+    await page.getByLabel('Seeds for a new network').fill('2')
+    await page.getByLabel('Peers for a new network').fill('2')
+    await page.getByRole('button', { name: 'New network' }).click()
+    await expect.poll(async () => Number(await page.getByTestId('count-messages').textContent()), { timeout: 60_000, interval: 250 }).toBeGreaterThan(0)
+
+    // A second page on the running session, its history held back by the test (a slow
+    // catch-up made deterministic): it says LOADING with progress, not LIVE.
+    const second = await browser!.context.newPage()
+    let release: () => void = () => undefined
+    const released = new Promise<void>((done) => (release = done))
+    await second.routeWebSocket(/\/api$/, (ws) => {
+      const server = ws.connectToServer()
+      server.onMessage((message) => {
+        if (typeof message === 'string' && message.startsWith('{"push":"events"')) void released.then(() => ws.send(message))
+        else ws.send(message)
+      })
+    })
+    try {
+      await second.goto(host!.url)
+      await expect.poll(() => second.getByTestId('catch-up').count(), { timeout: WAIT }).toBe(1)
+      expect(await second.getByTestId('ingest-stats').textContent()).toBe('LOADING')
+      // Not offered to start a network: one is running.
+      expect(await second.locator('.start-card').count()).toBe(0)
+      expect(await second.getByTestId('catch-up').textContent()).toMatch(/^Loading history .*0 \/ [\d,]+ events \(0%\)$/)
+      if (process.env.SCREENSHOT_DIR) await second.screenshot({ path: join(process.env.SCREENSHOT_DIR, 'catch-up.png') })
+      release()
+      await expect.poll(() => second.getByTestId('catch-up').count(), { timeout: WAIT }).toBe(0)
+      await expect.poll(() => second.getByTestId('ingest-stats').textContent(), { timeout: WAIT }).toMatch(/^(LIVE|IDLE)$/)
+      expect(Number(await second.getByTestId('count-messages').textContent())).toBeGreaterThan(0)
+    } finally {
+      release()
+      await second.close()
+      await page.getByRole('button', { name: 'Stop' }).click()
+    }
+  })
 })

@@ -6,13 +6,16 @@ import { useReplay } from '../timeline/replay'
 
 /**
  * What a first-time user sees over the empty canvas: what seeds and peers are, the two ways
- * to begin, and the keys. Shown until the first node exists (live, no recording open).
+ * to begin, and the keys. Shown until the first node exists (live, no recording open, no
+ * history being loaded).
  */
 export function StartCard() {
   const empty = useApp((s) => s.mode === 'live' && s.summary.seeds + s.summary.peers === 0)
   const connected = useApp((s) => s.status !== null)
   const file = useReplay((s) => s.source === 'file')
-  if (!empty || file) return null
+  // A page still loading a running session's history is not looking at an empty network.
+  const loading = useApp((s) => s.catchUp !== null)
+  if (!empty || file || loading) return null
   return (
     <section className="start-card" aria-labelledby="start-title">
       <h2 id="start-title">A gossip network, live</h2>

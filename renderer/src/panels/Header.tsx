@@ -18,12 +18,14 @@ export function Header() {
     const l = st.live
     return `${l.applied} events applied of ${l.received} received; ${l.duplicates} repeats skipped; ${l.gaps} gaps in seq`
   })
+  const loading = useApp((st) => st.mode === 'live' && st.catchUp !== null)
   return (
     <header className="header">
       <h1 className="brand">Gossipscope</h1>
-      <span className={`badge ${mode}`} aria-label={`showing ${mode}`} title={ingest} data-testid="ingest-stats">
-        {mode === 'live' ? (status?.running ? 'LIVE' : 'IDLE') : 'REPLAY'}
+      <span className={`badge ${mode}${loading ? ' loading' : ''}`} aria-label={`showing ${loading ? 'history, loading' : mode}`} title={ingest} data-testid="ingest-stats">
+        {mode === 'live' ? (loading ? 'LOADING' : status?.running ? 'LIVE' : 'IDLE') : 'REPLAY'}
       </span>
+      {loading && <CatchUpProgress />}
       {mode !== 'live' && incomplete && (
         <span className="badge incomplete" role="status" data-testid="incomplete-badge" title="Some files of this recording could not be read: every count here is partial">
           INCOMPLETE
@@ -90,6 +92,24 @@ function NetBadge() {
   return (
     <span className="badge conditions" data-testid="conditions-badge" title={describeConditions(conditions)}>
       {describeConditions({ ...conditions, partitions: [] })}
+    </span>
+  )
+}
+
+/**
+ * While a page opened on a running session folds its history: how much of it is folded.
+ * The counts are of the live view until this goes away.
+ */
+function CatchUpProgress() {
+  const catchUp = useApp((st) => st.catchUp)
+  const seq = useApp((st) => st.live.state.seq)
+  if (!catchUp) return null
+  const total = catchUp.to - catchUp.from
+  const done = Math.min(total, Math.max(0, seq - catchUp.from))
+  return (
+    <span className="catch-up" role="status" data-testid="catch-up" title="This page is folding the session's events so far; the counts show the past until it has caught up">
+      Loading history{' '}
+      <progress max={total} value={done} aria-label="History loaded" /> {done.toLocaleString('en')} / {total.toLocaleString('en')} events ({Math.floor((done / total) * 100)}%)
     </span>
   )
 }

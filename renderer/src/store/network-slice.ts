@@ -25,6 +25,7 @@ export function createNetworkSlice(
   const frameBump = frameThrottle(timing.frame, () => {
     const state = get()
     const patch: Partial<AppState> = { liveVersion: state.liveVersion + 1 }
+    if (state.catchUp && state.live.state.seq >= state.catchUp.to) patch.catchUp = null
     if (state.mode === 'live') {
       patch.version = state.version + 1
       patch.summary = summarize(state.live.state)
@@ -36,6 +37,7 @@ export function createNetworkSlice(
   return {
     live: createLive(),
     liveVersion: 0,
+    catchUp: null,
     log: createLogBuffer(),
     logVersion: 0,
     ingest(batch) {
@@ -63,6 +65,10 @@ export function createNetworkSlice(
       if (get().mode === 'live') applied.publish(fresh)
       frameBump.request()
       logBump.request()
+    },
+    startCatchUp(status) {
+      const from = get().live.state.seq
+      set({ catchUp: status.lastSeq > from ? { sessionId: status.sessionId, from, to: status.lastSeq } : null })
     },
     resetLive() {
       const state = get()

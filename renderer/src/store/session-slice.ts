@@ -17,7 +17,13 @@ export const createSessionSlice: Slice<SessionSlice> = (set, get) => {
     packing: DEFAULT_PACKING,
     notices: [],
     setApi: (api) => set({ api }),
-    setStatus: (status) => set({ status }),
+    // A status of another session, or one behind the catch-up's target (a new session
+    // started): that history will never arrive, so the page is not loading it any more.
+    setStatus: (status) => {
+      const catchUp = get().catchUp
+      const stale = catchUp !== null && (status.sessionId !== catchUp.sessionId || status.lastSeq < catchUp.to)
+      set(stale ? { status, catchUp: null } : { status })
+    },
     setSettingsDraft: (settings) => set({ settings }),
     setPackingDraft: (packing) => set({ packing }),
     notify: (kind, text) => set({ notices: [...get().notices, { id: nextNotice++, kind, text }].slice(-MAX_NOTICES) }),

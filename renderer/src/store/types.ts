@@ -42,12 +42,26 @@ export interface LiveHolder {
   gaps: number
 }
 
+/**
+ * A page opened on a running session folds the session's history before it shows the
+ * present: `to` is the host's last seq when the page said ready, `from` the page's own.
+ */
+export interface CatchUp {
+  sessionId: string | null
+  from: number
+  to: number
+}
+
 export interface NetworkSlice {
   live: LiveHolder
   /** Bumped at most once per frame after live events were applied. */
   liveVersion: number
+  /** Non-null while the live fold is behind the host's history (shown as loading, not LIVE). */
+  catchUp: CatchUp | null
   ingest(batch: EventBatch): void
   resetLive(): void
+  /** Called with the host's status before `ready`: starts a catch-up when the host is ahead. */
+  startCatchUp(status: HostStatus): void
 }
 
 export type ViewMode = 'live' | 'replay'
