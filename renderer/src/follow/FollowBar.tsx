@@ -37,15 +37,17 @@ export function FollowBar() {
       <span className="follow-key muted">
         <span className="key-tree" aria-hidden="true" /> first received over · <span className="key-dup" aria-hidden="true" /> duplicate dropped · numbers: hops
       </span>
-      <button type="button" onClick={() => stepTransmission(-1)} aria-label="Previous transmission of this message">
-        ◀ hop
-      </button>
-      <button type="button" onClick={() => stepTransmission(1)} aria-label="Next transmission of this message">
-        hop ▶
-      </button>
-      <button type="button" onClick={() => follow(null)}>
-        Stop following
-      </button>
+      <span className="follow-actions">
+        <button type="button" onClick={() => stepTransmission(-1)} aria-label="Previous transmission of this message">
+          ◀ hop
+        </button>
+        <button type="button" onClick={() => stepTransmission(1)} aria-label="Next transmission of this message">
+          hop ▶
+        </button>
+        <button type="button" onClick={() => follow(null)}>
+          Stop following
+        </button>
+      </span>
     </section>
   )
 }

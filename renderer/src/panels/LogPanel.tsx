@@ -32,12 +32,16 @@ export function LogPanel() {
     [nodesTick],
   )
 
-  const source = mode === 'replay' && replayLog ? { entries: replayLog, dropped: 0 } : live
+  // One source object per log: a new one each render would rebuild the filter every render.
+  const source = useMemo(() => (mode === 'replay' && replayLog ? { entries: replayLog, dropped: 0 } : live), [mode, replayLog, live])
   const filtered = useMemo(() => new FilteredLog({ node, types, maxSeq }, source), [node, types, maxSeq, source])
-  const [count, setCount] = useState(0)
-  useEffect(() => {
+  // Brought up to date while rendering, so the rows drawn and the count come from the same
+  // filter (updating it in an effect drew rows from a filter not updated yet: a blank log
+  // whenever the count did not change, e.g. after opening a recording).
+  const count = useMemo(() => {
     filtered.update()
-    setCount(filtered.indices.length)
+    return filtered.indices.length
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the log is mutable; its versions say when it grew
   }, [filtered, logVersion, version])
 
   const scrollRef = useRef<HTMLDivElement>(null)

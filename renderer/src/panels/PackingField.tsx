@@ -36,32 +36,40 @@ export function PackingField() {
         <option value="pack">packed</option>
       </select>
       {mode !== 'single' && (
-        <input
-          id="setting-packing-size"
-          type="number"
-          min={1}
-          max={1000}
-          value={size}
-          aria-label="Nodes per process"
-          onChange={(e) => {
-            setSize(e.target.value)
-            change(mode, e.target.value)
-          }}
-        />
-      )}
-      {mode === 'auto' && (
-        <input
-          id="setting-packing-threshold"
-          type="number"
-          min={0}
-          max={1000}
-          value={threshold}
-          aria-label="Nodes alone before packing"
-          onChange={(e) => {
-            setThreshold(e.target.value)
-            change(mode, size, e.target.value)
-          }}
-        />
+        <div className="packing-numbers">
+          <label>
+            per process{' '}
+            <input
+              id="setting-packing-size"
+              type="number"
+              min={1}
+              max={1000}
+              value={size}
+              aria-label="Nodes per process"
+              onChange={(e) => {
+                setSize(e.target.value)
+                change(mode, e.target.value)
+              }}
+            />
+          </label>
+          {mode === 'auto' && (
+            <label>
+              alone up to{' '}
+              <input
+                id="setting-packing-threshold"
+                type="number"
+                min={0}
+                max={1000}
+                value={threshold}
+                aria-label="Nodes alone before packing"
+                onChange={(e) => {
+                  setThreshold(e.target.value)
+                  change(mode, size, e.target.value)
+                }}
+              />
+            </label>
+          )}
+        </div>
       )}
       <small className={error ? 'error-text' : undefined}>
         {error ?? `${describePacking(packing)}. A node in a shared process costs about 1 MB, one alone about 45 MB (used by the next New network).`}

@@ -77,13 +77,16 @@ export function SettingsPanel() {
       ))}
       <div className="field">
         <label htmlFor="setting-topology">Topology</label>
-        <select id="setting-topology" value={settings.topology} onChange={(e) => setTopology(e.target.value as Topology)}>
+        <select id="setting-topology" value={settings.topology} onChange={(e) => setTopology(e.target.value as Topology)} aria-describedby="setting-topology-help">
           {TOPOLOGIES.map((t) => (
             <option key={t} value={t}>
-              {t === 'powerlaw' ? 'power law (preferential attachment)' : 'random (up to 4 links)'}
+              {t === 'powerlaw' ? 'power law' : 'random'}
             </option>
           ))}
         </select>
+        <small id="setting-topology-help">
+          {settings.topology === 'powerlaw' ? 'Preferential attachment: a new peer links to well-linked peers more often' : 'Uniform choice: a new peer links to peers drawn at random'}
+        </small>
       </div>
       <PackingField />
       <p className="hint">Used by the next New network. Apply sends them to the host for nodes added from now on.</p>

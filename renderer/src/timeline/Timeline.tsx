@@ -85,6 +85,8 @@ export function Timeline() {
   const position = replaying ? Math.min(span, Math.max(0, ui.cursorT! - start)) : span
   const shownEvents = replaying ? index.countUpToSeq(ui.cursorSeq ?? 0) : index.length
 
+  const positionText = `${seconds(position)} / ${seconds(index.length > 0 ? span : 0)} · event ${shownEvents}/${index.length}${ui.source === 'file' && ui.name ? ` · ${ui.name}` : ''}`
+
   const markers = useMemo(() => {
     // One marker per pixel column and kind: thousands of deliveries stay drawable.
     const seen = new Set<string>()
@@ -154,13 +156,14 @@ export function Timeline() {
             ))}
           </select>
         </label>
-        <output className="timeline-position" aria-label="Timeline position">
-          {seconds(position)} / {seconds(index.length > 0 ? span : 0)} · event {shownEvents}/{index.length}
-          {ui.source === 'file' && ui.name ? ` · ${ui.name}` : ''}
-        </output>
-        <button type="button" className={mode === 'live' ? 'live on' : 'live'} onClick={() => replay.goLive()} aria-pressed={mode === 'live'}>
-          Live
-        </button>
+        <span className="timeline-now">
+          <output className="timeline-position" aria-label="Timeline position" title={positionText}>
+            {positionText}
+          </output>
+          <button type="button" className={mode === 'live' ? 'live on' : 'live'} onClick={() => replay.goLive()} aria-pressed={mode === 'live'}>
+            Live
+          </button>
+        </span>
       </div>
       <input
         type="range"
