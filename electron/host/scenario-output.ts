@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseAddress } from '../../shared/address'
 import { formatConfig } from '../../shared/config'
@@ -41,7 +41,7 @@ export function writeSimSession(dir: string, outcome: RunOutcome, logs: readonly
   const session = join(dir, 'session')
   mkdirSync(join(session, LOGS_DIR), { recursive: true })
   const events = outcome.run.events
-  writeFileSync(join(session, EVENTS_FILE), events.map((e) => JSON.stringify(e)).join('\n') + (events.length > 0 ? '\n' : ''))
+  writeLines(join(session, EVENTS_FILE), events, (e) => JSON.stringify(e))
   const meta = { version: SESSION_VERSION, id: sessionIdAt(outcome.run.startT), startedAt: outcome.run.startT, settings: outcome.run.settings, seeds }
   writeFileSync(join(session, SESSION_FILE), `${JSON.stringify(meta, null, 2)}\n`)
   writeFileSync(join(session, CONFIG_FILE), formatConfig(seeds.map((s) => parseAddress(s)!)))
@@ -58,7 +58,32 @@ export function writeSimSession(dir: string, outcome: RunOutcome, logs: readonly
     const folder = join(session, LOGS_DIR, nodeLogFolder(address.ip, address.port))
     mkdirSync(folder, { recursive: true })
     const file = roleOf.get(node) === 'seed' ? 'seed_network.log' : 'peer_network.log'
-    writeFileSync(join(folder, file), `${lines.join('\n')}\n`)
+    writeLines(join(folder, file), lines, (line) => line)
+  }
+}
+
+/** Bytes gathered before each write: a whole file as one string fails past ~512 MB (V8's string limit). */
+const WRITE_CHUNK_CHARS = 1 << 20
+
+/** Writes one line per item, `\n`-terminated, in chunks of about WRITE_CHUNK_CHARS characters. */
+export function writeLines<T>(path: string, items: readonly T[], line: (item: T) => string): void {
+  const fd = openSync(path, 'w')
+  try {
+    let chunk: string[] = []
+    let size = 0
+    for (const item of items) {
+      const text = line(item)
+      chunk.push(text)
+      size += text.length + 1
+      if (size >= WRITE_CHUNK_CHARS) {
+        writeSync(fd, `${chunk.join('\n')}\n`)
+        chunk = []
+        size = 0
+      }
+    }
+    if (chunk.length > 0) writeSync(fd, `${chunk.join('\n')}\n`)
+  } finally {
+    closeSync(fd)
   }
 }
 

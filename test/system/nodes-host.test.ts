@@ -57,12 +57,31 @@ function seenAbout(victim: NetNode, since: number): string[] {
 const holders = (victim: NetNode) => seeds.filter((s) => eventsOfType(s, 'seed.registered').some((e) => e.peer === victim.id))
 const removedAt = (seed: NetNode, victim: NetNode) => eventsOfType(seed, 'seed.peer-removed').find((e) => e.peer === victim.id)?.t
 
-/** Two peers with neighbours, one alone in its process and one in a node host, not yet used. */
-function pickPair(used: Set<NetNode>): [NetNode, NetNode] {
-  const candidates = peers.filter((p) => !used.has(p) && p.managed.alive && neighbours(p).size > 0)
-  const a = candidates.find(alone)
-  const b = candidates.find(shared)
-  if (!a || !b) throw new Error('no pair of peers with neighbours')
+/**
+ * Two peers, one alone in its process and one in a node host, not yet used, each with a
+ * live neighbour other than the pair (someone must be watching it: a peer whose only
+ * neighbours are dead or paused is never reported).
+ */
+function findPair(used: Set<NetNode>): [NetNode, NetNode] | null {
+  const byId = new Map(peers.map((p) => [p.id, p]))
+  const watched = (p: NetNode, other: NetNode | null) =>
+    [...neighbours(p)].some((id) => {
+      const n = byId.get(id)
+      return n !== undefined && n !== other && !used.has(n) && n.managed.alive
+    })
+  const candidates = peers.filter((p) => !used.has(p) && p.managed.alive)
+  for (const a of candidates.filter(alone)) {
+    const b = candidates.find((c) => shared(c) && watched(c, a) && watched(a, c))
+    if (b) return [a, b]
+  }
+  return null
+}
+
+/** Waits (the overlay repairs itself after earlier kills) for such a pair, and marks it used. */
+async function pickPair(used: Set<NetNode>): Promise<[NetNode, NetNode]> {
+  let pair: [NetNode, NetNode] | null = null
+  await net.waitFor(() => (pair = findPair(used)) !== null, 20_000, 'a pair of peers watched by live neighbours')
+  const [a, b] = pair!
   used.add(a).add(b)
   return [a, b]
 }
@@ -113,7 +132,7 @@ describe('node hosts and processes of their own in one network', () => {
   })
 
   it('a node killed inside a shared process is seen as a killed process is', async () => {
-    const [a, b] = pickPair(used)
+    const [a, b] = await pickPair(used)
     const killedAt = Date.now()
     net.kill(a.id)
     net.kill(b.id)
@@ -133,7 +152,7 @@ describe('node hosts and processes of their own in one network', () => {
   })
 
   it('a node paused inside a shared process is seen as a SIGSTOPped process is, and resumes', async () => {
-    const [a, b] = pickPair(used)
+    const [a, b] = await pickPair(used)
     const pausedAt = Date.now()
     net.pause(a.id)
     net.pause(b.id)
