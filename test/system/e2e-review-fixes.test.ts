@@ -114,6 +114,7 @@ describe('newcomer review fixes', () => {
         }), right)
         const sideways = await page.locator('.right .tabpanel').evaluateAll((els) => els.filter((el) => el.scrollWidth > el.clientWidth + 1).length)
         expect(sideways, `tab panel scrolls sideways at ${where}`).toBe(0)
+        await page.locator('#setting-packing-threshold').scrollIntoViewIfNeeded()
         if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.SCREENSHOT_DIR, `settings-${width}x${height}-${scheme}.png`) })
         expect(clipped, `clipped at ${where}`).toEqual([])
 
