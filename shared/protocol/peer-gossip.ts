@@ -2,7 +2,7 @@ import { type NodeId, isLoopback } from '../address'
 import { localTime } from './edge'
 import { MESSAGE_MAX_AGE_MS, type MessageRecord } from './message-list'
 import { dropLink, redial } from './peer-links'
-import { type Link, type PeerConn, type PeerContext, type Refusal, refusal } from './peer-state'
+import { type Link, type PeerConn, type PeerContext, type Refusal, outboundLinks, refusal } from './peer-state'
 import { type WireMessage, encodeMessage, gossipText } from './wire'
 
 /**
@@ -164,8 +164,11 @@ export function livenessRound(ctx: PeerContext, now: number): void {
       ctx.emit({ type: 'liveness.sent', peer: link.id })
     }
   }
-  // No links (none yet, or all lost): ask the seeds again, every round, until one comes up.
-  if (ctx.links.size === 0) ctx.repairDue = true
+  // Fewer links dialed than the target (a short list at join, or all links lost): ask the
+  // seeds again every round. Peers that join together can get lists holding only each other
+  // (the rest hidden while seeds verify them) and form a fragment; its first member dialed
+  // fewer than maxLinks, so it keeps asking until it links out of it.
+  if (ctx.links.size === 0 || outboundLinks(ctx) < ctx.options.maxLinks) ctx.repairDue = true
 }
 
 /** A reply counts if it answers a request of ours not answered yet (the newest or an older one). */

@@ -113,7 +113,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
   /** After a lost neighbour (or a round with none), once nothing else is in flight. */
   function maybeRepair(now: number): void {
     if (ctx.phase !== 'running' || ctx.query || ctx.linking) return
-    if (ctx.lost === 0 && !(ctx.repairDue && ctx.links.size === 0)) return
+    if (ctx.lost === 0 && !ctx.repairDue) return
     // With no seed connection open, the reconnects will bring one back.
     if (ctx.openSeeds().length > 0) startRepair(ctx, now)
   }

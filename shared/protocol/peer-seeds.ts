@@ -1,6 +1,7 @@
 import { type Address, type NodeId, formatAddress, parseAddress } from '../address'
 import { startLinking } from './peer-links'
 import {
+  outboundLinks,
   JOIN_RETRY_MS,
   MAX_PEER_LIST_PARTS,
   MAX_SEED_RETRY_MS,
@@ -116,7 +117,9 @@ export function finishQuery(ctx: PeerContext, now: number, timedOut: boolean): v
   // every peer cut off by the same death picks the same anchor, so the fragments it left
   // behind all join one component.
   const anchors = Math.max(q.lost, ctx.links.size === 0 ? 1 : 0)
-  startLinking(ctx, pool, Math.max(q.lost, target - ctx.links.size), anchors, now)
+  // Also up to maxLinks dialed by this peer itself (see livenessRound).
+  const dial = Math.max(q.lost, target - ctx.links.size, Math.min(pool.length, ctx.options.maxLinks - outboundLinks(ctx)))
+  startLinking(ctx, pool, dial, anchors, now)
 }
 
 /** Union of the seeds' lists without self, current neighbours and peers reported dead. */

@@ -230,3 +230,10 @@ export class PeerContext {
     return [...this.seeds.values()].filter((s) => s.connected && s.conn !== null)
   }
 }
+
+/** Links this peer dialed itself (the `initiator` side). */
+export function outboundLinks(ctx: PeerContext): number {
+  let n = 0
+  for (const link of ctx.links.values()) if (link.initiator) n++
+  return n
+}

@@ -58,7 +58,9 @@ describe('GraphModel', () => {
     const model = new GraphModel()
     model.sync(foldEvents(smallNetwork()), 0)
     const b = model.nodes.get(B)!
-    expect(model.hitTest(b.x! + 1, b.y! - 1)?.id).toBe(B)
+    // At B's centre (new nodes are placed near a neighbour with random jitter, so a point
+    // off-centre may be nearer another node's centre: that made this test flaky).
+    expect(model.hitTest(b.x!, b.y!)?.id).toBe(B)
     expect(model.hitTest(b.x! + 500, b.y! + 500)).toBeNull()
   })
 })

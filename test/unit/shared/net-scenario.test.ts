@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { EventOf, SessionEvent } from '../../../shared/events'
 import { type NetConditions, healed, withPartition } from '../../../shared/net/conditions'
 import { DROP_REPORT_MS } from '../../../shared/net/drop-tally'
-import { createScenario, networkOf, overlay } from '../../../shared/sim/scenario'
+import { componentCount, createScenario, edgeCount, networkOf, overlay } from '../../../shared/sim/scenario'
+import { scaledIntervals } from '../../../shared/settings'
 import { expectValidEvents, sha256 } from './helpers'
 
 /** Scenario tests of the conditions model on the simulator: delay, loss, partitions, heal. */
@@ -36,10 +37,13 @@ function hops(graph: Map<string, Set<string>>, origin: string): Map<string, numb
 describe('scenario: network conditions', () => {
   it('with delay d and no jitter, every first receipt happens at hops x d after creation', () => {
     const d = 40
-    const { sim } = createScenario({ seeds: 3, peers: 15, sha256, rngSeed: 3, conditions: only(link(d)), settings: { ...FAST, gossipCount: 4, livenessIntervalMs: 60_000 } })
+    const { sim } = createScenario({ seeds: 3, peers: 15, sha256, rngSeed: 3, conditions: only(link(d)), settings: { ...FAST, gossipCount: 4, livenessIntervalMs: 600_000 } })
     sim.runFor(5_000)
     const graph = overlay(sim)
-    const created = ofType(sim.events, 'gossip.created')
+    // Hops are measured on the final overlay: only messages created after its last link-up
+    // (under-linked peers add links after joining).
+    const settled = Math.max(...ofType(sim.events, 'peer.link-up').map((e) => e.t))
+    const created = ofType(sim.events, 'gossip.created').filter((e) => e.t > settled)
     expect(created.length).toBeGreaterThan(20)
     const net = networkOf(sim)
     let checked = 0
@@ -153,5 +157,23 @@ describe('scenario: network conditions', () => {
     sim.runFor(3_001)
     expect(late.connected).toBe(false)
     expect(late.closed).toBe(true)
+  })
+})
+
+describe('scenario: a wave of peers joining together', () => {
+  it('every peer ends with maxLinks links of its own dialing, in one component, though most got short lists', () => {
+    // 40 ms links, peers 30 ms apart: seeds list a registrant only once it answers their
+    // probe, so each peer of the wave sees few of the ones just before it.
+    for (const rngSeed of [1, 2, 3]) {
+      const { sim, settings } = createScenario({ seeds: 3, peers: 30, sha256, rngSeed, joinSpacingMs: 30, conditions: only(link(40)), settings: { ...FAST, gossipCount: 0 } })
+      const { livenessMs } = scaledIntervals(settings)
+      sim.runFor(4 * livenessMs)
+      const graph = overlay(sim)
+      const dialed = ofType(sim.events, 'peer.link-up').filter((e) => e.initiator).length
+      // The first peer has nobody to dial and the second one peer: 2 x 30 - 3 links dialed at least.
+      expect(dialed, `rng seed ${rngSeed}`).toBeGreaterThanOrEqual(2 * 30 - 3)
+      expect(edgeCount(graph), `rng seed ${rngSeed}`).toBeGreaterThanOrEqual(2 * 30 - 3)
+      expect(componentCount(graph), `rng seed ${rngSeed}`).toBe(1)
+    }
   })
 })
