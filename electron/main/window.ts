@@ -1,5 +1,6 @@
 import { BrowserWindow, type Session, type WebContents } from 'electron'
 import { pathToFileURL } from 'node:url'
+import { RENDERER_CSP } from '../../shared/csp'
 
 /**
  * The app window and its security: renderer isolated and sandboxed with no Node, the
@@ -14,18 +15,8 @@ export interface AppPage {
   indexFile: string
 }
 
-export const PRODUCTION_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ')
+/** One policy for the window and the web host (shared/csp.ts). */
+export const PRODUCTION_CSP = RENDERER_CSP
 
 /** Vite's dev server needs its inline preamble and HMR socket; used only under `npm run dev`. */
 export function developmentCsp(devUrl: string): string {

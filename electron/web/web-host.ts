@@ -8,6 +8,7 @@ import { checkToken, isLoopbackHost, newToken, TOKEN_PARAM, tokenCookie } from '
 import { isAllowedHost, isSameOrigin } from './origin'
 import { resolveUnder, sendFile } from './static-files'
 import { attachSocket, MAX_FRAME_BYTES } from './ws-bridge'
+import { RENDERER_CSP } from '../../shared/csp'
 
 /**
  * The web host: the renderer over HTTP plus the API over a WebSocket at /api, driving the
@@ -39,23 +40,8 @@ export interface WebHost {
   close(): Promise<void>
 }
 
-/**
- * Applied to every page: the renderer's own scripts and styles, and this host's WebSocket
- * only. Built from fixed values (CSP 3's 'self' covers ws: and wss: to the same host), never
- * from a request header, so nothing a client sends can add a directive.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ')
+/** One policy for the window and the web host (shared/csp.ts). */
+export const CONTENT_SECURITY_POLICY = RENDERER_CSP
 
 const EXPORT_NAME = /^[\w.-]{1,200}$/
 
