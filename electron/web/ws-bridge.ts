@@ -61,10 +61,14 @@ export function attachSocket(socket: WebSocket, controller: HostController, now:
       if (error) socket.terminate()
     })
   }
-  const client = controller.openClient({
-    events: (payload) => send({ push: 'events', payload }),
-    status: (payload) => send({ push: 'status', payload }),
-  })
+  // A page: gossip per message above the hop-summary threshold (electron/host/clients.ts).
+  const client = controller.openClient(
+    {
+      events: (payload) => send({ push: 'events', payload }),
+      status: (payload) => send({ push: 'status', payload }),
+    },
+    { summarise: true },
+  )
   socket.on('message', (data: RawData, isBinary: boolean) => {
     const frame = parseFrame(data, isBinary)
     if (!frame.ok) return send({ id: frame.id, error: frame.error })
