@@ -367,8 +367,11 @@ export class HostController implements GossipscopeApi {
       let next = this.supervisor.conditions
       if (update.clearLinks) next = { ...next, links: [] }
       if (update.defaults) next = { ...next, defaults: update.defaults }
+      const known = new Set(this.supervisor.nodeInfos().map((n) => n.id))
       for (const link of update.links ?? []) {
         if (link.from === link.to) return { ok: false, error: `setConditions: a link needs two different nodes, got ${link.from} twice` }
+        const unknown = [link.from, link.to].find((id) => !known.has(id))
+        if (unknown) return { ok: false, error: `setConditions: no node ${unknown} in this session` }
         next = withLink(next, link.from, link.to, link.conditions)
         if (link.both) next = withLink(next, link.to, link.from, link.conditions)
       }
