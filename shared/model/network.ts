@@ -1,4 +1,5 @@
 import type { SessionEvent } from '../events'
+import { EligibilityHistory, ExpectedPeers, type PeerSet } from './expected-peers'
 import { type NetState, applyNetConditions, applyNetDropped, cloneNetState, createNetState } from './net-state'
 
 /**
@@ -73,8 +74,9 @@ export interface MessageState {
   /**
    * Peers that should receive it: alive and linked when it was created, origin excluded.
    * Coverage = receipts by members of this set / its size (later joiners cannot get it).
+   * Immutable, a view into the fold's shared `eligibility` history (see expected-peers.ts).
    */
-  expected: Set<string>
+  expected: PeerSet
   forwards: number
   duplicates: number
 }
@@ -132,6 +134,12 @@ export interface NetworkState {
    * when it is created. Absent while empty (states built elsewhere stay valid).
    */
   early?: Map<string, EarlyMessage>
+  /**
+   * Which nodes were alive, linked peers at each gossip.created: the history the messages'
+   * `expected` sets are views into. Absent until the first message (states built elsewhere
+   * stay valid); copied with the state, never shared by two states.
+   */
+  eligibility?: EligibilityHistory
 }
 
 export interface EarlyMessage {
@@ -320,6 +328,14 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
   // A coverage item counts as the hop events it stands for (below), not as itself.
   if (event.type !== 'gossip.coverage') state.counts.set(event.type, (state.counts.get(event.type) ?? 0) + 1)
   const t = event.t
+  const history = state.eligibility
+  if (history) {
+    // Whatever can change whether a node is an alive, linked peer concerns the event's node,
+    // its `peer`, or (a restart drops every link) the restarted node's neighbours.
+    history.touch(event.node)
+    if ('peer' in event) history.touch(event.peer)
+    if (event.type === 'node.started') for (const other of state.nodes.get(event.node)?.neighbours ?? []) history.touch(other)
+  }
   switch (event.type) {
     case 'host.spawned': {
       const node = ensureNode(state, event.node, event.role)
@@ -417,12 +433,9 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
       node.created++
       node.messages.add(event.id)
       if (!state.messages.has(event.id)) {
-        const expected = new Set<string>()
-        for (const peer of state.nodes.values()) {
-          if (peer.role === 'peer' && peer.status === 'alive' && peer.id !== event.node && peer.neighbours.size > 0) {
-            expected.add(peer.id)
-          }
-        }
+        const history = (state.eligibility ??= new EligibilityHistory())
+        const tick = history.record(state.nodes, (peer) => peer.role === 'peer' && peer.status === 'alive' && peer.neighbours.size > 0)
+        const expected = new ExpectedPeers(history, tick, event.node, history.eligible - (history.wasEligible(event.node, tick) ? 1 : 0))
         const early = state.early?.get(event.id)
         if (early) {
           state.early!.delete(event.id)
@@ -542,7 +555,7 @@ export function cloneNetwork(state: NetworkState): NetworkState {
     })
   }
   const messages = new Map<string, MessageState>()
-  for (const [id, m] of state.messages) messages.set(id, { ...m, receipts: m.receipts.slice(), expected: new Set(m.expected) })
+  for (const [id, m] of state.messages) messages.set(id, { ...m, receipts: m.receipts.slice() })
   return {
     seq: state.seq,
     t: state.t,
@@ -554,5 +567,6 @@ export function cloneNetwork(state: NetworkState): NetworkState {
     counts: new Map(state.counts),
     net: cloneNetState(state.net),
     ...(state.early ? { early: new Map([...state.early].map(([id, e]) => [id, { ...e, receipts: e.receipts.slice() }])) } : {}),
+    ...(state.eligibility ? { eligibility: state.eligibility.copyUpTo() } : {}),
   }
 }
