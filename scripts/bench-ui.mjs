@@ -3,7 +3,9 @@
 // (`?bench=N`, renderer/src/bench/), drives headless Chromium with Playwright, and prints a
 // Markdown table of frames per second, event-to-pixel latency and dropped events for
 // 50, 200 and 1000 nodes at 10,000 events/s, plus the machine it ran on.
-// Usage: node scripts/bench-ui.mjs [--nodes 50,200,1000] [--rate 10000] [--seconds 5] [--warmup 3] [--root out/renderer]
+// Usage: node scripts/bench-ui.mjs [--nodes 50,200,1000] [--rate 10000] [--seconds 5] [--warmup 3] [--root out/renderer] [--summarise]
+// --summarise measures each size twice: every hop, then hops folded per message in 200 ms
+// windows by the host's own fold (shared/model/coverage.ts), as pages of large networks get them.
 //
 // With --real N the stream is not synthetic: the built web host (out/main/web.js) runs N
 // real nodes (3 seeds, N-3 peers, packed 50 per process), started from the page as a user
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     real: { type: 'string' },
     'gossip-count': { type: 'string', default: '1' },
     json: { type: 'string' },
+    summarise: { type: 'boolean', default: false },
     screenshot: { type: 'string' },
   },
 })
@@ -106,10 +109,11 @@ const browser = await chromium.launch({
 })
 const rows = []
 try {
-  for (const nodes of sizes) {
+  const runs = sizes.flatMap((nodes) => (values.summarise ? [[nodes, false], [nodes, true]] : [[nodes, false]]))
+  for (const [nodes, summarised] of runs) {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
     page.on('pageerror', (e) => console.error(`[page error] ${e.message}`))
-    await page.goto(`http://127.0.0.1:${port}/?bench=${nodes}&rate=${rate}`)
+    await page.goto(`http://127.0.0.1:${port}/?bench=${nodes}&rate=${rate}${summarised ? '&summarise=1' : ''}`)
     await page.waitForFunction(() => window.__gossipscopeBench?.start > 0, null, { timeout: 30_000 })
     await page.waitForTimeout(warmup * 1000)
     await page.evaluate(() => window.__gossipscopeBench.reset())
@@ -117,7 +121,7 @@ try {
     await page.waitForTimeout(seconds * 1000)
     const m = await page.evaluate(() => window.__gossipscopeBench.snapshot())
     const cpu = (chromiumCpuSeconds() - cpu0) / m.seconds
-    rows.push({ nodes, ...m, cpu, fps: m.frames / m.seconds, eventsPerSecond: m.samples / m.seconds })
+    rows.push({ nodes, page: summarised ? 'summarised' : 'every hop', ...m, cpu, fps: m.frames / m.seconds, eventsPerSecond: m.samples / m.seconds })
     await page.close()
   }
 } finally {
@@ -128,11 +132,11 @@ try {
   const fmt = (v, d = 1) => (v === null ? '–' : v.toFixed(d))
   const cpu = cpus()
   console.log(`\nUI benchmark: synthetic stream at ${rate} events/s, ${seconds} s window after ${warmup} s warm-up, headless Chromium, 1440x900 canvas\n`)
-  console.log('| nodes | fps | Chromium CPU (cores) | graph loop ms/frame p50 / p99 | event-to-pixel p50 (ms) | p99 (ms) | events/s drawn | events received | events applied | dropped |')
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+  console.log(`| nodes |${values.summarise ? ' page gets |' : ''} fps | Chromium CPU (cores) | graph loop ms/frame p50 / p99 | event-to-pixel p50 (ms) | p99 (ms) | events/s drawn | events received | events applied | dropped |`)
+  console.log(`|---:|${values.summarise ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|`)
   for (const r of rows) {
     console.log(
-      `| ${r.nodes} | ${fmt(r.fps)} | ${fmt(r.cpu, 2)} | ${fmt(r.workP50, 2)} / ${fmt(r.workP99, 2)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.eventsPerSecond, 0)} | ${r.received} | ${r.applied} | ${r.received - r.applied} |`,
+      `| ${r.nodes} |${values.summarise ? ` ${r.page} |` : ''} ${fmt(r.fps)} | ${fmt(r.cpu, 2)} | ${fmt(r.workP50, 2)} / ${fmt(r.workP99, 2)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.eventsPerSecond, 0)} | ${r.received} | ${r.applied} | ${r.received - r.applied} |`,
     )
   }
   console.log(`\nLoad average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (1/5/15 min)`)
