@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
 import { LineFramer, type Frame } from '../../shared/protocol/framer'
 import type { ConnId } from '../../shared/protocol/machine'
+import { ioCounts } from './io-stats'
 
 /** Bounds that keep one node's memory and descriptors finite whatever remotes do. */
 export interface ConnectionLimits {
@@ -104,12 +105,15 @@ export class Connection {
       this.corked = true
     }
     this.socket.write(line + '\n')
+    ioCounts.socketLines++
+    ioCounts.socketWriteBytes += line.length + 1
     return this.socket.writableLength <= maxQueued
   }
 
   uncork(): void {
     if (!this.corked) return
     this.corked = false
+    ioCounts.socketFlushes++
     this.socket.uncork()
   }
 }

@@ -6,6 +6,7 @@ import type { ConnId, Effect, Machine, MachineInput } from '../../shared/protoco
 import { assertNever } from '../../shared/protocol/wire'
 import type { Frame } from '../../shared/protocol/framer'
 import { Connection, type ConnectionLimits } from './connection'
+import { ioCounts } from './io-stats'
 import type { NodeOutput } from './output'
 import { Shaper } from './shaper'
 
@@ -249,6 +250,7 @@ export class NodeDriver {
     try {
       for (let next = this.queue.shift(); next; next = this.paused || this.killed ? undefined : this.queue.shift()) {
         let effects: Effect[]
+        ioCounts.inputs++
         try {
           effects = this.machine.handle(next)
         } catch (e) {
@@ -413,6 +415,8 @@ export class NodeDriver {
     }
     socket.on('data', (chunk: Buffer) => {
       if (conn.state === 'closing' || this.killed) return
+      ioCounts.socketReads++
+      ioCounts.socketReadBytes += chunk.length
       deliver(conn.push(chunk, this.now()), this.now())
     })
     // End of stream (FIN): a last line sent without a newline counts like any other.

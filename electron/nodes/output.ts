@@ -6,6 +6,7 @@ import { formatLogLine, stampEvent } from './format'
 import { type EventsDetail, keepsEvent } from './events-detail'
 import type { EventsTarget } from './resolve'
 import { AppendFile, type AppendFileHooks, type AppendFs } from './append-file'
+import { ioCounts } from './io-stats'
 
 /**
  * Where a node's log lines and events go. Lines are batched and written once per turn of
@@ -51,7 +52,12 @@ class BatchedSink {
 function fileWriter(path: string, hooks: AppendFileHooks, fs?: AppendFs): { write: Writer; close: () => void } {
   mkdirSync(dirname(path), { recursive: true })
   const file = new AppendFile(path, hooks, fs)
-  return { write: (text) => file.write(text), close: () => file.close() }
+  const write = (text: string) => {
+    ioCounts.fileWrites++
+    ioCounts.fileWriteBytes += text.length
+    file.write(text)
+  }
+  return { write, close: () => file.close() }
 }
 
 /** stdout/stderr: a closed pipe (EPIPE) must not kill the node, so its errors are ignored. */
@@ -124,12 +130,14 @@ export class NodeOutput {
 
   log(now: number, text: string): void {
     if (this.closed) return
+    ioCounts.logLines++
     const line = formatLogLine(new Date(now), this.options.node, text)
     for (const sink of this.logSinks) sink.writeLine(line)
   }
 
   event(now: number, body: NodeEventBody): void {
     if (this.closed) return
+    ioCounts.events++
     const event = stampEvent(now, this.options.node, body)
     const live = keepsEvent(this.detail, event.type)
     if (this.eventSink && (live || !this.eventSinkLive)) this.eventSink.writeLine(JSON.stringify(event))
