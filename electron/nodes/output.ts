@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { NodeId } from '../../shared/address'
 import type { NodeEvent, NodeEventBody } from '../../shared/events'
-import { formatLogLine, stampEvent } from './format'
+import { eventLineWriter, formatLogLine, stampEvent } from './format'
 import { type EventsDetail, keepsEvent } from './events-detail'
 import type { EventsTarget } from './resolve'
 import { AppendFile, type AppendFileHooks, type AppendFs } from './append-file'
@@ -93,12 +93,14 @@ export class NodeOutput {
   private readonly detail: EventsDetail
   private readonly closers: (() => void)[] = []
   private closed = false
+  private readonly eventLine: (t: number, body: NodeEventBody) => string
 
   /** Throws (with the OS message) when the log or events file cannot be opened. */
   constructor(private readonly options: OutputOptions) {
     // A file that cannot be written (disk full) is said at once: a node.warning event on
     // the live streams (IPC, stdout) and the events file if it still works, and a line on
     // the console; the log line goes to the other sinks.
+    this.eventLine = eventLineWriter(options.node)
     const hooks: AppendFileHooks = {
       onProblem: (message) => this.warnWriting(message),
       onResumed: (message) => this.warnWriting(message),
@@ -131,17 +133,17 @@ export class NodeOutput {
   log(now: number, text: string): void {
     if (this.closed) return
     ioCounts.logLines++
-    const line = formatLogLine(new Date(now), this.options.node, text)
+    const line = formatLogLine(now, this.options.node, text)
     for (const sink of this.logSinks) sink.writeLine(line)
   }
 
   event(now: number, body: NodeEventBody): void {
     if (this.closed) return
     ioCounts.events++
-    const event = stampEvent(now, this.options.node, body)
-    const live = keepsEvent(this.detail, event.type)
-    if (this.eventSink && (live || !this.eventSinkLive)) this.eventSink.writeLine(JSON.stringify(event))
-    if (live) this.options.forward?.(event)
+    const live = keepsEvent(this.detail, body.type)
+    if (this.eventSink && (live || !this.eventSinkLive)) this.eventSink.writeLine(this.eventLine(now, body))
+    // The stamped object only for a live stream that takes this event.
+    if (live && this.options.forward) this.options.forward(stampEvent(now, this.options.node, body))
   }
 
   flush(): void {
@@ -152,7 +154,7 @@ export class NodeOutput {
   private warnWriting(message: string): void {
     const now = (this.options.now ?? Date.now)()
     const stream = this.options.events.kind === 'stdout' ? process.stderr : process.stdout
-    if (this.options.console !== false && !stream.destroyed) stream.write(`${formatLogLine(new Date(now), this.options.node, `warning: ${message}`)}\n`)
+    if (this.options.console !== false && !stream.destroyed) stream.write(`${formatLogLine(now, this.options.node, `warning: ${message}`)}\n`)
     // Deferred: the hook runs inside a sink's flush.
     queueMicrotask(() => this.event(now, { type: 'node.warning', message: message.slice(0, 2000) }))
   }
