@@ -261,11 +261,14 @@ function hostFigures(phase: RunFacts['gossipPhase'], hops: number) {
   for (const key of keys) perHop[key] = sum(after.map((h) => h.counts[key] - before.get(h.pid)!.counts[key])) / Math.max(1, hops)
   perHop.cpuUs = sum(after.map((h) => h.cpuUserUs + h.cpuSystemUs - before.get(h.pid)!.cpuUserUs - before.get(h.pid)!.cpuSystemUs)) / Math.max(1, hops)
   const worst = (f: (d: (typeof delays)[number]) => number) => (delays.length > 0 ? Math.max(...delays.map(f)) : NaN)
+  const gcs = after.map((h) => h.gc).filter((g): g is NonNullable<HostStats['gc']> => g !== null)
+  const gc = { minor: sum(gcs.map((g) => g.minor)), minorMs: sum(gcs.map((g) => g.minorMs)), major: sum(gcs.map((g) => g.major)), majorMs: sum(gcs.map((g) => g.majorMs)) }
   return {
     count: after.length,
     eluMax: after.length > 0 ? Math.max(...after.map((h) => h.elu)) : NaN,
     eluMean: sum(after.map((h) => h.elu)) / Math.max(1, after.length),
     loopDelayMs: { p50: worst((d) => d.p50), p99: worst((d) => d.p99), max: worst((d) => d.max) },
+    gc,
     perHop,
   }
 }
@@ -451,6 +454,7 @@ function print(r: ReturnType<typeof analyse>): void {
     ['hopDelayMs p50 / p99 / max (hops of messages after all linked); same process; other process', `${l2(r.hopDelayMs)}; ${l2(r.hopDelayMs.sameProcess)}; ${l2(r.hopDelayMs.otherProcess)}`],
     ['cpuS all node processes; gossip phase (user + system); liveness phase', `${f(r.cpuS)} s; ${f(r.gossipCpuS)} s (${f(r.gossipCpuUserS)} + ${f(r.gossipCpuSystemS)}); ${f(r.livenessCpuS)} s over ${f(r.livenessPhaseS, 0)} s`],
     ['node hosts in the gossip phase: hosts.eluMax / eluMean; hosts.loopDelayMs p50 / p99 / max (worst host)', r.hosts.count === 0 ? 'no node hosts' : `${f(r.hosts.eluMax, 2)} / ${f(r.hosts.eluMean, 2)}; ${f(r.hosts.loopDelayMs.p50)} / ${f(r.hosts.loopDelayMs.p99)} / ${f(r.hosts.loopDelayMs.max)} ms`],
+    ['hosts.gc in the gossip phase, all hosts: minor (count, ms); major (count, ms)', r.hosts.count === 0 ? 'no node hosts' : `${r.hosts.gc.minor}, ${f(r.hosts.gc.minorMs, 0)} ms; ${r.hosts.gc.major}, ${f(r.hosts.gc.majorMs, 0)} ms`],
     ['hosts.perHop: CPU µs; inputs; socket reads / flushes / lines; file writes; events; log lines', r.hosts.count === 0 ? 'no node hosts' : perHop(r.hosts.perHop)],
     ['falseRemovals (live peers removed by a seed)', String(r.falseRemovals)],
     ['events file bytes per node-minute: full / receipts level', `${f(r.eventsBytesPerNodeMinute.full, 0)} / ${f(r.eventsBytesPerNodeMinute.receipts, 0)}`],

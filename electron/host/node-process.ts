@@ -67,6 +67,7 @@ const statsSchema = z.object({
   cpuSystemUs: count,
   elu: z.number().min(0).max(1),
   loopDelayMs: z.object({ p50: count, p99: count, max: count, samples: count }).nullable(),
+  gc: z.object({ minor: count, minorMs: count, major: count, majorMs: count }).nullable(),
   counts: z.object({
     inputs: count, socketReads: count, socketReadBytes: count, socketLines: count, socketFlushes: count,
     socketWriteBytes: count, fileWrites: count, fileWriteBytes: count, events: count, logLines: count,

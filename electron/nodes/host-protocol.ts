@@ -39,6 +39,12 @@ export interface HostStats {
    * which starts the monitor.
    */
   loopDelayMs: { p50: number; p99: number; max: number; samples: number } | null
+  /**
+   * Garbage collections since the previous `stats` (perf_hooks 'gc' entries): minor
+   * (scavenges of the young generation) and major (mark-sweep-compact, incremental
+   * marking), count and pause time in ms; null on the first `stats`, which starts watching.
+   */
+  gc: { minor: number; minorMs: number; major: number; majorMs: number } | null
   /** Work counters of all nodes of the process since it started (io-stats.ts). */
   counts: IoCounts
 }

@@ -1,4 +1,4 @@
-import { type EventLoopUtilization, type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { type EventLoopUtilization, type IntervalHistogram, PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { NodeEvent } from '../../shared/events'
 import { parseNodeArgs } from './cli'
 import { type HostCommand, type HostReply, type HostStats, parseHostCommand } from './host-protocol'
@@ -87,11 +87,27 @@ const LOOP_DELAY_RESOLUTION_MS = 2
 let loopDelay: IntervalHistogram | null = null
 let lastElu: EventLoopUtilization | undefined
 
+let gc: NonNullable<HostStats['gc']> | null = null
+
+function watchGc(): void {
+  gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0 }
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) (gc!.minor++, (gc!.minorMs += entry.duration))
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR || kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) (gc!.major++, (gc!.majorMs += entry.duration))
+    }
+  }).observe({ entryTypes: ['gc'] })
+}
+
 /** The process's figures since the previous call (see HostStats). */
 function stats(): HostStats {
   const elu = performance.eventLoopUtilization(lastElu)
   lastElu = performance.eventLoopUtilization()
   let delay: HostStats['loopDelayMs'] = null
+  const collected = gc === null ? null : { ...gc }
+  if (gc === null) watchGc()
+  else Object.assign(gc, { minor: 0, minorMs: 0, major: 0, majorMs: 0 })
   if (loopDelay === null) {
     loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS })
     loopDelay.enable()
@@ -101,7 +117,7 @@ function stats(): HostStats {
     loopDelay.reset()
   }
   const cpu = process.cpuUsage()
-  return { pid: process.pid, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, elu: elu.utilization, loopDelayMs: delay, counts: { ...ioCounts } }
+  return { pid: process.pid, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, elu: elu.utilization, loopDelayMs: delay, gc: collected, counts: { ...ioCounts } }
 }
 
 function command(value: unknown): void {

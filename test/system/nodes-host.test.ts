@@ -137,8 +137,10 @@ describe('node hosts and processes of their own in one network', () => {
     expect(first).not.toBeNull()
     expect(first!.pid).toBe(host.pid)
     expect(first!.loopDelayMs).toBeNull()
+    expect(first!.gc).toBeNull()
     const second = (await host.stats())!
     expect(second.loopDelayMs).not.toBeNull()
+    expect(second.gc).not.toBeNull()
     expect(second.elu).toBeGreaterThanOrEqual(0)
     expect(second.elu).toBeLessThanOrEqual(1)
     expect(second.cpuUserUs).toBeGreaterThan(0)

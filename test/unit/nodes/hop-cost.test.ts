@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { Socket } from 'node:net'
-import { describe, expect, it } from 'vitest'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { Connection, DEFAULT_LIMITS, flushWrites } from '../../../electron/nodes/connection'
 import { ioCounts } from '../../../electron/nodes/io-stats'
 import { sha256 } from '../../../electron/nodes/node-runtime'
+import { FILE_FLUSH_MS, NodeOutput } from '../../../electron/nodes/output'
 
 /** What a socket was asked to do, in order: corks, writes and uncorks. */
 function fakeSocket() {
@@ -76,5 +80,39 @@ describe('sha256 of a node process', () => {
     for (let i = 0; i < 9000; i++) sha256(`1700000000000:127.0.0.1:${i}`)
     for (const text of texts) expect(sha256(text)).toBe(reference(text))
     expect(sha256('1700000000000:127.0.0.1:8999')).toBe(reference('1700000000000:127.0.0.1:8999'))
+  })
+})
+
+describe('a node\'s files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gossipscope-output-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('get whole lines within FILE_FLUSH_MS, in order, UTF-8, long lines included, all of them on close', async () => {
+    const logPath = join(dir, 'peer_network.log')
+    const eventsPath = join(dir, 'events.ndjson')
+    const output = new NodeOutput({ node: '127.0.2.1:7000', logPath, events: { kind: 'file', path: eventsPath }, console: false })
+    const long = 'é'.repeat(20_000)
+    output.log(1_800_000_000_000, 'first é漢😀')
+    output.log(1_800_000_000_000, long)
+    output.log(1_800_000_000_001, 'third')
+    output.event(1_800_000_000_001, { type: 'node.warning', message: 'w' })
+    const fileSize = () => readFileSync(logPath, 'utf8').length
+    // Written by the timer, not line by line.
+    await vi.waitFor(() => expect(readFileSync(logPath, 'utf8').split('\n')).toHaveLength(4), { timeout: 20 * FILE_FLUSH_MS, interval: FILE_FLUSH_MS / 5 })
+    const lines = readFileSync(logPath, 'utf8').split('\n')
+    expect(lines[0]).toMatch(/\[127\.0\.2\.1:7000\] first é漢😀$/)
+    expect(lines[1]!.endsWith(long)).toBe(true)
+    expect(lines[2]).toMatch(/ third$/)
+    expect(lines[3]).toBe('')
+    expect(JSON.parse(readFileSync(eventsPath, 'utf8'))).toEqual({ v: 1, t: 1_800_000_000_001, node: '127.0.2.1:7000', type: 'node.warning', message: 'w' })
+    const before = fileSize()
+    for (let i = 0; i < 2000; i++) output.log(1_800_000_000_002, `line ${i}`)
+    output.close()
+    const all = readFileSync(logPath, 'utf8').split('\n')
+    expect(fileSize()).toBeGreaterThan(before)
+    expect(all.slice(3, -1).map((l) => l.slice(l.lastIndexOf(' ') + 1))).toEqual(Array.from({ length: 2000 }, (_, i) => String(i)))
+    output.log(1_800_000_000_003, 'after close')
+    await new Promise((r) => setTimeout(r, 2 * FILE_FLUSH_MS))
+    expect(readFileSync(logPath, 'utf8')).not.toContain('after close')
   })
 })
