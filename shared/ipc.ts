@@ -69,6 +69,18 @@ export interface HostStatus {
    * events the file lacks. Absent or null when every event was recorded.
    */
   recordingProblem?: string | null
+  /**
+   * The export queue: exports run one at a time; `waiting` are queued behind the `running`
+   * one, `finished` counts every export done or failed since the host started (a client
+   * that asked while others were queued counts its place from it).
+   */
+  exports?: ExportQueueStatus
+}
+
+export interface ExportQueueStatus {
+  running: number
+  waiting: number
+  finished: number
 }
 
 export interface ScenarioStatus {

@@ -146,6 +146,8 @@ export class HostController implements GossipscopeApi {
   private intake: Intake | null = null
   /** Exports run one after another through this chain. */
   private exportQueue: Promise<unknown> = Promise.resolve()
+  /** The export queue as the status shows it (HostStatus.exports). */
+  private exportCounts = { running: 0, waiting: 0, finished: 0 }
   /** The current session's recording (its write problems go into the status). */
   private eventLog: EventLog | null = null
   private readonly hub: ClientHub
@@ -396,7 +398,21 @@ export class HostController implements GossipscopeApi {
     // One export at a time: each reads and zips a whole session, and several at once on a big
     // session multiplied the host's memory and blocked its event loop for many seconds.
     exportSession: (request) => {
-      const run = this.exportQueue.then(() => this.exportOne(request))
+      const counts = this.exportCounts
+      counts.waiting++
+      this.scheduleStatus()
+      const run = this.exportQueue
+        .then(() => {
+          counts.waiting--
+          counts.running++
+          this.scheduleStatus()
+          return this.exportOne(request)
+        })
+        .finally(() => {
+          counts.running--
+          counts.finished++
+          this.scheduleStatus()
+        })
       this.exportQueue = run.catch(() => undefined)
       return run
     },
@@ -475,6 +491,7 @@ export class HostController implements GossipscopeApi {
       conditions: this.supervisor.conditions,
       ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
       recordingProblem: this.eventLog?.problem ?? null,
+      exports: { ...this.exportCounts },
     }
   }
 
