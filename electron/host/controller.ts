@@ -40,6 +40,7 @@ import { runScenarioOnHost } from './scenario-run'
 import type { ProtocolSettings } from '../../shared/settings'
 import { ClientHub, type HostClient, type PushTarget } from './clients'
 import { EventLog } from './event-log'
+import { ExportQueue } from './export-queue'
 import { DEFAULT_INTAKE, Intake, type IntakeOptions } from './intake'
 import { EVENTS_FILE } from './session-files'
 import { readNodeLog } from './node-log'
@@ -144,10 +145,8 @@ function userAction(method: ApiMethod, args: unknown[], value: unknown): ActionB
 export class HostController implements GossipscopeApi {
   readonly supervisor: SupervisorLike
   private intake: Intake | null = null
-  /** Exports run one after another through this chain. */
-  private exportQueue: Promise<unknown> = Promise.resolve()
-  /** The export queue as the status shows it (HostStatus.exports). */
-  private exportCounts = { running: 0, waiting: 0, finished: 0 }
+  /** Exports run one at a time (its counts are HostStatus.exports). */
+  private readonly exportQueue = new ExportQueue(() => this.scheduleStatus())
   /** The current session's recording (its write problems go into the status). */
   private eventLog: EventLog | null = null
   private readonly hub: ClientHub
@@ -397,25 +396,7 @@ export class HostController implements GossipscopeApi {
 
     // One export at a time: each reads and zips a whole session, and several at once on a big
     // session multiplied the host's memory and blocked its event loop for many seconds.
-    exportSession: (request) => {
-      const counts = this.exportCounts
-      counts.waiting++
-      this.scheduleStatus()
-      const run = this.exportQueue
-        .then(() => {
-          counts.waiting--
-          counts.running++
-          this.scheduleStatus()
-          return this.exportOne(request)
-        })
-        .finally(() => {
-          counts.running--
-          counts.finished++
-          this.scheduleStatus()
-        })
-      this.exportQueue = run.catch(() => undefined)
-      return run
-    },
+    exportSession: (request) => this.exportQueue.run(() => this.exportOne(request)),
 
     listSessions: async () => {
       this.intake?.flush()
@@ -491,7 +472,7 @@ export class HostController implements GossipscopeApi {
       conditions: this.supervisor.conditions,
       ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
       recordingProblem: this.eventLog?.problem ?? null,
-      exports: { ...this.exportCounts },
+      exports: this.exportQueue.status,
     }
   }
 
