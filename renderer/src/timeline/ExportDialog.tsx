@@ -1,7 +1,15 @@
 import { useState } from 'react'
-import { exportRequestSchema, type ExportRequest } from '../../../shared/ipc'
+import { exportRequestSchema, type ExportQueueStatus, type ExportRequest } from '../../../shared/ipc'
 import { app, useApp } from '../store'
 import { replay } from './replay'
+
+/**
+ * Exports queued before ours and not finished yet: those running or waiting when we asked
+ * (`asked`), less those the host finished since (HostStatus.exports counts every finish).
+ */
+export function exportsAhead(asked: { ahead: number; finished: number } | null, now: ExportQueueStatus | undefined): number {
+  return asked && now ? Math.max(0, asked.ahead - (now.finished - asked.finished)) : 0
+}
 
 /**
  * Export the host's current session: time range (seconds after the session start), node
@@ -21,7 +29,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   const queue = useApp((s) => s.status?.exports)
   // The host runs exports one at a time: the ones ahead of ours when we asked, less those finished since.
   const [asked, setAsked] = useState<{ ahead: number; finished: number } | null>(null)
-  const ahead = asked && queue ? Math.max(0, asked.ahead - (queue.finished - asked.finished)) : 0
+  const ahead = exportsAhead(asked, queue)
   const [error, setError] = useState<string | null>(null)
 
   const submit = async () => {
