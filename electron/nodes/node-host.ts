@@ -17,6 +17,18 @@ import { defaultIo } from './resolve'
  * node stops cleanly first); started without an IPC channel it prints why and exits 2.
  */
 
+const USAGE = `Usage: node-host.js (started by the app's launcher, electron/host/launcher.ts)
+
+Runs several seeds and peers in one process. It takes no flags: the launcher sends each
+node's flags (those of seed.js / peer.js, see \`node out/main/peer.js --help\`) over the
+IPC channel. To run nodes by hand, use seed.js and peer.js. See docs/nodes.md.
+`
+
+if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
+
 const send = process.send?.bind(process)
 if (!send) {
   process.stderr.write('gossip-node-host: start me from the app or the launcher (I need an IPC channel)\n')
