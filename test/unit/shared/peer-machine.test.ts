@@ -271,11 +271,36 @@ describe('peer machine: gossip', () => {
     expect(events(rest, 'gossip.created')).toEqual([])
   })
 
+  it('a peer that dialed fewer than maxLinks asks the seeds again after 2, 4, 8... s, and stops once it dialed maxLinks', () => {
+    const h = peer({ maxLinks: 2, gossipCount: 0, livenessMs: 100_000 })
+    const { seedConns } = joined(h)
+    const asked = (effects: Effect[]) => seedConns.filter((c) => sent(effects, c).includes('Peer List Request:127.0.1.1:7000'))
+    let at = h.now
+    for (const wait of [JOIN_RETRY_MS, 2 * JOIN_RETRY_MS, 4 * JOIN_RETRY_MS]) {
+      expect(h.machine.nextWakeAt()).toBe(at + wait)
+      const effects = h.tickAt(at + wait)
+      expect(asked(effects)).toEqual(seedConns)
+      // Both seeds still list nobody.
+      for (const conn of seedConns) h.feed({ type: 'line', conn, line: 'Peer List:1/1:' })
+      at = h.now
+    }
+    expect(h.machine.nextWakeAt()).toBe(at + 8 * JOIN_RETRY_MS)
+    h.tickAt(at + 8 * JOIN_RETRY_MS)
+    const lists = seedConns.map((conn) => h.feed({ type: 'line', conn, line: 'Peer List:1/1:127.0.2.1:7000@0,127.0.2.2:7000@1' }))
+    const dials = dialsIn(lists.flat())
+    expect(dials.map((d) => d.to).sort()).toEqual(['127.0.2.1:7000', '127.0.2.2:7000'])
+    linkAll(h, dials)
+    // maxLinks dialed: no more requests, only the liveness rounds wake it.
+    const next = h.machine.nextWakeAt()!
+    expect(asked(h.advanceTo(next))).toEqual([])
+  })
+
   it('a peer that found no one to link to waits for its first link before gossiping', () => {
     const h = peer({ maxLinks: 2, gossipCount: 3, livenessMs: 3_600_000 })
     const { seedConns } = joined(h)
     const joinedAt = h.now
-    expect(h.machine.nextWakeAt()).toBe(joinedAt + 3_600_000)
+    // It dialed nobody: it asks the seeds again soon (see the relist test); no gossip timer.
+    expect(h.machine.nextWakeAt()).toBe(joinedAt + JOIN_RETRY_MS)
     h.now = joinedAt + 5 * GOSSIP_MS
     h.feed({ type: 'accepted', conn: 'i1', remote: { ip: '127.0.3.1', port: 1 } })
     h.feed({ type: 'line', conn: 'i1', line: 'Hello:127.0.3.1:7000' })
