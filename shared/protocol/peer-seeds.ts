@@ -127,8 +127,13 @@ export function finishQuery(ctx: PeerContext, now: number, timedOut: boolean): v
   if (q.purpose === 'join') {
     const ok = [...ctx.seeds.values()].filter((s) => seedAnswered(s, 'join'))
     if (ok.length < ctx.needSeeds) {
-      ctx.warn(`registered with ${ok.length} of the ${ctx.needSeeds} seeds needed; retrying in ${JOIN_RETRY_MS} ms`)
-      ctx.joinRetryAt = now + JOIN_RETRY_MS
+      // Backing off: seeds that could not answer a wave of joiners in time are only
+      // slowed further by every joiner retrying at once (2, 4, 8... s, up to the seeds'
+      // verification window).
+      const delay = ctx.joinRetryDelay
+      ctx.joinRetryDelay = Math.min(2 * delay, Math.max(JOIN_RETRY_MS, verifyWindowMs(ctx.options.intervals)))
+      ctx.warn(`registered with ${ok.length} of the ${ctx.needSeeds} seeds needed; retrying in ${delay} ms`)
+      ctx.joinRetryAt = now + delay
       return
     }
     ctx.phase = 'linking'

@@ -138,6 +138,8 @@ export class PeerContext {
   query: Query | null = null
   linking: Linking | null = null
   joinRetryAt: number | null = null
+  /** Wait before the next join attempt: JOIN_RETRY_MS, doubled per failed join up to the seeds' verification window. */
+  joinRetryDelay = JOIN_RETRY_MS
   nextGossipAt: number | null = null
   nextLivenessAt: number | null = null
   gossipSeq = 0

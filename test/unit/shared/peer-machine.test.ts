@@ -110,6 +110,20 @@ describe('peer machine: joining', () => {
     expect(sent(effects, reportConns[0])).toEqual(['Hello:127.0.1.1:7000:1800000000000'])
   })
 
+  it('retries a failed join after 2, 4, 8... s (a seed busy with a wave of joiners is not asked again at once)', () => {
+    const h = peer({ livenessMs: 100_000 })
+    let dials = connects(h.feed({ type: 'start' }))
+    for (const wait of [JOIN_RETRY_MS, 2 * JOIN_RETRY_MS, 4 * JOIN_RETRY_MS]) {
+      // Every seed dialed refuses: the join fails.
+      let failed: Effect[] = []
+      for (const { conn } of dials) failed = h.feed({ type: 'connect-failed', conn, reason: 'ECONNREFUSED' })
+      expect(events(failed, 'node.warning').map((e) => (e as { message: string }).message)).toContain(`registered with 0 of the 2 seeds needed; retrying in ${wait} ms`)
+      expect(h.machine.nextWakeAt()).toBe(h.now + wait)
+      dials = connects(h.tickAt(h.now + wait))
+      expect(dials).toHaveLength(2)
+    }
+  })
+
   it('reconnects and re-registers after joining when a seed connection ends, backing off', () => {
     const h = peer({ maxLinks: 1, gossipCount: 0, livenessMs: 3_600_000 })
     const { seedConns, dials } = joined(h, '127.0.2.1:7000@0')
