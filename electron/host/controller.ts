@@ -21,6 +21,7 @@ import {
   type ExportRequest,
   type ExportResult,
   type GossipscopeApi,
+  type HopSummarySettings,
   type HostStatus,
   type NodeInfo,
   type ProcessKill,
@@ -38,7 +39,8 @@ import {
 import type { Scenario } from '../../shared/scenario/schema'
 import { runScenarioOnHost } from './scenario-run'
 import type { ProtocolSettings } from '../../shared/settings'
-import { ClientHub, type HostClient, type PushTarget } from './clients'
+import { ClientHub, type ClientOptions, type HostClient, type PushTarget } from './clients'
+import { DEFAULT_HOP_SUMMARY, HopSummaryPolicy } from './hop-summary'
 import { EventLog } from './event-log'
 import { DEFAULT_INTAKE, Intake, type IntakeOptions } from './intake'
 import { EVENTS_FILE } from './session-files'
@@ -77,7 +79,7 @@ export type SupervisorLike = Pick<
   | 'killAllNow'
   | 'livePids'
 > &
-  Partial<Pick<Supervisor, 'packing' | 'launching' | 'killProcessOf'>>
+  Partial<Pick<Supervisor, 'packing' | 'launching' | 'killProcessOf' | 'aliveCount'>>
 
 /** `exportSession(sessionDir, request, outPath)` of electron/host/export.ts. */
 export type SessionExporter = (sessionDir: string, request: ExportRequest, outPath: string) => Promise<ExportResult>
@@ -93,6 +95,8 @@ export interface HostControllerOptions {
   /** The export implementation; without it exports are refused. */
   exporter?: SessionExporter
   intake?: IntakeOptions
+  /** When pages get gossip per message rather than per hop (default DEFAULT_HOP_SUMMARY). */
+  hopSummary?: HopSummarySettings
   /** ms status pushes are coalesced over. */
   statusDelayMs?: number
   now?: () => number
@@ -149,6 +153,10 @@ export class HostController implements GossipscopeApi {
   /** The current session's recording (its write problems go into the status). */
   private eventLog: EventLog | null = null
   private readonly hub: ClientHub
+  private readonly hopSummary: HopSummaryPolicy
+  /** The hop rate's part of the last status (see checkSummary). */
+  private summaryBusy = false
+  private summaryTimer: ReturnType<typeof setTimeout> | null = null
   /** Tail of the queue of session-changing operations. */
   private queue: Promise<unknown> = Promise.resolve()
   private statusTimer: ReturnType<typeof setTimeout> | null = null
@@ -166,16 +174,20 @@ export class HostController implements GossipscopeApi {
       emit: (event) => this.record(event),
       changed: () => this.scheduleStatus(),
     })
-    this.hub = new ClientHub(() => this.intake, () => this.status())
+    this.hopSummary = new HopSummaryPolicy(options.hopSummary ?? DEFAULT_HOP_SUMMARY, () => this.supervisor.aliveCount ?? this.supervisor.nodeInfos().length)
+    this.hub = new ClientHub(() => this.intake, () => this.status(), this.hopSummary)
     this.local = this.hub.open({
       events: (batch) => this.eventListeners.forEach((listener) => listener(batch)),
       status: (status) => this.statusListeners.forEach((listener) => listener(status)),
     })
   }
 
-  /** A subscriber (window, WebSocket): it gets pushes once it calls ready through `call`. */
-  openClient(target: PushTarget): HostClient {
-    return this.hub.open(target)
+  /**
+   * A subscriber (window, WebSocket): it gets pushes once it calls ready through `call`.
+   * Pages pass `{ summarise: true }`: gossip per message above the hop-summary threshold.
+   */
+  openClient(target: PushTarget, options: ClientOptions = {}): HostClient {
+    return this.hub.open(target, options)
   }
 
   /**
@@ -239,7 +251,7 @@ export class HostController implements GossipscopeApi {
       const folder = this.supervisor.beginSession(settings, rngSeed ?? null, packing)
       const log = new EventLog(join(folder.dir, EVENTS_FILE), () => this.scheduleStatus())
       this.eventLog = log
-      this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
+      this.intake = new Intake(log, (batch) => this.deliver(batch), this.options.intake ?? DEFAULT_INTAKE)
       if (by !== 'scenario') this.scenario = undefined
       this.hub.sessionChanged()
       this.scheduleStatus()
@@ -367,8 +379,11 @@ export class HostController implements GossipscopeApi {
       let next = this.supervisor.conditions
       if (update.clearLinks) next = { ...next, links: [] }
       if (update.defaults) next = { ...next, defaults: update.defaults }
+      const known = new Set(this.supervisor.nodeInfos().map((n) => n.id))
       for (const link of update.links ?? []) {
         if (link.from === link.to) return { ok: false, error: `setConditions: a link needs two different nodes, got ${link.from} twice` }
+        const unknown = [link.from, link.to].find((id) => !known.has(id))
+        if (unknown) return { ok: false, error: `setConditions: no node ${unknown} in this session` }
         next = withLink(next, link.from, link.to, link.conditions)
         if (link.both) next = withLink(next, link.to, link.from, link.conditions)
       }
@@ -475,6 +490,7 @@ export class HostController implements GossipscopeApi {
       conditions: this.supervisor.conditions,
       ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
       recordingProblem: this.eventLog?.problem ?? null,
+      hopSummary: { ...this.hopSummary.settings, active: this.hopSummary.active() },
     }
   }
 
@@ -487,6 +503,7 @@ export class HostController implements GossipscopeApi {
     await this.queue.catch(() => undefined)
     await this.endSession()
     if (this.statusTimer) clearTimeout(this.statusTimer)
+    if (this.summaryTimer) clearTimeout(this.summaryTimer)
   }
 
   /** Validates a whole model (bounds, overlaps, counts) and hands it to every node. */
@@ -501,6 +518,27 @@ export class HostController implements GossipscopeApi {
   private async endSession(): Promise<void> {
     await this.supervisor.stopAll()
     this.intake?.close()
+  }
+
+  /** A recorded batch to every client; the status says when the hop rate turns summaries on or off. */
+  private deliver(batch: SessionEvent[]): void {
+    this.hub.broadcast(batch)
+    this.checkSummary()
+  }
+
+  private checkSummary(): void {
+    const busy = this.hopSummary.busy
+    if (busy !== this.summaryBusy) {
+      this.summaryBusy = busy
+      this.scheduleStatus()
+    }
+    // The hold ends with no event to notice it: look again then.
+    if (busy && this.summaryTimer === null && !this.closed) {
+      this.summaryTimer = setTimeout(() => {
+        this.summaryTimer = null
+        this.checkSummary()
+      }, this.hopSummary.settings.holdMs + 50)
+    }
   }
 
   private record(event: AnyEvent): void {

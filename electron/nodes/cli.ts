@@ -53,10 +53,14 @@ function intParser(name: string, min: number, max: number) {
   }
 }
 
+/** A decimal number: `40`, `0.05`, `.5`, `1e3`, `-2`. */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
+
 function numberParser(name: string, min: number, max: number) {
   return (text: string): number => {
-    const value = Number(text)
-    if (text.trim() === '' || !Number.isFinite(value)) throw new InvalidArgumentError(`${name} must be a number, got "${text}"`)
+    // Decimal only: Number() would also take 0x10, 0b11, 0o7 and Infinity.
+    const value = DECIMAL.test(text.trim()) ? Number(text) : NaN
+    if (!Number.isFinite(value)) throw new InvalidArgumentError(`${name} must be a decimal number, got "${text}"`)
     if (value < min || value > max) throw new InvalidArgumentError(`${name} must be in ${min}..${max}, got ${value}`)
     return value
   }

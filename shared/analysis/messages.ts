@@ -47,14 +47,15 @@ export interface MessageAnalysis {
 }
 
 /**
- * `failedAfter(node, t)`: the node was killed or crashed at or after `t` (ms since epoch).
- * Such a peer that never got the message is left out of its expected set: flooding cannot
- * reach a dead process, and counting it would blame the protocol for the kill.
+ * `failureStarts`: node id -> ms since epoch of each of its kills or crashes. A peer killed
+ * or crashed at or after the message's creation that never got it is left out of its
+ * expected set: flooding cannot reach a dead process, and counting it would blame the
+ * protocol for the kill. O(receipts + failed nodes) per message, never O(peers).
  */
 export function analyzeMessage(
   message: MessageState,
   linksAtCreation: number,
-  failedAfter: (node: string, t: number) => boolean = () => false,
+  failureStarts: ReadonlyMap<string, readonly number[]> = new Map(),
 ): MessageAnalysis {
   const hops = new Map<string, number>([[message.origin, 0]])
   const hopList: number[] = []
@@ -72,9 +73,11 @@ export function analyzeMessage(
     }
   }
   let lostToFailure = 0
-  if (reached < message.expected.size) {
-    const got = new Set(message.receipts.map((r) => r.node))
-    for (const peer of message.expected) if (!got.has(peer) && failedAfter(peer, message.createdAt)) lostToFailure++
+  if (reached < message.expected.size && failureStarts.size > 0) {
+    for (const [node, starts] of failureStarts) {
+      if (!message.expected.has(node) || hops.has(node) || !starts.some((at) => at >= message.createdAt)) continue
+      lostToFailure++
+    }
   }
   const expected = message.expected.size - lostToFailure
   times.sort((a, b) => a - b)

@@ -1,4 +1,5 @@
 import type { SessionEvent } from '../events'
+import { EligibilityHistory, ExpectedPeers, type PeerSet } from './expected-peers'
 import { type NetState, applyNetConditions, applyNetDropped, cloneNetState, createNetState } from './net-state'
 
 /**
@@ -73,8 +74,9 @@ export interface MessageState {
   /**
    * Peers that should receive it: alive and linked when it was created, origin excluded.
    * Coverage = receipts by members of this set / its size (later joiners cannot get it).
+   * Immutable, a view into the fold's shared `eligibility` history (see expected-peers.ts).
    */
-  expected: Set<string>
+  expected: PeerSet
   forwards: number
   duplicates: number
 }
@@ -132,6 +134,12 @@ export interface NetworkState {
    * when it is created. Absent while empty (states built elsewhere stay valid).
    */
   early?: Map<string, EarlyMessage>
+  /**
+   * Which nodes were alive, linked peers at each gossip.created: the history the messages'
+   * `expected` sets are views into. Absent until the first message (states built elsewhere
+   * stay valid); copied with the state, never shared by two states.
+   */
+  eligibility?: EligibilityHistory
 }
 
 export interface EarlyMessage {
@@ -282,12 +290,52 @@ function restart(state: NetworkState, node: NodeState, t: number): void {
   node.duplicates = 0
 }
 
+/** First receipt of message `id` by `node` at `at` (its clock), from neighbour `from`. */
+function received(state: NetworkState, id: string, node: string, at: number, from: string): void {
+  const peer = ensureNode(state, node, 'peer')
+  peer.received++
+  peer.messages.add(id)
+  const receipt = { node, at, from }
+  const message = state.messages.get(id)
+  if (message) message.receipts.push(receipt)
+  else earlyOf(state, id).receipts.push(receipt)
+}
+
+/** `n` later copies of message `id` dropped by `node`. */
+function duplicates(state: NetworkState, id: string, node: string, n: number): void {
+  ensureNode(state, node, 'peer').duplicates += n
+  const message = state.messages.get(id)
+  if (message) message.duplicates += n
+  else earlyOf(state, id).duplicates += n
+}
+
+/** `n` sends of message `id` to neighbours. */
+function forwarded(state: NetworkState, id: string, n: number): void {
+  if (n === 0) return
+  const message = state.messages.get(id)
+  if (message) message.forwards += n
+  else earlyOf(state, id).forwards += n
+}
+
+function addCount(state: NetworkState, type: string, n: number): void {
+  if (n > 0) state.counts.set(type, (state.counts.get(type) ?? 0) + n)
+}
+
 /** Folds one event into the state (mutating it). */
 export function applyEvent(state: NetworkState, event: SessionEvent): void {
   state.seq = event.seq
   state.t = Math.max(state.t, event.t)
-  state.counts.set(event.type, (state.counts.get(event.type) ?? 0) + 1)
+  // A coverage item counts as the hop events it stands for (below), not as itself.
+  if (event.type !== 'gossip.coverage') state.counts.set(event.type, (state.counts.get(event.type) ?? 0) + 1)
   const t = event.t
+  const history = state.eligibility
+  if (history) {
+    // Whatever can change whether a node is an alive, linked peer concerns the event's node,
+    // its `peer`, or (a restart drops every link) the restarted node's neighbours.
+    history.touch(event.node)
+    if ('peer' in event) history.touch(event.peer)
+    if (event.type === 'node.started') for (const other of state.nodes.get(event.node)?.neighbours ?? []) history.touch(other)
+  }
   switch (event.type) {
     case 'host.spawned': {
       const node = ensureNode(state, event.node, event.role)
@@ -385,12 +433,9 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
       node.created++
       node.messages.add(event.id)
       if (!state.messages.has(event.id)) {
-        const expected = new Set<string>()
-        for (const peer of state.nodes.values()) {
-          if (peer.role === 'peer' && peer.status === 'alive' && peer.id !== event.node && peer.neighbours.size > 0) {
-            expected.add(peer.id)
-          }
-        }
+        const history = (state.eligibility ??= new EligibilityHistory())
+        const tick = history.record(state.nodes, (peer) => peer.role === 'peer' && peer.status === 'alive' && peer.neighbours.size > 0)
+        const expected = new ExpectedPeers(history, tick, event.node, history.eligible - (history.wasEligible(event.node, tick) ? 1 : 0))
         const early = state.early?.get(event.id)
         if (early) {
           state.early!.delete(event.id)
@@ -410,27 +455,31 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
       }
       return
     }
-    case 'gossip.received': {
-      const node = ensureNode(state, event.node, 'peer')
-      node.received++
-      node.messages.add(event.id)
-      const receipt = { node: event.node, at: t, from: event.from }
-      const message = state.messages.get(event.id)
-      if (message) message.receipts.push(receipt)
-      else earlyOf(state, event.id).receipts.push(receipt)
+    case 'gossip.received':
+      received(state, event.id, event.node, t, event.from)
       return
-    }
-    case 'gossip.duplicate': {
-      ensureNode(state, event.node, 'peer').duplicates++
-      const message = state.messages.get(event.id)
-      if (message) message.duplicates++
-      else earlyOf(state, event.id).duplicates++
+    case 'gossip.duplicate':
+      duplicates(state, event.id, event.node, 1)
       return
-    }
-    case 'gossip.forwarded': {
-      const message = state.messages.get(event.id)
-      if (message) message.forwards++
-      else earlyOf(state, event.id).forwards++
+    case 'gossip.forwarded':
+      forwarded(state, event.id, 1)
+      return
+    case 'gossip.coverage': {
+      // The same three steps as the hop events it folds, in their seq order per message.
+      let firsts = 0
+      let copies = 0
+      let sends = 0
+      for (const m of event.messages) {
+        for (const [node, at, from] of m.received) received(state, m.id, node, at, from)
+        for (const [node, n] of m.duplicates) duplicates(state, m.id, node, n)
+        forwarded(state, m.id, m.forwards)
+        firsts += m.received.length
+        for (const [, n] of m.duplicates) copies += n
+        sends += m.forwards
+      }
+      addCount(state, 'gossip.received', firsts)
+      addCount(state, 'gossip.duplicate', copies)
+      addCount(state, 'gossip.forwarded', sends)
       return
     }
     case 'liveness.ok':
@@ -506,7 +555,7 @@ export function cloneNetwork(state: NetworkState): NetworkState {
     })
   }
   const messages = new Map<string, MessageState>()
-  for (const [id, m] of state.messages) messages.set(id, { ...m, receipts: m.receipts.slice(), expected: new Set(m.expected) })
+  for (const [id, m] of state.messages) messages.set(id, { ...m, receipts: m.receipts.slice() })
   return {
     seq: state.seq,
     t: state.t,
@@ -518,5 +567,6 @@ export function cloneNetwork(state: NetworkState): NetworkState {
     counts: new Map(state.counts),
     net: cloneNetState(state.net),
     ...(state.early ? { early: new Map([...state.early].map(([id, e]) => [id, { ...e, receipts: e.receipts.slice() }])) } : {}),
+    ...(state.eligibility ? { eligibility: state.eligibility.copyUpTo() } : {}),
   }
 }

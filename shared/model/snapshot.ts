@@ -8,7 +8,9 @@ import type { Failure, MessageState, NetworkState, NodeState } from './network'
  *   and a snapshot only needs their sizes: the snapshot's set is a prefix of the head's;
  * - `message.receipts` only grows, so a snapshot keeps its length;
  * - `message.expected`, `Receipt` and `Link` objects are never mutated after creation, so
- *   restored states share them with the head (nothing else is shared).
+ *   restored states share them with the head (nothing else is shared);
+ * - the eligibility history (model/expected-peers) is append-only, so a snapshot keeps its
+ *   tick and a restored state gets the head's history truncated to it.
  * Everything that can shrink or change (neighbours, peer lists, misses, links, the
  * receipts of messages not created yet) is copied.
  */
@@ -29,6 +31,8 @@ export interface Snapshot {
   early: NetworkState['early']
   /** Copied (it is small: a few partitions and one entry per link that dropped). */
   net: NetworkState['net']
+  /** Messages created so far: the tick of the head's eligibility history to restore (it is append-only). */
+  eligibilityTick: number
 }
 
 /** A copy of the fold's `early` map; like the fold, absent while empty. */
@@ -101,6 +105,7 @@ export function takeSnapshot(head: NetworkState, applied: number, previous?: Sna
     counts: [...head.counts],
     early: copyEarly(head.early).early,
     net: cloneNetState(head.net),
+    eligibilityTick: head.eligibility?.tick ?? 0,
   }
 }
 
@@ -156,5 +161,6 @@ export function restoreSnapshot(snapshot: Snapshot, head: NetworkState): Network
     counts: new Map(snapshot.counts),
     net: cloneNetState(snapshot.net),
     ...copyEarly(snapshot.early),
+    ...(head.eligibility && snapshot.eligibilityTick > 0 ? { eligibility: head.eligibility.copyUpTo(snapshot.eligibilityTick) } : {}),
   }
 }

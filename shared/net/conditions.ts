@@ -292,10 +292,15 @@ export function nextPartitionName(conditions: NetConditions): string {
   for (let n = 1; ; n++) if (!conditions.partitions.some((p) => p.name === `p${n}`)) return `p${n}`
 }
 
-/** A short description for logs: `delay 50 ms ± 20 ms, loss 2%, 1 override, partition p1`. */
+/**
+ * A short description for logs: `delay 50 ms ± 20 ms, loss 2%, 1 override, partition p1`.
+ * Jitter above the delay says that draws below 0 are clamped (the mean delay is then above
+ * `delayMs`): `delay 10 ms ± 30 ms (clamped at 0)`.
+ */
 export function describeConditions(conditions: NetConditions): string {
   const d = conditions.defaults
-  const parts = [`delay ${d.delayMs} ms${d.jitterMs > 0 ? ` ± ${d.jitterMs} ms` : ''}`, `loss ${+(d.loss * 100).toFixed(3)}%`]
+  const jitter = d.jitterMs > 0 ? ` ± ${d.jitterMs} ms${d.jitterMs > d.delayMs ? ' (clamped at 0)' : ''}` : ''
+  const parts = [`delay ${d.delayMs} ms${jitter}`, `loss ${+(d.loss * 100).toFixed(3)}%`]
   if (conditions.links.length > 0) parts.push(`${conditions.links.length} link override${conditions.links.length === 1 ? '' : 's'}`)
   for (const p of conditions.partitions) parts.push(`partition ${p.name} (${p.side.length} node${p.side.length === 1 ? '' : 's'}, ${p.direction})`)
   return parts.join(', ')

@@ -1,11 +1,9 @@
-import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { closeSync, ftruncateSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync, strToU8 } from 'fflate'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { syntheticSession } from '../../shared/model/synthetic'
-import { launchBrowser, type LaunchedBrowser } from './browser'
-import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
+import { useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * Imports at the edges in Chromium (issue 11): a node log folder with gzipped events files
@@ -16,16 +14,14 @@ import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web
 
 const WAIT = 15_000
 
-let host: WebHost | null = null
-let browser: LaunchedBrowser | null = null
-let dir = ''
+const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-edges-', maxNodes: 4, ports: { from: 28000, span: 3000 } })
 
 const session = syntheticSession({ seeds: 3, peers: 6, gossipCount: 2, kills: 1, rngSeed: 5 })
 const messages = session.filter((e) => e.type === 'gossip.created').length
 
 /** A node log folder as nodes run by hand leave it: one events file per node, the first `gz` gzipped. */
 function nodeFolder(name: string, gz: number, broken = false): string {
-  const folder = join(dir, name)
+  const folder = join(e2e.dir, name)
   mkdirSync(folder, { recursive: true })
   const files = new Map<string, string[]>()
   for (const { seq: _seq, ...event } of session) {
@@ -42,24 +38,11 @@ function nodeFolder(name: string, gz: number, broken = false): string {
   return folder
 }
 
-beforeAll(async () => {
-  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
-  dir = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-edges-'))
-  host = await startWebHost({ port: await freePort(), sessions: join(dir, 'sessions'), basePort: randomBasePort(28000, 3000), args: ['--max-nodes', '4'] })
-  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await host?.stop()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
-
 describe('imports at the edges', () => {
   it('opens gzipped node files whole, flags a partial import, and refuses a file too big for the browser', async () => {
-    const page = browser!.page
+    const page = e2e.browser.page
     const number = async (id: string) => Number(await page.getByTestId(`count-${id}`).textContent())
-    await page.goto(host!.url)
+    await page.goto(e2e.host.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
     const folderInput = page.getByLabel('Open a session folder or node log directory')
 
@@ -79,13 +62,13 @@ describe('imports at the edges', () => {
     await expect.poll(() => page.getByTestId('source-note').first().textContent(), { timeout: WAIT }).toMatch(/^Incomplete import: events are missing/)
 
     // A 600 MiB recording (sparse on disk): refused with a message, the app still works.
-    const big = join(dir, 'big-session.ndjson')
+    const big = join(e2e.dir, 'big-session.ndjson')
     const fd = openSync(big, 'w')
     ftruncateSync(fd, 600 * 1024 * 1024)
     closeSync(fd)
     await page.getByTestId('open-files').setInputFiles(big)
     await expect.poll(() => page.getByText(/big-session\.ndjson is 600 MiB: files over 512 MiB cannot be opened in the app/).count(), { timeout: WAIT }).toBeGreaterThan(0)
     expect(await number('messages')).toBe(messages)
-    await page.screenshot({ path: join(dir, 'edges.png') })
+    await page.screenshot({ path: join(e2e.dir, 'edges.png') })
   })
 })

@@ -1,9 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type LaunchedBrowser } from './browser'
-import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
+import { describe, expect, it } from 'vitest'
+import { useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * End to end, as a person would: the web host runs real seed and peer processes, and
@@ -11,39 +9,19 @@ import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web
  * kill is detected in about two seconds.
  */
 
-const RENDERER = resolve('out/renderer/index.html')
 /** The README's screenshot is refreshed only on request (GOSSIPSCOPE_SCREENSHOT=docs npm test). */
 const SCREENSHOT =
   process.env.GOSSIPSCOPE_SCREENSHOT === 'docs'
     ? resolve('docs/screenshot.png')
     : join(tmpdir(), `gossipscope-e2e-live-${process.pid}.png`)
 
-let host: WebHost | null = null
-let browser: LaunchedBrowser | null = null
-let sessions = ''
-let url = ''
-
-beforeAll(async () => {
-  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
-  expect(existsSync(RENDERER), 'out/renderer/index.html missing: run `npx electron-vite build`').toBe(true)
-  sessions = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-'))
-  const basePort = randomBasePort(24000, 4000)
-  host = await startWebHost({ port: await freePort(), sessions, basePort, args: ['--max-nodes', '40'] })
-  url = host.url
-  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await host?.stop()
-  if (sessions && !process.env.KEEP_SESSIONS) rmSync(sessions, { recursive: true, force: true })
-})
+const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-live-', maxNodes: 40 })
 
 describe('live network in the browser', () => {
   it('starts a network, grows it by clicking, spreads gossip, and detects a kill', async () => {
-    const page = browser!.page
+    const page = e2e.browser.page
     const count = (id: string) => page.getByTestId(`count-${id}`)
-    await page.goto(url)
+    await page.goto(e2e.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
 
     // Settings: a short time scale, entered through the labelled field.

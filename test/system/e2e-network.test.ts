@@ -1,9 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type LaunchedBrowser } from './browser'
-import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * The Network panel end to end in Chromium with real nodes: apply a preset live, give one
@@ -12,32 +10,15 @@ import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web
  * to keep them elsewhere) and are looked at by the developer.
  */
 
-const RENDERER = resolve('out/renderer/index.html')
 const SHOTS = process.env.GOSSIPSCOPE_SHOTS ?? tmpdir()
 const shot = (name: string) => join(SHOTS, `gossipscope-e2e-network-${name}.png`)
 
-let host: WebHost | null = null
-let browser: LaunchedBrowser | null = null
-let sessions = ''
-
-beforeAll(async () => {
-  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
-  expect(existsSync(RENDERER), 'out/renderer/index.html missing: run `npx electron-vite build`').toBe(true)
-  sessions = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-net-'))
-  host = await startWebHost({ port: await freePort(), sessions, basePort: randomBasePort(24000, 4000), args: ['--max-nodes', '20'] })
-  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await host?.stop()
-  if (sessions) rmSync(sessions, { recursive: true, force: true })
-})
+const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-net-', maxNodes: 20 })
 
 describe('network lab in the browser', () => {
   it('applies a preset, sets a link, partitions two nodes by selection and heals', async () => {
-    const page = browser!.page
-    await page.goto(host!.url)
+    const page = e2e.browser.page
+    await page.goto(e2e.host.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
     await page.getByRole('tab', { name: 'Settings' }).click()
     await page.getByLabel('Time scale').fill('0.04')

@@ -1,10 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type LaunchedBrowser } from './browser'
-import { freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
+import { useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * What a newcomer sees, end to end against real nodes: the start card, context menus
@@ -18,21 +17,13 @@ import { freePort, randomBasePort, startWebHost, type WebHost } from './web-host
 const SHOTS = process.env.GOSSIPSCOPE_SHOTS ?? join(tmpdir(), `gossipscope-newcomer-${process.pid}`)
 const WAIT = 30_000
 
-let host: WebHost | null = null
-let browser: LaunchedBrowser | null = null
-let sessions = ''
+const e2e = useWebHostAndBrowser({ name: 'gossipscope-newcomer-', maxNodes: 20, viewport: { width: 1280, height: 720 } })
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true })
-  sessions = mkdtempSync(join(tmpdir(), 'gossipscope-newcomer-'))
-  host = await startWebHost({ port: await freePort(), sessions, basePort: randomBasePort(24000, 4000), args: ['--max-nodes', '20'] })
-  browser = await launchBrowser({ viewport: { width: 1280, height: 720 } })
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await host?.stop()
-  if (sessions && !process.env.KEEP_SESSIONS) rmSync(sessions, { recursive: true, force: true })
   process.stderr.write(`newcomer screenshots: ${SHOTS}\n`)
 })
 
@@ -89,10 +80,10 @@ async function shot(page: Page, name: string): Promise<void> {
 
 describe('a newcomer in the browser', () => {
   it('starts from the card, acts from context menus, follows a message and learns from the narration, guide and analysis', async () => {
-    const page = browser!.page
+    const page = e2e.browser.page
     const count = (id: string) => page.getByTestId(`count-${id}`)
     const number = async (id: string) => Number(await count(id).textContent())
-    await page.goto(host!.url)
+    await page.goto(e2e.host.url)
 
     // First open: the start card explains seeds and peers and offers the two ways in.
     const card = page.getByRole('region', { name: 'A gossip network, live' })
@@ -153,7 +144,7 @@ describe('a newcomer in the browser', () => {
     const details = page.getByRole('region', { name: `Details of ${victim.id}` })
     await details.getByText('Its log file').click()
     await expect.poll(() => details.getByLabel(`Log file of ${victim.id}`).textContent(), { timeout: WAIT }).toMatch(new RegExp(`\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[${victim.id.replace(/\./g, '\\.')}\\]`))
-    const logFolder = join(sessions, readdirSync(sessions).find((n) => n !== '_exports')!, 'logs', victim.id.replace(':', '_'))
+    const logFolder = join(e2e.sessions, readdirSync(e2e.sessions).find((n) => n !== '_exports')!, 'logs', victim.id.replace(':', '_'))
     const onDisk = readFileSync(join(logFolder, 'peer_network.log'), 'utf8').split('\n')[0]!
     expect(await details.getByLabel(`Log file of ${victim.id}`).textContent()).toContain(onDisk)
 
@@ -270,7 +261,7 @@ describe('a newcomer in the browser', () => {
     await settled(page)
     await expectNodesClear(page)
     // Browser zoom 150 % of a 1280x720 window: 853x480 CSS px at 1.5 device px each.
-    const cdp = await browser!.context.newCDPSession(page)
+    const cdp = await e2e.browser.context.newCDPSession(page)
     await cdp.send('Emulation.setDeviceMetricsOverride', { width: 853, height: 480, deviceScaleFactor: 1.5, mobile: false })
     await settled(page)
     await expectNodesClear(page)
@@ -301,7 +292,7 @@ describe('a newcomer in the browser', () => {
     // Open two recordings in turn: the analysis follows each, then live again.
     await page.getByRole('button', { name: 'Stop', exact: true }).click()
     await expect.poll(() => page.getByRole('button', { name: 'Stop', exact: true }).isEnabled(), { timeout: WAIT }).toBe(false)
-    const sessionDir = join(sessions, readdirSync(sessions).find((n) => n !== '_exports')!)
+    const sessionDir = join(e2e.sessions, readdirSync(e2e.sessions).find((n) => n !== '_exports')!)
     const all = readFileSync(join(sessionDir, 'events.ndjson'), 'utf8').trimEnd().split('\n')
     const half = all.slice(0, Math.floor(all.length / 2))
     await page.getByTestId('open-files').setInputFiles([{ name: 'whole.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(`${all.join('\n')}\n`) }])

@@ -1,9 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type LaunchedBrowser } from './browser'
-import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
+import { describe, expect, it } from 'vitest'
+import { useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * End to end with packing: 200 real nodes (3 seeds, 197 peers) in node hosts of 50,
@@ -12,28 +10,13 @@ import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web
  * messages per peer) so the run costs liveness only; time scale 0.1: liveness every 1.3 s.
  */
 
-let host: WebHost | null = null
-let browser: LaunchedBrowser | null = null
-let sessions = ''
-
-beforeAll(async () => {
-  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
-  sessions = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-packed-'))
-  host = await startWebHost({ port: await freePort(), sessions, basePort: randomBasePort(22000, 9000), args: ['--max-nodes', '250'] })
-  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await host?.stop()
-  if (sessions && !process.env.KEEP_SESSIONS) rmSync(sessions, { recursive: true, force: true })
-})
+const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-packed-', maxNodes: 250, ports: { from: 22000, span: 9000 } })
 
 describe('200 packed nodes in the browser', () => {
   it('starts them in shared processes, kills one, and sees it removed', async () => {
-    const page = browser!.page
+    const page = e2e.browser.page
     const count = (id: string) => page.getByTestId(`count-${id}`)
-    await page.goto(host!.url)
+    await page.goto(e2e.host.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
 
     await page.getByRole('tab', { name: 'Settings' }).click()

@@ -1,9 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type LaunchedBrowser } from './browser'
-import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * Nodes that come back, by clicking: the web host runs real nodes; in Chromium a peer is
@@ -12,32 +10,15 @@ import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web
  * 520 ms. Every wait polls what the page shows.
  */
 
-const RENDERER = resolve('out/renderer/index.html')
 const SCREENSHOT = join(tmpdir(), `gossipscope-e2e-rejoin-${process.pid}.png`)
 
-let host: WebHost | null = null
-let browser: LaunchedBrowser | null = null
-let sessions = ''
-
-beforeAll(async () => {
-  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
-  expect(existsSync(RENDERER), 'out/renderer/index.html missing: run `npx electron-vite build`').toBe(true)
-  sessions = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-rejoin-'))
-  host = await startWebHost({ port: await freePort(), sessions, basePort: randomBasePort(24000, 4000), args: ['--max-nodes', '20'] })
-  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await host?.stop()
-  if (sessions && !process.env.KEEP_SESSIONS) rmSync(sessions, { recursive: true, force: true })
-})
+const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-rejoin-', maxNodes: 20 })
 
 describe('pause, resume and restart in the browser', () => {
   it('a paused peer looks paused, is reported, and rejoins on Resume; Restart brings a new process at the same address', async () => {
-    const page = browser!.page
+    const page = e2e.browser.page
     const count = (id: string) => page.getByTestId(`count-${id}`)
-    await page.goto(host!.url)
+    await page.goto(e2e.host.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
     await page.getByRole('tab', { name: 'Settings' }).click()
     await page.getByLabel('Time scale').fill('0.04')

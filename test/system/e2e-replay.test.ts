@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type LaunchedBrowser } from './browser'
-import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
+import { useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * Replay end to end in Chromium against the web host with real nodes: scrub the timeline
@@ -16,35 +15,25 @@ import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web
 /** Bound for the page to catch up after an action (expect.poll's own default is 1 s; a loaded CI machine needs more). */
 const WAIT = 15_000
 
-let host: WebHost | null = null
-let browser: LaunchedBrowser | null = null
-let sessions = ''
+const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-replay-', maxNodes: 20, ports: { from: 28000, span: 3000 } })
 let downloads = ''
-let url = ''
 
-beforeAll(async () => {
-  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
-  sessions = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-replay-'))
+beforeAll(() => {
   downloads = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-downloads-'))
-  host = await startWebHost({ port: await freePort(), sessions, basePort: randomBasePort(28000, 3000), args: ['--max-nodes', '20'] })
-  url = host.url
-  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await host?.stop()
-  for (const dir of [sessions, downloads]) if (dir) rmSync(dir, { recursive: true, force: true })
+  if (downloads) rmSync(downloads, { recursive: true, force: true })
 })
 
 describe('replay in the browser', () => {
   it('scrubs, steps, plays, exports and opens a session', async () => {
-    const page = browser!.page
+    const page = e2e.browser.page
     const count = (id: string) => page.getByTestId(`count-${id}`)
     const number = async (id: string) => Number(await count(id).textContent())
     const slider = page.getByLabel('Replay time (ms since the session start)')
     const position = page.getByLabel('Timeline position')
-    await page.goto(url)
+    await page.goto(e2e.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
 
     await page.getByRole('tab', { name: 'Settings' }).click()
@@ -131,8 +120,8 @@ describe('replay in the browser', () => {
     await expect.poll(() => number('messages'), { timeout: WAIT }).toBe(liveMessages)
 
     // A plain node log directory (the nodes' own events files) opens merged into one timeline.
-    const sessionId = readdirSync(sessions).find((name) => name !== '_exports')!
-    await page.getByLabel('Open a session folder or node log directory').setInputFiles(join(sessions, sessionId, 'logs'))
+    const sessionId = readdirSync(e2e.sessions).find((name) => name !== '_exports')!
+    await page.getByLabel('Open a session folder or node log directory').setInputFiles(join(e2e.sessions, sessionId, 'logs'))
     await expect.poll(() => page.getByText(/merged from \d+ files/).count(), { timeout: 15_000 }).toBeGreaterThan(0)
     await expect.poll(() => number('messages'), { timeout: WAIT }).toBe(liveMessages)
 

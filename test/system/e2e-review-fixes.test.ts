@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { unzipSync } from 'fflate'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type LaunchedBrowser } from './browser'
-import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
+import { describe, expect, it } from 'vitest'
+import { useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * Renderer defects from the newcomer review, in Chromium against the web host (no nodes):
@@ -20,13 +18,11 @@ const WAIT = 15_000
 const CASES = resolve(__dirname, '../fixtures')
 const FIELD_CASES = ['restart-same-address.zip', 'folder-with-gz.zip']
 
-let host: WebHost | null = null
-let browser: LaunchedBrowser | null = null
-let dir = ''
+const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-review-', maxNodes: 4, ports: { from: 28000, span: 3000 } })
 
 /** Unzips a field case into its own folder (the user picks that folder with Open folder…). */
 function unpack(zip: string): string {
-  const folder = join(dir, zip.replace(/\.zip$/, ''))
+  const folder = join(e2e.dir, zip.replace(/\.zip$/, ''))
   for (const [name, bytes] of Object.entries(unzipSync(readFileSync(join(CASES, zip))))) {
     if (name.endsWith('/')) continue
     mkdirSync(dirname(join(folder, name)), { recursive: true })
@@ -42,23 +38,10 @@ const box = async (page: Page, selector: string): Promise<Box> => {
   return b!
 }
 
-beforeAll(async () => {
-  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
-  dir = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-review-'))
-  host = await startWebHost({ port: await freePort(), sessions: join(dir, 'sessions'), basePort: randomBasePort(28000, 3000), args: ['--max-nodes', '4'] })
-  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await host?.stop()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
-
 describe('newcomer review fixes', () => {
   it('draws log rows for opened recordings, light and dark', async () => {
-    const page = browser!.page
-    await page.goto(host!.url)
+    const page = e2e.browser.page
+    await page.goto(e2e.host.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme })
@@ -83,8 +66,8 @@ describe('newcomer review fixes', () => {
   })
 
   it('keeps the timeline, Settings and the follow bar in shape at 1280x720 and 1440x900', async () => {
-    const page = browser!.page
-    await page.goto(host!.url)
+    const page = e2e.browser.page
+    await page.goto(e2e.host.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
     await page.getByLabel('Open a session folder or node log directory').setInputFiles(unpack(FIELD_CASES[0]!))
     await expect.poll(() => page.getByText(/^Opened .*: \d+ events/).count(), { timeout: WAIT }).toBeGreaterThan(0)
@@ -136,8 +119,8 @@ describe('newcomer review fixes', () => {
   })
 
   it('says it is loading the history (with progress) on a running session until caught up, then LIVE', async () => {
-    const page = browser!.page
-    await page.goto(host!.url)
+    const page = e2e.browser.page
+    await page.goto(e2e.host.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
     await page.getByRole('tab', { name: 'Settings' }).click()
     await page.getByLabel('Time scale').fill('0.04')
@@ -148,7 +131,7 @@ describe('newcomer review fixes', () => {
 
     // A second page on the running session, its history held back by the test (a slow
     // catch-up made deterministic): it says LOADING with progress, not LIVE.
-    const second = await browser!.context.newPage()
+    const second = await e2e.browser.context.newPage()
     let release: () => void = () => undefined
     const released = new Promise<void>((done) => (release = done))
     await second.routeWebSocket(/\/api$/, (ws) => {
@@ -159,7 +142,7 @@ describe('newcomer review fixes', () => {
       })
     })
     try {
-      await second.goto(host!.url)
+      await second.goto(e2e.host.url)
       await expect.poll(() => second.getByTestId('catch-up').count(), { timeout: WAIT }).toBe(1)
       expect(await second.getByTestId('ingest-stats').textContent()).toBe('LOADING')
       // Not offered to start a network: one is running.

@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
 import { validateScenario } from '../../shared/scenario/parse'
-import { launchBrowser, type LaunchedBrowser } from './browser'
-import { freePort, randomBasePort, startWebHost, WEB, type WebHost } from './web-host'
+import { useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * The app runs a scenario (Playwright, Chromium, the web host with real nodes): a bad file
@@ -13,25 +12,9 @@ import { freePort, randomBasePort, startWebHost, WEB, type WebHost } from './web
  * shows the verdict; "Save as scenario" downloads a scenario that reproduces the session.
  */
 
-const RENDERER = resolve('out/renderer/index.html')
 const SCREENSHOT = join(tmpdir(), `gossipscope-e2e-scenario-${process.pid}.png`)
 
-let host: WebHost | null = null
-let browser: LaunchedBrowser | null = null
-let work = ''
-
-beforeAll(async () => {
-  expect(existsSync(WEB) && existsSync(RENDERER), 'run `npx electron-vite build` first').toBe(true)
-  work = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-scenario-'))
-  host = await startWebHost({ port: await freePort(), sessions: join(work, 'sessions'), basePort: randomBasePort(24000, 4000), args: ['--max-nodes', '20'] })
-  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await host?.stop()
-  if (work) rmSync(work, { recursive: true, force: true })
-})
+const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-scenario-', maxNodes: 20 })
 
 /** 2 seeds, 4 peers; once every message is out a random peer is killed; stop once a seed removed it. */
 const SCENARIO = {
@@ -47,12 +30,12 @@ const SCENARIO = {
 
 describe('scenarios in the app', () => {
   it('refuses a malformed file, runs a good one live with its steps on the timeline, and saves the session as a scenario', async () => {
-    const page = browser!.page
-    await page.goto(host!.url)
+    const page = e2e.browser.page
+    await page.goto(e2e.host.url)
     await expect.poll(() => page.getByRole('button', { name: 'Run scenario…' }).isEnabled(), { timeout: 30_000 }).toBe(true)
     const input = page.getByTestId('scenario-file')
 
-    const bad = join(work, 'bad.json')
+    const bad = join(e2e.dir, 'bad.json')
     writeFileSync(bad, JSON.stringify({ ...SCENARIO, steps: [{ at: 5, do: 'kill', node: 'peer7' }] }))
     await input.setInputFiles(bad)
     await expect
@@ -60,7 +43,7 @@ describe('scenarios in the app', () => {
       .toContain('Run scenario: bad.json: steps.0.node: no node peer7: the scenario starts 4 peers')
     expect(await page.getByTestId('count-alive').textContent()).toBe('0')
 
-    const good = join(work, 'good.yaml')
+    const good = join(e2e.dir, 'good.yaml')
     // YAML as well: the same scenario, in the format people write by hand.
     writeFileSync(good, JSON.stringify(SCENARIO).replace(/^\{/, '{ ').replace(/\}$/, ' }'))
     await input.setInputFiles({ name: 'good.yaml', mimeType: 'text/yaml', buffer: readFileSync(good) })

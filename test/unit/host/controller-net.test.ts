@@ -63,6 +63,8 @@ describe('HostController: network conditions verbs', () => {
       ['setConditions', [{ defaults: { delayMs: 1 } }], /jitterMs must be a number/],
       ['setConditions', [{ links: [{ from: a, to: a, conditions: link(1) }] }], /two different nodes/],
       ['setConditions', [{ links: [{ from: a, to: 'x', conditions: link(1) }] }], /node id/],
+      ['setConditions', [{ links: [{ from: a, to: '127.9.9.9:1', conditions: link(1) }] }], /setConditions: no node 127.9.9.9:1 in this session/],
+      ['setConditions', [{ links: [{ from: '127.9.9.9:1', to: a, conditions: link(1) }] }], /setConditions: no node 127.9.9.9:1 in this session/],
       ['partition', [{ side: [] }], /side/],
       ['partition', [{ side: ['127.9.9.9:1'] }], /no node 127.9.9.9:1 in this session/],
       ['partition', [{ side: [a], other: [a] }], /both sides/],

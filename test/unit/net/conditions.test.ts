@@ -103,6 +103,9 @@ describe('conditions model', () => {
     expect(describeConditions(withPartition(model({ defaults: link(50, 20, 0.02) }), { name: 'p1', side: [A], other: null, direction: 'both' }))).toBe(
       'delay 50 ms ± 20 ms, loss 2%, partition p1 (1 node, both)',
     )
+    // Jitter above the delay: draws below 0 are clamped, and the description says so.
+    expect(describeConditions(model({ defaults: link(10, 30) }))).toBe('delay 10 ms ± 30 ms (clamped at 0), loss 0%')
+    expect(describeConditions(model({ defaults: link(30, 30) }))).toBe('delay 30 ms ± 30 ms, loss 0%')
   })
 
   it('parses host commands to a node and refuses anything else', () => {

@@ -72,7 +72,7 @@ describe('parseNodeArgs', () => {
       [['--ip', 'localhost'], /--ip must be an IPv4 address/],
       [['--ip', '127.0.0.256'], /--ip/],
       [['--time-scale', '0'], /--time-scale must be in/],
-      [['--time-scale', 'fast'], /--time-scale must be a number/],
+      [['--time-scale', 'fast'], /--time-scale must be a decimal number/],
       [['--gossip-count', '-1'], /--gossip-count must be in/],
       [['--gossip-interval', '1.5'], /--gossip-interval must be an integer/],
       [['--liveness-misses', '0'], /--liveness-misses/],
@@ -124,9 +124,12 @@ describe('parseNodeArgs: network conditions', () => {
 
   it('refuses bad values with one line naming the flag', () => {
     expect(error('peer', ['--latency', '-1'])).toMatch(/--latency must be in 0..60000/)
-    expect(error('peer', ['--jitter', 'lots'])).toMatch(/--jitter must be a number/)
+    expect(error('peer', ['--jitter', 'lots'])).toMatch(/--jitter must be a decimal number/)
     expect(error('peer', ['--loss', '1.5'])).toMatch(/--loss must be in 0..1/)
     expect(error('peer', ['--loss', '2%'])).not.toContain('\n')
+    // Number() would take these; a flag takes decimals only.
+    for (const text of ['0x10', '0b11', '0o7', 'Infinity', '1_000', '']) expect(error('peer', ['--latency', text])).toMatch(/--latency must be a decimal number/)
+    expect(ok('peer', ['--latency', '1e2', '--jitter', '.5', '--loss', '+0.1']).link).toEqual({ delayMs: 100, jitterMs: 0.5, loss: 0.1 })
   })
 
   it('documents the flags in --help', () => {
