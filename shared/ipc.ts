@@ -74,6 +74,12 @@ export interface HostStatus {
    * items) while `active`. Absent from hosts before it (every hop sent).
    */
   hopSummary?: HopSummaryStatus
+  /**
+   * The export queue: exports run one at a time; `waiting` are queued behind the `running`
+   * one, `finished` counts every export done or failed since the host started (a client
+   * that asked while others were queued counts its place from it).
+   */
+  exports?: ExportQueueStatus
 }
 
 /** When a host folds hop events per message for pages (electron/host/hop-summary.ts). */
@@ -90,6 +96,12 @@ export interface HopSummarySettings {
 export interface HopSummaryStatus extends HopSummarySettings {
   /** Hops are folded per message now. */
   active: boolean
+}
+
+export interface ExportQueueStatus {
+  running: number
+  waiting: number
+  finished: number
 }
 
 export interface ScenarioStatus {

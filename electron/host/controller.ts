@@ -42,6 +42,7 @@ import type { ProtocolSettings } from '../../shared/settings'
 import { ClientHub, type ClientOptions, type HostClient, type PushTarget } from './clients'
 import { DEFAULT_HOP_SUMMARY, HopSummaryPolicy } from './hop-summary'
 import { EventLog } from './event-log'
+import { ExportQueue } from './export-queue'
 import { DEFAULT_INTAKE, Intake, type IntakeOptions } from './intake'
 import { EVENTS_FILE } from './session-files'
 import { readNodeLog } from './node-log'
@@ -148,8 +149,8 @@ function userAction(method: ApiMethod, args: unknown[], value: unknown): ActionB
 export class HostController implements GossipscopeApi {
   readonly supervisor: SupervisorLike
   private intake: Intake | null = null
-  /** Exports run one after another through this chain. */
-  private exportQueue: Promise<unknown> = Promise.resolve()
+  /** Exports run one at a time (its counts are HostStatus.exports). */
+  private readonly exportQueue = new ExportQueue(() => this.scheduleStatus())
   /** The current session's recording (its write problems go into the status). */
   private eventLog: EventLog | null = null
   private readonly hub: ClientHub
@@ -410,11 +411,7 @@ export class HostController implements GossipscopeApi {
 
     // One export at a time: each reads and zips a whole session, and several at once on a big
     // session multiplied the host's memory and blocked its event loop for many seconds.
-    exportSession: (request) => {
-      const run = this.exportQueue.then(() => this.exportOne(request))
-      this.exportQueue = run.catch(() => undefined)
-      return run
-    },
+    exportSession: (request) => this.exportQueue.run(() => this.exportOne(request)),
 
     listSessions: async () => {
       this.intake?.flush()
@@ -491,6 +488,7 @@ export class HostController implements GossipscopeApi {
       ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
       recordingProblem: this.eventLog?.problem ?? null,
       hopSummary: { ...this.hopSummary.settings, active: this.hopSummary.active() },
+      exports: this.exportQueue.status,
     }
   }
 
