@@ -31,6 +31,7 @@ export default defineConfig({
           peer: resolve(__dirname, 'electron/nodes/peer.ts'),
           web: resolve(__dirname, 'electron/web/server.ts'),
           'export-cli': resolve(__dirname, 'electron/host/export-cli.ts'),
+          'export-worker': resolve(__dirname, 'electron/host/export-worker.ts'),
           'node-host': resolve(__dirname, 'electron/nodes/node-host.ts'),
           'scenario-cli': resolve(__dirname, 'electron/host/scenario-cli.ts'),
           'bench-nodes': resolve(__dirname, 'bench/nodes.ts'),

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
 import { LocalNetwork, type NetNode, snapshotPrograms } from '../electron/host/local-network'
 import type { Packing } from '../shared/packing'
+import type { HostStats } from '../electron/nodes/host-protocol'
+import type { IoCounts } from '../electron/nodes/io-stats'
 import { keepsEvent } from '../electron/nodes/events-detail'
 import { DEFAULT_SETTINGS, type ProtocolSettings, TOPOLOGIES, type Topology, scaledIntervals } from '../shared/settings-core'
 import { summarizeProfiles } from './cpu-profile'
@@ -105,13 +107,15 @@ function memory(pid: number): Mem | null {
   }
 }
 
-function cpuSeconds(pid: number): number {
+type Cpu = { user: number; system: number }
+/** utime and stime of a process, s (from USER_HZ, 100/s); null once it is gone. */
+function cpuSeconds(pid: number): Cpu | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, in USER_HZ (100/s)
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }
   } catch {
-    return 0
+    return null
   }
 }
 
@@ -121,7 +125,7 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 
 /** Peak memory per process and its last CPU reading, by pid. */
 const peak = new Map<number, Mem>()
-const cpuLast = new Map<number, number>()
+const cpuLast = new Map<number, Cpu>()
 const loads: number[] = []
 function pids(): number[] {
   return [...new Set([...net.nodes.values()].map((n) => n.managed.process.pid).filter((p): p is number => p !== null))]
@@ -134,11 +138,23 @@ function sample(): void {
       peak.set(pid, { pss: Math.max(p.pss, m.pss), rss: Math.max(p.rss, m.rss), priv: Math.max(p.priv, m.priv) })
     }
     const cpu = cpuSeconds(pid)
-    if (cpu > 0) cpuLast.set(pid, cpu)
+    if (cpu) cpuLast.set(pid, cpu)
   }
   loads.push(loadavg()[0]!)
 }
-const cpuTotal = () => sum(pids().map((p) => cpuLast.get(p) ?? 0))
+/** CPU of every node process so far (the last reading of those that are gone), s. */
+function cpuTotal(): Cpu {
+  const all = [...cpuLast.values()]
+  return { user: sum(all.map((c) => c.user)), system: sum(all.map((c) => c.system)) }
+}
+const cpuSum = (c: Cpu) => c.user + c.system
+
+/** Asks every node host for its figures (the first call starts their event-loop delay monitors). */
+async function hostStats(): Promise<HostStats[]> {
+  const processes = new Set([...net.nodes.values()].map((n) => n.managed.process))
+  const stats = await Promise.all([...processes].map((p) => p.stats()))
+  return stats.filter((s): s is HostStats => s !== null)
+}
 
 async function main(): Promise<void> {
   const seeds = Array.from({ length: opts.seeds }, (_, i) => ({ ip: `127.${block}.1.${i + 1}`, port: 7301 }))
@@ -164,6 +180,8 @@ async function main(): Promise<void> {
   await net.waitFor(linked, 120_000, 'every peer to link').catch(() => undefined)
   sample()
   const cpuAtLinked = cpuTotal()
+  const linkedAt = Date.now()
+  const hostsAtLinked = await hostStats()
   const tails = new Map(peers.map((p) => [p, new Tail(eventsPath(p))]))
   const created = new Map(peers.map((p) => [p, 0]))
   const deadline = Date.now() + opts.timeout * 1000
@@ -187,6 +205,7 @@ async function main(): Promise<void> {
   sample()
   const cpuAtGossipEnd = cpuTotal()
   const gossipEndAt = Date.now()
+  const hostsAtGossipEnd = await hostStats()
   if (opts.livenessS > 0) await sleep(opts.livenessS * 1000)
   clearInterval(sampler)
   sample()
@@ -196,7 +215,15 @@ async function main(): Promise<void> {
   await net.launcher.stopAll()
   const figures = analyse(seedNodes, peers, {
     launchedAt, launchedIn, finished: doneAt !== null, endAt,
-    cpu: { total: cpuAtEnd, gossip: cpuAtGossipEnd - cpuAtLinked, liveness: cpuAtEnd - cpuAtGossipEnd, livenessS: (endAt - gossipEndAt) / 1000 },
+    cpu: {
+      total: cpuSum(cpuAtEnd),
+      gossip: cpuSum(cpuAtGossipEnd) - cpuSum(cpuAtLinked),
+      gossipUser: cpuAtGossipEnd.user - cpuAtLinked.user,
+      gossipSystem: cpuAtGossipEnd.system - cpuAtLinked.system,
+      liveness: cpuSum(cpuAtEnd) - cpuSum(cpuAtGossipEnd),
+      livenessS: (endAt - gossipEndAt) / 1000,
+    },
+    gossipPhase: { from: linkedAt, to: gossipEndAt, hostsBefore: hostsAtLinked, hostsAfter: hostsAtGossipEnd },
     removals,
   })
   print(figures)
@@ -215,8 +242,35 @@ type Ev = { type: string; t: number; node: string; id?: string; peer?: string; i
 
 interface RunFacts {
   launchedAt: number; launchedIn: number; finished: boolean; endAt: number
-  cpu: { total: number; gossip: number; liveness: number; livenessS: number }
+  cpu: { total: number; gossip: number; gossipUser: number; gossipSystem: number; liveness: number; livenessS: number }
+  /** From all linked to the end of gossip: the node hosts' own figures at both ends. */
+  gossipPhase: { from: number; to: number; hostsBefore: HostStats[]; hostsAfter: HostStats[] }
   removals: number
+}
+
+/**
+ * The node hosts over the gossip phase: event-loop utilization and delay (worst host), and
+ * the work of all hosts divided by the gossip hops sent in that phase.
+ */
+function hostFigures(phase: RunFacts['gossipPhase'], hops: number) {
+  const before = new Map(phase.hostsBefore.map((h) => [h.pid, h]))
+  const after = phase.hostsAfter.filter((h) => before.has(h.pid))
+  const delays = after.map((h) => h.loopDelayMs).filter((d): d is NonNullable<HostStats['loopDelayMs']> => d !== null)
+  const perHop = {} as Record<keyof IoCounts | 'cpuUs', number>
+  const keys = Object.keys(after[0]?.counts ?? {}) as (keyof IoCounts)[]
+  for (const key of keys) perHop[key] = sum(after.map((h) => h.counts[key] - before.get(h.pid)!.counts[key])) / Math.max(1, hops)
+  perHop.cpuUs = sum(after.map((h) => h.cpuUserUs + h.cpuSystemUs - before.get(h.pid)!.cpuUserUs - before.get(h.pid)!.cpuSystemUs)) / Math.max(1, hops)
+  const worst = (f: (d: (typeof delays)[number]) => number) => (delays.length > 0 ? Math.max(...delays.map(f)) : NaN)
+  const gcs = after.map((h) => h.gc).filter((g): g is NonNullable<HostStats['gc']> => g !== null)
+  const gc = { minor: sum(gcs.map((g) => g.minor)), minorMs: sum(gcs.map((g) => g.minorMs)), major: sum(gcs.map((g) => g.major)), majorMs: sum(gcs.map((g) => g.majorMs)) }
+  return {
+    count: after.length,
+    eluMax: after.length > 0 ? Math.max(...after.map((h) => h.elu)) : NaN,
+    eluMean: sum(after.map((h) => h.elu)) / Math.max(1, after.length),
+    loopDelayMs: { p50: worst((d) => d.p50), p99: worst((d) => d.p99), max: worst((d) => d.max) },
+    gc,
+    perHop,
+  }
 }
 
 function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
@@ -229,6 +283,7 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
   // Hop delay: the sender's gossip.forwarded to the receiver's gossip.received/duplicate (one machine clock).
   const sentAt = new Map<string, number>()
   const arrivals: Array<[string, number]> = []
+  const pidOf = new Map([...seedNodes, ...peers].map((n) => [n.id, n.managed.process.pid]))
   let lost = 0
   let bytesFull = 0
   let bytesReceipts = 0
@@ -310,6 +365,26 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
     if (sent !== undefined) hopErrors.push(t - sent - link.delayMs)
   }
   hopErrors.sort((a, b) => a - b)
+  // Hop delay of messages created after all linked (what latencyMs is made of): the
+  // sender's gossip.forwarded (stamped when the line that caused it arrived) to the
+  // receiver's gossip.received/duplicate (stamped when it arrived), between nodes of the
+  // same process and of different processes.
+  const hops = { all: [] as number[], same: [] as number[], other: [] as number[] }
+  let phaseHops = 0
+  for (const [key, t] of arrivals) {
+    const sent = sentAt.get(key)
+    if (sent === undefined) continue
+    if (sent >= run.gossipPhase.from && sent <= run.gossipPhase.to) phaseHops++
+    const id = key.slice(key.indexOf(' ') + 1)
+    const c = created.get(id)
+    if (!c || !(c.t > allLinkedAt)) continue
+    const [from, to] = key.slice(0, key.indexOf(' ')).split('>') as [string, string]
+    const delay = t - sent
+    hops.all.push(delay)
+    ;(pidOf.get(from) === pidOf.get(to) ? hops.same : hops.other).push(delay)
+  }
+  for (const xs of Object.values(hops)) xs.sort((a, b) => a - b)
+  const hop = (xs: number[]) => ({ p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), max: xs[xs.length - 1] ?? NaN, hops: xs.length })
   const sends = [...created.keys()].map((id) => forwards.get(id) ?? 0)
   const mems = [...peak.values()]
   const minutes = (run.endAt - run.launchedAt) / 60_000
@@ -336,6 +411,8 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
     launchStormLatencyMs: lat(storm),
     conditions: link,
     delayErrorMs: { p50: quantile(hopErrors, 0.5), p99: quantile(hopErrors, 0.99), min: hopErrors[0] ?? NaN, hops: hopErrors.length },
+    hopDelayMs: { ...hop(hops.all), sameProcess: hop(hops.same), otherProcess: hop(hops.other) },
+    hosts: hostFigures(run.gossipPhase, phaseHops),
     droppedByLoss: lost,
     meanSends: sum(sends) / Math.max(1, sends.length),
     floodingBound: 2 * edges.size - (peers.length - 1),
@@ -346,6 +423,8 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
     privateTotalMb: sum(mems.map((m) => m.priv)) / 1024,
     cpuS: run.cpu.total,
     gossipCpuS: run.cpu.gossip,
+    gossipCpuUserS: run.cpu.gossipUser,
+    gossipCpuSystemS: run.cpu.gossipSystem,
     livenessCpuS: run.cpu.liveness,
     livenessPhaseS: run.cpu.livenessS,
     falseRemovals: run.removals,
@@ -359,6 +438,9 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
 function print(r: ReturnType<typeof analyse>): void {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a')
   const l = (x: { p50: number; p99: number; max: number; count: number }) => `${f(x.p50, 0)} / ${f(x.p99, 0)} / ${f(x.max, 0)} ms (${x.count} messages)`
+  const l2 = (x: { p50: number; p99: number; max: number; hops: number }) => `${f(x.p50, 0)} / ${f(x.p99, 0)} / ${f(x.max, 0)} ms (${x.hops} hops)`
+  const perHop = (x: Record<string, number>) =>
+    `${f(x.cpuUs!, 1)}; ${f(x.inputs!, 2)}; ${f(x.socketReads!, 2)} / ${f(x.socketFlushes!, 2)} / ${f(x.socketLines!, 2)}; ${f(x.fileWrites!, 3)}; ${f(x.events!, 2)}; ${f(x.logLines!, 2)}`
   const rows: [string, string][] = [
     ['nodes', `${r.seeds} seeds + ${r.peers} peers in ${r.processes} processes (${r.pack > 1 ? `up to ${r.pack} per process` : 'one per node'}; ${r.topology}, max links ${r.maxLinks}), time scale ${r.timeScale}: gossip every ${r.gossipMs} ms, liveness every ${r.livenessMs} ms`],
     ['allLinkedS: first launch -> last peer\'s first link', `${f(r.allLinkedS, 2)} s (all listening after ${f(r.listeningS, 2)} s, ${r.launchConcurrency} launched at a time)`],
@@ -369,7 +451,11 @@ function print(r: ReturnType<typeof analyse>): void {
     ['delayErrorMs p50 / p99 (measured hop − configured latency; min)', `${f(r.delayErrorMs.p50, 0)} / ${f(r.delayErrorMs.p99, 0)} ms (min ${f(r.delayErrorMs.min, 0)}; ${r.delayErrorMs.hops} hops)`],
     ['messages sent per gossip (mean) vs flooding bound 2E-(N-1)', `${f(r.meanSends)} vs ${r.floodingBound} (E = ${r.links}; ${r.duplicates} duplicates dropped)`],
     ['pssTotalMb / rssTotalMb / private, sum of each process\'s peak', `${f(r.pssTotalMb, 0)} / ${f(r.rssTotalMb, 0)} / ${f(r.privateTotalMb, 0)} MB`],
-    ['cpuS all node processes; gossip phase; liveness phase', `${f(r.cpuS)} s; ${f(r.gossipCpuS)} s; ${f(r.livenessCpuS)} s over ${f(r.livenessPhaseS, 0)} s`],
+    ['hopDelayMs p50 / p99 / max (hops of messages after all linked); same process; other process', `${l2(r.hopDelayMs)}; ${l2(r.hopDelayMs.sameProcess)}; ${l2(r.hopDelayMs.otherProcess)}`],
+    ['cpuS all node processes; gossip phase (user + system); liveness phase', `${f(r.cpuS)} s; ${f(r.gossipCpuS)} s (${f(r.gossipCpuUserS)} + ${f(r.gossipCpuSystemS)}); ${f(r.livenessCpuS)} s over ${f(r.livenessPhaseS, 0)} s`],
+    ['node hosts in the gossip phase: hosts.eluMax / eluMean; hosts.loopDelayMs p50 / p99 / max (worst host)', r.hosts.count === 0 ? 'no node hosts' : `${f(r.hosts.eluMax, 2)} / ${f(r.hosts.eluMean, 2)}; ${f(r.hosts.loopDelayMs.p50)} / ${f(r.hosts.loopDelayMs.p99)} / ${f(r.hosts.loopDelayMs.max)} ms`],
+    ['hosts.gc in the gossip phase, all hosts: minor (count, ms); major (count, ms)', r.hosts.count === 0 ? 'no node hosts' : `${r.hosts.gc.minor}, ${f(r.hosts.gc.minorMs, 0)} ms; ${r.hosts.gc.major}, ${f(r.hosts.gc.majorMs, 0)} ms`],
+    ['hosts.perHop: CPU µs; inputs; socket reads / flushes / lines; file writes; events; log lines', r.hosts.count === 0 ? 'no node hosts' : perHop(r.hosts.perHop)],
     ['falseRemovals (live peers removed by a seed)', String(r.falseRemovals)],
     ['events file bytes per node-minute: full / receipts level', `${f(r.eventsBytesPerNodeMinute.full, 0)} / ${f(r.eventsBytesPerNodeMinute.receipts, 0)}`],
   ]

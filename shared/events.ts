@@ -132,6 +132,35 @@ const hostEventSchemas = [
    */
   z.object({ ...base, type: z.literal('node.paused') }),
   z.object({ ...base, type: z.literal('node.resumed') }),
+  /**
+   * Hop events (gossip.received / duplicate / forwarded) folded per message by the host for
+   * a page watching a large network (shared/model/coverage.ts). Never recorded: the session
+   * file keeps every hop; only the stream to the page carries these. `node` is NETWORK_NODE,
+   * `t` the latest hop's `t`, `seq` the last folded hop's seq and `fromSeq` the first's: every
+   * seq in between is either one of the `hops` folded here or an event sent on its own.
+   */
+  z.object({
+    ...base,
+    type: z.literal('gossip.coverage'),
+    fromSeq: z.number().int().min(1),
+    hops: z.number().int().min(1),
+    messages: z
+      .array(
+        z.object({
+          id: messageId,
+          /** ms since epoch: the earliest and latest hop folded for this message (node clocks). */
+          firstT: z.number().finite().min(0),
+          lastT: z.number().finite().min(0),
+          /** First receipts in seq order: [receiver, t (ms since epoch), the neighbour it came from]. */
+          received: z.array(z.tuple([nodeId, z.number().finite().min(0), nodeId])).max(100_000),
+          /** Later copies dropped, per receiver: [receiver, how many]. */
+          duplicates: z.array(z.tuple([nodeId, z.number().int().min(1)])).max(100_000),
+          /** Sends (gossip.forwarded) folded. */
+          forwards: count,
+        }),
+      )
+      .max(100_000),
+  }),
   /** A line the node wrote on stderr. */
   z.object({ ...base, type: z.literal('host.stderr'), text: z.string().max(2000) }),
   /**

@@ -69,6 +69,39 @@ export interface HostStatus {
    * events the file lacks. Absent or null when every event was recorded.
    */
   recordingProblem?: string | null
+  /**
+   * How the host sends gossip to this page: per hop, or folded per message (gossip.coverage
+   * items) while `active`. Absent from hosts before it (every hop sent).
+   */
+  hopSummary?: HopSummaryStatus
+  /**
+   * The export queue: exports run one at a time; `waiting` are queued behind the `running`
+   * one, `finished` counts every export done or failed since the host started (a client
+   * that asked while others were queued counts its place from it).
+   */
+  exports?: ExportQueueStatus
+}
+
+/** When a host folds hop events per message for pages (electron/host/hop-summary.ts). */
+export interface HopSummarySettings {
+  /** Summarise while more nodes than this are alive. */
+  aboveNodes: number
+  /** ...or for `holdMs` after a second with more hop events than this. */
+  aboveHopsPerSecond: number
+  holdMs: number
+  /** ms between two summarised batches (the page's update rate for gossip). */
+  windowMs: number
+}
+
+export interface HopSummaryStatus extends HopSummarySettings {
+  /** Hops are folded per message now. */
+  active: boolean
+}
+
+export interface ExportQueueStatus {
+  running: number
+  waiting: number
+  finished: number
 }
 
 export interface ScenarioStatus {

@@ -1,11 +1,19 @@
 import type { SessionEvent } from '../../shared/events'
 import type { EventBatch, HostStatus } from '../../shared/ipc'
+import { isHop, summariseHops } from '../../shared/model/coverage'
 
 /**
  * Subscribers to a host: the Electron window, each WebSocket, in-process listeners.
  * A client gets nothing until it calls `ready(fromSeq)` (messages are not lost: they are
  * in the intake); then it gets the current status, every recorded event with
  * seq > fromSeq, and from then on every live batch, each event exactly once and in order.
+ *
+ * A page client (opened with `{ summarise: true }`) of a large or busy network gets hop
+ * events folded per message instead (shared/model/coverage.ts): while `HopSummary.active()`
+ * its live events are held for `windowMs` and sent as one batch in which every hop is
+ * inside a `gossip.coverage` item, and its backlog is summarised chunk by chunk. Nothing
+ * is lost: every seq is either sent or folded into an item that says so. In-process
+ * listeners (scenarios) always get every event; the session file records every event.
  */
 
 export interface PushTarget {
@@ -23,6 +31,24 @@ export interface EventSource {
 /** Events per pushed batch during a replay (a whole session in one IPC message would stall). */
 export const REPLAY_CHUNK = 5000
 
+/** When and how often page clients get hops folded per message (see HopSummaryPolicy). */
+export interface HopSummary {
+  /** True while hops are summarised for page clients. */
+  active(): boolean
+  /** ms a summarising client holds live events before sending them as one batch. */
+  readonly windowMs: number
+  /** Sees every delivered batch (to measure the hop rate). */
+  observe(batch: readonly SessionEvent[]): void
+}
+
+/** A hub whose clients never summarise. */
+export const NEVER_SUMMARISE: HopSummary = { active: () => false, windowMs: 200, observe: () => undefined }
+
+export interface ClientOptions {
+  /** Fold hops per message while the hub's HopSummary is active (page clients). */
+  summarise?: boolean
+}
+
 export class ClientHub {
   private readonly clients = new Set<HostClient>()
 
@@ -30,10 +56,11 @@ export class ClientHub {
     /** The current session's events, or null before the first session. */
     readonly source: () => EventSource | null,
     readonly status: () => HostStatus,
+    readonly summary: HopSummary = NEVER_SUMMARISE,
   ) {}
 
-  open(target: PushTarget): HostClient {
-    const client = new HostClient(this, target)
+  open(target: PushTarget, options: ClientOptions = {}): HostClient {
+    const client = new HostClient(this, target, options.summarise ?? false)
     this.clients.add(client)
     return client
   }
@@ -52,6 +79,7 @@ export class ClientHub {
   }
 
   broadcast(batch: SessionEvent[]): void {
+    this.summary.observe(batch)
     for (const client of this.clients) client.live(batch)
   }
 
@@ -66,10 +94,15 @@ export class HostClient {
   private sentSeq = 0
   /** Bumped by every ready(): an older replay still awaiting a file read gives way. */
   private generation = 0
+  /** Live events held for the summary window (seq <= sentSeq, not yet pushed). */
+  private held: SessionEvent[] = []
+  private heldTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(
     private readonly hub: ClientHub,
     private readonly target: PushTarget,
+    /** Fold hops per message while the hub's summary is active. */
+    readonly summarise: boolean = false,
   ) {}
 
   get closed(): boolean {
@@ -83,6 +116,7 @@ export class HostClient {
   async ready(fromSeq: number): Promise<void> {
     if (this.closed) return
     const generation = ++this.generation
+    this.dropHeld()
     this.state = 'replaying'
     this.target.status(this.hub.status())
     let source = this.hub.source()
@@ -109,11 +143,13 @@ export class HostClient {
 
   close(): void {
     this.state = 'closed'
+    this.dropHeld()
     this.hub.remove(this)
   }
 
   /** @internal */
   restart(): void {
+    this.dropHeld()
     this.sentSeq = 0
   }
 
@@ -121,7 +157,28 @@ export class HostClient {
   live(batch: SessionEvent[]): void {
     if (this.state !== 'live' || batch.length === 0) return
     const skip = this.sentSeq + 1 - batch[0]!.seq
-    this.send(skip > 0 ? batch.slice(skip) : batch)
+    const fresh = skip > 0 ? batch.slice(skip) : batch
+    if (fresh.length === 0) return
+    if (!this.summarising()) {
+      // Back below the threshold: what was held goes first, in order.
+      this.flushHeld()
+      this.send(fresh)
+      return
+    }
+    for (const event of fresh) this.held.push(event)
+    this.sentSeq = fresh[fresh.length - 1]!.seq
+    this.heldTimer ??= setTimeout(() => this.flushHeld(), this.hub.summary.windowMs)
+  }
+
+  /** @internal Sends the held window now (one batch, hops folded). */
+  flushHeld(): void {
+    if (this.heldTimer !== null) clearTimeout(this.heldTimer)
+    this.heldTimer = null
+    if (this.held.length === 0) return
+    const held = this.held
+    this.held = []
+    // Held because summaries were on: folded even if they have just turned off.
+    this.push(held, true)
   }
 
   /** @internal */
@@ -129,11 +186,26 @@ export class HostClient {
     if (this.isReady) this.target.status(status)
   }
 
+  private summarising(): boolean {
+    return this.summarise && this.hub.summary.active()
+  }
+
+  private dropHeld(): void {
+    if (this.heldTimer !== null) clearTimeout(this.heldTimer)
+    this.heldTimer = null
+    this.held = []
+  }
+
   private send(events: SessionEvent[]): void {
     for (let i = 0; i < events.length; i += REPLAY_CHUNK) {
       const chunk = i === 0 && events.length <= REPLAY_CHUNK ? events : events.slice(i, i + REPLAY_CHUNK)
-      this.target.events({ events: chunk })
+      this.push(chunk, this.summarising())
       this.sentSeq = chunk[chunk.length - 1]!.seq
     }
+  }
+
+  /** One batch to the target, hops folded per message when `fold` (and there are any). */
+  private push(events: SessionEvent[], fold: boolean): void {
+    this.target.events({ events: fold && events.some(isHop) ? summariseHops(events) : events })
   }
 }

@@ -21,6 +21,7 @@ import {
   type ExportRequest,
   type ExportResult,
   type GossipscopeApi,
+  type HopSummarySettings,
   type HostStatus,
   type NodeInfo,
   type ProcessKill,
@@ -38,8 +39,10 @@ import {
 import type { Scenario } from '../../shared/scenario/schema'
 import { runScenarioOnHost } from './scenario-run'
 import type { ProtocolSettings } from '../../shared/settings'
-import { ClientHub, type HostClient, type PushTarget } from './clients'
+import { ClientHub, type ClientOptions, type HostClient, type PushTarget } from './clients'
+import { DEFAULT_HOP_SUMMARY, HopSummaryPolicy } from './hop-summary'
 import { EventLog } from './event-log'
+import { ExportQueue } from './export-queue'
 import { DEFAULT_INTAKE, Intake, type IntakeOptions } from './intake'
 import { EVENTS_FILE } from './session-files'
 import { readNodeLog } from './node-log'
@@ -77,7 +80,7 @@ export type SupervisorLike = Pick<
   | 'killAllNow'
   | 'livePids'
 > &
-  Partial<Pick<Supervisor, 'packing' | 'launching' | 'killProcessOf'>>
+  Partial<Pick<Supervisor, 'packing' | 'launching' | 'killProcessOf' | 'aliveCount'>>
 
 /** `exportSession(sessionDir, request, outPath)` of electron/host/export.ts. */
 export type SessionExporter = (sessionDir: string, request: ExportRequest, outPath: string) => Promise<ExportResult>
@@ -93,6 +96,8 @@ export interface HostControllerOptions {
   /** The export implementation; without it exports are refused. */
   exporter?: SessionExporter
   intake?: IntakeOptions
+  /** When pages get gossip per message rather than per hop (default DEFAULT_HOP_SUMMARY). */
+  hopSummary?: HopSummarySettings
   /** ms status pushes are coalesced over. */
   statusDelayMs?: number
   now?: () => number
@@ -144,11 +149,15 @@ function userAction(method: ApiMethod, args: unknown[], value: unknown): ActionB
 export class HostController implements GossipscopeApi {
   readonly supervisor: SupervisorLike
   private intake: Intake | null = null
-  /** Exports run one after another through this chain. */
-  private exportQueue: Promise<unknown> = Promise.resolve()
+  /** Exports run one at a time (its counts are HostStatus.exports). */
+  private readonly exportQueue = new ExportQueue(() => this.scheduleStatus())
   /** The current session's recording (its write problems go into the status). */
   private eventLog: EventLog | null = null
   private readonly hub: ClientHub
+  private readonly hopSummary: HopSummaryPolicy
+  /** The hop rate's part of the last status (see checkSummary). */
+  private summaryBusy = false
+  private summaryTimer: ReturnType<typeof setTimeout> | null = null
   /** Tail of the queue of session-changing operations. */
   private queue: Promise<unknown> = Promise.resolve()
   private statusTimer: ReturnType<typeof setTimeout> | null = null
@@ -166,16 +175,20 @@ export class HostController implements GossipscopeApi {
       emit: (event) => this.record(event),
       changed: () => this.scheduleStatus(),
     })
-    this.hub = new ClientHub(() => this.intake, () => this.status())
+    this.hopSummary = new HopSummaryPolicy(options.hopSummary ?? DEFAULT_HOP_SUMMARY, () => this.supervisor.aliveCount ?? this.supervisor.nodeInfos().length)
+    this.hub = new ClientHub(() => this.intake, () => this.status(), this.hopSummary)
     this.local = this.hub.open({
       events: (batch) => this.eventListeners.forEach((listener) => listener(batch)),
       status: (status) => this.statusListeners.forEach((listener) => listener(status)),
     })
   }
 
-  /** A subscriber (window, WebSocket): it gets pushes once it calls ready through `call`. */
-  openClient(target: PushTarget): HostClient {
-    return this.hub.open(target)
+  /**
+   * A subscriber (window, WebSocket): it gets pushes once it calls ready through `call`.
+   * Pages pass `{ summarise: true }`: gossip per message above the hop-summary threshold.
+   */
+  openClient(target: PushTarget, options: ClientOptions = {}): HostClient {
+    return this.hub.open(target, options)
   }
 
   /**
@@ -239,7 +252,7 @@ export class HostController implements GossipscopeApi {
       const folder = this.supervisor.beginSession(settings, rngSeed ?? null, packing)
       const log = new EventLog(join(folder.dir, EVENTS_FILE), () => this.scheduleStatus())
       this.eventLog = log
-      this.intake = new Intake(log, (batch) => this.hub.broadcast(batch), this.options.intake ?? DEFAULT_INTAKE)
+      this.intake = new Intake(log, (batch) => this.deliver(batch), this.options.intake ?? DEFAULT_INTAKE)
       if (by !== 'scenario') this.scenario = undefined
       this.hub.sessionChanged()
       this.scheduleStatus()
@@ -398,11 +411,7 @@ export class HostController implements GossipscopeApi {
 
     // One export at a time: each reads and zips a whole session, and several at once on a big
     // session multiplied the host's memory and blocked its event loop for many seconds.
-    exportSession: (request) => {
-      const run = this.exportQueue.then(() => this.exportOne(request))
-      this.exportQueue = run.catch(() => undefined)
-      return run
-    },
+    exportSession: (request) => this.exportQueue.run(() => this.exportOne(request)),
 
     listSessions: async () => {
       this.intake?.flush()
@@ -478,6 +487,8 @@ export class HostController implements GossipscopeApi {
       conditions: this.supervisor.conditions,
       ...(this.scenario ? { scenario: { ...this.scenario } } : {}),
       recordingProblem: this.eventLog?.problem ?? null,
+      hopSummary: { ...this.hopSummary.settings, active: this.hopSummary.active() },
+      exports: this.exportQueue.status,
     }
   }
 
@@ -490,6 +501,7 @@ export class HostController implements GossipscopeApi {
     await this.queue.catch(() => undefined)
     await this.endSession()
     if (this.statusTimer) clearTimeout(this.statusTimer)
+    if (this.summaryTimer) clearTimeout(this.summaryTimer)
   }
 
   /** Validates a whole model (bounds, overlaps, counts) and hands it to every node. */
@@ -504,6 +516,27 @@ export class HostController implements GossipscopeApi {
   private async endSession(): Promise<void> {
     await this.supervisor.stopAll()
     this.intake?.close()
+  }
+
+  /** A recorded batch to every client; the status says when the hop rate turns summaries on or off. */
+  private deliver(batch: SessionEvent[]): void {
+    this.hub.broadcast(batch)
+    this.checkSummary()
+  }
+
+  private checkSummary(): void {
+    const busy = this.hopSummary.busy
+    if (busy !== this.summaryBusy) {
+      this.summaryBusy = busy
+      this.scheduleStatus()
+    }
+    // The hold ends with no event to notice it: look again then.
+    if (busy && this.summaryTimer === null && !this.closed) {
+      this.summaryTimer = setTimeout(() => {
+        this.summaryTimer = null
+        this.checkSummary()
+      }, this.hopSummary.settings.holdMs + 50)
+    }
   }
 
   private record(event: AnyEvent): void {

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { HostController, type HostControllerOptions } from './controller'
-import { exportSession } from './export'
+import { workerExporter } from './export-runner'
 import { DEFAULT_SUPERVISOR, Supervisor, type SupervisorOptions } from './supervisor'
 
 /**
@@ -27,7 +27,8 @@ export function createHost(config: HostConfig): HostController {
     sessionsDir: config.sessionsDir,
   }
   return new HostController(
-    { exporter: exportSession, ...options, exportsDir: config.exportsDir ?? join(config.sessionsDir, '_exports') },
+    // Exports run in a worker thread (export-runner.ts), one at a time (the controller's queue).
+    { exporter: workerExporter({ script: join(nodesDir, 'export-worker.js') }), ...options, exportsDir: config.exportsDir ?? join(config.sessionsDir, '_exports') },
     (hooks) => new Supervisor(supervisorOptions, hooks),
   )
 }

@@ -4,7 +4,7 @@ import { isNodeEvent, parseEvent, type AnyEvent, type HostEvent } from '../../sh
 import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
 import type { NodeCommand } from '../../shared/net/node-command'
 import { LineFramer } from '../../shared/protocol/framer'
-import type { HostCommand } from '../nodes/host-protocol'
+import type { HostCommand, HostStats } from '../nodes/host-protocol'
 
 /**
  * One child process running nodes: a seed or peer program with one node
@@ -60,11 +60,25 @@ const MAX_STDERR_LINE_BYTES = 16 * 1024
 export const DIAGNOSTICS_PER_SECOND = 200
 
 const nodeIdText = z.string().max(64)
+const count = z.number().nonnegative()
+const statsSchema = z.object({
+  pid: z.number().int(),
+  cpuUserUs: count,
+  cpuSystemUs: count,
+  elu: z.number().min(0).max(1),
+  loopDelayMs: z.object({ p50: count, p99: count, max: count, samples: count }).nullable(),
+  gc: z.object({ minor: count, minorMs: count, major: count, majorMs: count }).nullable(),
+  counts: z.object({
+    inputs: count, socketReads: count, socketReadBytes: count, socketLines: count, socketFlushes: count,
+    socketWriteBytes: count, fileWrites: count, fileWriteBytes: count, events: count, logLines: count,
+  }),
+}) satisfies z.ZodType<HostStats>
 const replySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('events'), events: z.array(z.unknown()).max(1_000_000) }),
   z.object({ kind: z.literal('failed'), node: nodeIdText, message: z.string().max(MAX_TEXT) }),
   z.object({ kind: z.literal('ended'), node: nodeIdText, code: z.number().int().nullable(), signal: z.literal('SIGKILL').nullable() }),
   z.object({ kind: z.literal('refused'), node: nodeIdText.nullable(), reason: z.string().max(MAX_REASON) }),
+  z.object({ kind: z.literal('stats'), stats: statsSchema }),
 ])
 
 /** One node of a process, as the launcher and supervisor see it. */
@@ -113,6 +127,8 @@ export class NodeProcess {
   private dropped = 0
   /** The node stderr lines are filed under when the process is shared (its first node still alive). */
   private lastNode: ManagedNode | null = null
+  /** Callers of stats() waiting for the host's answers, in order. */
+  private statsWaiting: ((stats: HostStats | null) => void)[] = []
 
   constructor(private readonly options: NodeProcessOptions) {
     const single = options.kind === 'single'
@@ -245,6 +261,29 @@ export class NodeProcess {
     return this.options.kind === 'single' ? this.send(node, command) : this.send(node, { op: 'command', node: node.id, command })
   }
 
+  /**
+   * A node host's own figures (CPU, event-loop utilization and delay, work counters; see
+   * HostStats), or null for a process of one node, a host that is gone, or no answer
+   * within `timeoutMs`. The first call starts the host's event-loop delay monitor.
+   */
+  stats(timeoutMs = 5000): Promise<HostStats | null> {
+    if (this.options.kind !== 'host' || this.ended || !this.child.connected) return Promise.resolve(null)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => answer(null), timeoutMs)
+      const answer = (stats: HostStats | null) => {
+        clearTimeout(timer)
+        this.statsWaiting = this.statsWaiting.filter((w) => w !== answer)
+        resolve(stats)
+      }
+      this.statsWaiting.push(answer)
+      try {
+        this.child.send({ op: 'stats' } satisfies HostCommand)
+      } catch {
+        answer(null)
+      }
+    })
+  }
+
   /** SIGKILL the whole process: every node in it dies (each gets host.kill and host.exited). */
   killProcess(): Result {
     if (this.ended) return { ok: false, error: `process ${this.pid} has already exited` }
@@ -326,6 +365,11 @@ export class NodeProcess {
       case 'refused': {
         const node = (reply.node !== null ? this.nodes.get(reply.node) : undefined) ?? this.anyNode()
         return this.diagnostic(node, { type: 'host.stderr', text: truncate(`node host refused a command: ${reply.reason}`, MAX_TEXT) })
+      }
+      case 'stats': {
+        const waiting = this.statsWaiting[0]
+        if (!waiting) return this.streamError(this.anyNode(), message, 'stats nobody asked for')
+        return waiting(reply.stats)
       }
     }
   }
@@ -420,6 +464,7 @@ export class NodeProcess {
     const node = this.anyNode()
     if (this.dropped > 0 && node) this.host(node, { type: 'host.stderr', text: `(${this.dropped} more lines of output or bad events dropped)` })
     for (const n of [...this.nodes.values()]) this.end(n, code, signal)
+    for (const waiting of [...this.statsWaiting]) waiting(null)
     this.options.gone?.(this)
   }
 

@@ -1,6 +1,6 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
 import { API_METHODS, PUSH_CHANNELS, channelOf, type MenuCommand } from '../../shared/ipc'
-import type { HostClient, PushTarget } from '../host/clients'
+import type { ClientOptions, HostClient, PushTarget } from '../host/clients'
 
 /**
  * The one file that connects IPC to the host. Each API method is one `ipcMain.handle`
@@ -14,7 +14,7 @@ import type { HostClient, PushTarget } from '../host/clients'
 /** The controller surface IPC needs (HostController). */
 export interface IpcController {
   call(method: unknown, args: unknown, client?: HostClient): Promise<unknown>
-  openClient(target: PushTarget): HostClient
+  openClient(target: PushTarget, options?: ClientOptions): HostClient
 }
 
 export interface IpcHandlers {
@@ -57,10 +57,14 @@ export function registerIpcHandlers(
       const send = (channel: string, payload: unknown): void => {
         if (!contents.isDestroyed()) contents.send(channel, payload)
       }
-      const client = controller.openClient({
-        events: (batch) => send(PUSH_CHANNELS.events, batch),
-        status: (status) => send(PUSH_CHANNELS.status, status),
-      })
+      // The window's page: gossip per message above the hop-summary threshold.
+      const client = controller.openClient(
+        {
+          events: (batch) => send(PUSH_CHANNELS.events, batch),
+          status: (status) => send(PUSH_CHANNELS.status, status),
+        },
+        { summarise: true },
+      )
       clients.set(contents.id, { contents, client })
       contents.once('destroyed', () => {
         client.close()

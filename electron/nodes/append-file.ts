@@ -51,12 +51,17 @@ export class AppendFile {
   /** Appends `text`, which must be whole lines (`\n`-terminated); `lines` counts them for the loss report. */
   write(text: string, lines = countLines(text)): void {
     if (this.fd === null || text.length === 0) return
+    this.writeBytes(Buffer.from(text, 'utf8'), lines)
+  }
+
+  /** Appends `bytes`, UTF-8 of whole lines (`\n`-terminated), `lines` of them; the caller may reuse `bytes` afterwards. */
+  writeBytes(bytes: Uint8Array, lines: number): void {
+    if (this.fd === null || bytes.length === 0) return
     if (this.lost !== null && this.now() - this.lastTry < this.retryMs) {
       this.lost += lines
       return
     }
     this.lastTry = this.now()
-    const bytes = Buffer.from(text, 'utf8')
     try {
       // A roll-back that failed during the outage is redone before writing on.
       if (this.lost !== null && this.fs.fstatSync(this.fd).size !== this.size) this.fs.ftruncateSync(this.fd, this.size)

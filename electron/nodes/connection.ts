@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
 import { LineFramer, type Frame } from '../../shared/protocol/framer'
 import type { ConnId } from '../../shared/protocol/machine'
+import { ioCounts } from './io-stats'
 
 /** Bounds that keep one node's memory and descriptors finite whatever remotes do. */
 export interface ConnectionLimits {
@@ -97,19 +98,53 @@ export class Connection {
     return frames
   }
 
-  /** Queues a line; false when the remote is not reading and the queue is over the limit. */
+  /**
+   * Queues a line; false when the remote is not reading and the queue is over the limit.
+   * The line is handed to the OS with every other line queued on this socket in the same
+   * turn of the event loop (see flushWrites), or earlier by `uncork()`.
+   */
   write(line: string, maxQueued: number): boolean {
     if (!this.corked) {
       this.socket.cork()
       this.corked = true
+      corked.add(this)
+      if (!flushScheduled) {
+        flushScheduled = true
+        setImmediate(flushWrites)
+      }
     }
     this.socket.write(line + '\n')
+    ioCounts.socketLines++
+    ioCounts.socketWriteBytes += line.length + 1
     return this.socket.writableLength <= maxQueued
   }
 
+  /** Hands the lines queued so far to the OS now (one write or writev). */
   uncork(): void {
     if (!this.corked) return
     this.corked = false
+    corked.delete(this)
+    ioCounts.socketFlushes++
     this.socket.uncork()
   }
+}
+
+/**
+ * Connections of this process (all its nodes) with lines queued in the current turn of
+ * the event loop. In a burst one turn handles many received lines, and a node forwards
+ * several of them to the same neighbour: writing once per socket per turn, after the
+ * turn's I/O callbacks (setImmediate), costs one system call where one per line cost
+ * several. A receiver in the same process reads no earlier than the next turn anyway.
+ */
+const corked = new Set<Connection>()
+let flushScheduled = false
+
+/**
+ * Hands every line queued in this process to the OS now. Called by setImmediate after
+ * the turn's I/O callbacks, and by a node's timer right after it ran (a message created
+ * in the timers phase would otherwise wait out the whole I/O phase of the turn).
+ */
+export function flushWrites(): void {
+  flushScheduled = false
+  for (const conn of corked) conn.uncork()
 }

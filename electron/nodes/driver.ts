@@ -5,7 +5,8 @@ import { type NetConditions, sampleDelay } from '../../shared/net/conditions'
 import type { ConnId, Effect, Machine, MachineInput } from '../../shared/protocol/machine'
 import { assertNever } from '../../shared/protocol/wire'
 import type { Frame } from '../../shared/protocol/framer'
-import { Connection, type ConnectionLimits } from './connection'
+import { Connection, type ConnectionLimits, flushWrites } from './connection'
+import { ioCounts } from './io-stats'
 import type { NodeOutput } from './output'
 import { Shaper } from './shaper'
 
@@ -249,6 +250,7 @@ export class NodeDriver {
     try {
       for (let next = this.queue.shift(); next; next = this.paused || this.killed ? undefined : this.queue.shift()) {
         let effects: Effect[]
+        ioCounts.inputs++
         try {
           effects = this.machine.handle(next)
         } catch (e) {
@@ -259,7 +261,6 @@ export class NodeDriver {
       }
     } finally {
       this.busy = false
-      for (const conn of this.conns.values()) conn.uncork()
       this.arm()
     }
   }
@@ -322,6 +323,7 @@ export class NodeDriver {
       this.timer = null
       this.timerAt = null
       this.feed({ type: 'tick', now: this.now() })
+      flushWrites()
     }, Math.max(0, at - Date.now()))
   }
 
@@ -405,14 +407,19 @@ export class NodeDriver {
     const { socket } = conn
     this.conns.set(conn.id, conn)
     socket.on('error', (e) => (conn.lastError = e.message))
+    // Every line of a chunk is queued, then the queue runs once.
     const deliver = (frames: Frame[], now: number) => {
+      if (this.killed || frames.length === 0) return
       for (const frame of frames) {
-        if (frame.kind === 'line') this.feed({ type: 'line', now, conn: conn.id, line: frame.line })
-        else this.feed({ type: 'frame-error', now, conn: conn.id, reason: `${frame.reason}: ${frame.detail}` })
+        if (frame.kind === 'line') this.queue.push({ type: 'line', now, conn: conn.id, line: frame.line })
+        else this.queue.push({ type: 'frame-error', now, conn: conn.id, reason: `${frame.reason}: ${frame.detail}` })
       }
+      this.drain()
     }
     socket.on('data', (chunk: Buffer) => {
       if (conn.state === 'closing' || this.killed) return
+      ioCounts.socketReads++
+      ioCounts.socketReadBytes += chunk.length
       deliver(conn.push(chunk, this.now()), this.now())
     })
     // End of stream (FIN): a last line sent without a newline counts like any other.

@@ -1,5 +1,6 @@
 import type { NodeEvent } from '../../shared/events'
 import type { Role } from './cli'
+import type { IoCounts } from './io-stats'
 
 /**
  * The IPC messages between the app's launcher and a node host process (node-host.ts).
@@ -21,6 +22,32 @@ export type HostCommand =
    * same message a node alone in its process gets on its channel, validated by the node.
    */
   | { op: 'command'; node: string; command: unknown }
+  /** The process's figures (HostStats), answered with a `stats` reply; the first one starts the event-loop delay monitor. */
+  | { op: 'stats' }
+
+/** What a node host measured of itself (for bench:nodes). */
+export interface HostStats {
+  pid: number
+  /** CPU of the whole process since it started (process.cpuUsage), microseconds. */
+  cpuUserUs: number
+  cpuSystemUs: number
+  /** Event-loop utilization (busy share of wall time, 0..1) since the previous `stats`, or since start. */
+  elu: number
+  /**
+   * How late the event loop ran a 2 ms timer since the previous `stats` (perf_hooks
+   * monitorEventLoopDelay, minus its 2 ms resolution), ms; null on the first `stats`,
+   * which starts the monitor.
+   */
+  loopDelayMs: { p50: number; p99: number; max: number; samples: number } | null
+  /**
+   * Garbage collections since the previous `stats` (perf_hooks 'gc' entries): minor
+   * (scavenges of the young generation) and major (mark-sweep-compact, incremental
+   * marking), count and pause time in ms; null on the first `stats`, which starts watching.
+   */
+  gc: { minor: number; minorMs: number; major: number; majorMs: number } | null
+  /** Work counters of all nodes of the process since it started (io-stats.ts). */
+  counts: IoCounts
+}
 
 export type HostReply =
   /** Node events of this turn of the host's event loop, in emission order. */
@@ -31,11 +58,14 @@ export type HostReply =
   | { kind: 'ended'; node: string; code: number | null; signal: 'SIGKILL' | null }
   /** A command the host could not carry out (unknown node, malformed command). */
   | { kind: 'refused'; node: string | null; reason: string }
+  /** The answer to a `stats` command. */
+  | { kind: 'stats'; stats: HostStats }
 
 /** Validates a command off the IPC channel; a string is the reason it is refused. */
 export function parseHostCommand(value: unknown): HostCommand | string {
   if (typeof value !== 'object' || value === null) return 'a command must be an object'
   const v = value as Record<string, unknown>
+  if (v.op === 'stats') return { op: 'stats' }
   if (typeof v.node !== 'string' || v.node.length > 64) return 'a command needs a node IP:PORT'
   if (v.op === 'start') {
     if (v.role !== 'seed' && v.role !== 'peer') return 'start needs role seed or peer'

@@ -1,6 +1,8 @@
+import { type EventLoopUtilization, type IntervalHistogram, PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { NodeEvent } from '../../shared/events'
 import { parseNodeArgs } from './cli'
-import { type HostCommand, type HostReply, parseHostCommand } from './host-protocol'
+import { type HostCommand, type HostReply, type HostStats, parseHostCommand } from './host-protocol'
+import { ioCounts } from './io-stats'
 import { MACHINES } from './machines'
 import { type RunningNode, startNode } from './node-runtime'
 import { defaultIo } from './resolve'
@@ -92,12 +94,51 @@ async function start(command: Extract<HostCommand, { op: 'start' }>): Promise<vo
   if (exiting) started.node.stop('SIGTERM')
 }
 
+/** Resolution of the event-loop delay monitor, ms. */
+const LOOP_DELAY_RESOLUTION_MS = 2
+let loopDelay: IntervalHistogram | null = null
+let lastElu: EventLoopUtilization | undefined
+
+let gc: NonNullable<HostStats['gc']> | null = null
+
+function watchGc(): void {
+  gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0 }
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) (gc!.minor++, (gc!.minorMs += entry.duration))
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR || kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) (gc!.major++, (gc!.majorMs += entry.duration))
+    }
+  }).observe({ entryTypes: ['gc'] })
+}
+
+/** The process's figures since the previous call (see HostStats). */
+function stats(): HostStats {
+  const elu = performance.eventLoopUtilization(lastElu)
+  lastElu = performance.eventLoopUtilization()
+  let delay: HostStats['loopDelayMs'] = null
+  const collected = gc === null ? null : { ...gc }
+  if (gc === null) watchGc()
+  else Object.assign(gc, { minor: 0, minorMs: 0, major: 0, majorMs: 0 })
+  if (loopDelay === null) {
+    loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS })
+    loopDelay.enable()
+  } else {
+    const late = (ns: number) => Math.max(0, ns / 1e6 - LOOP_DELAY_RESOLUTION_MS)
+    delay = { p50: late(loopDelay.percentile(50)), p99: late(loopDelay.percentile(99)), max: late(loopDelay.max), samples: loopDelay.count }
+    loopDelay.reset()
+  }
+  const cpu = process.cpuUsage()
+  return { pid: process.pid, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, elu: elu.utilization, loopDelayMs: delay, gc: collected, counts: { ...ioCounts } }
+}
+
 function command(value: unknown): void {
   const parsed = parseHostCommand(value)
   if (typeof parsed === 'string') {
     const node = typeof (value as { node?: unknown })?.node === 'string' ? ((value as { node: string }).node) : null
     return reply({ kind: 'refused', node, reason: parsed })
   }
+  if (parsed.op === 'stats') return reply({ kind: 'stats', stats: stats() })
   if (parsed.op === 'start') return void start(parsed)
   const node = nodes.get(parsed.node)
   if (!node && parsed.op === 'command' && starting.has(parsed.node)) return void starting.get(parsed.node)!.push(parsed.command)

@@ -43,6 +43,27 @@ export interface NodeHooks {
 
 export type StartResult = { ok: true; node: RunningNode } | { ok: false; message: string }
 
+/** Texts whose SHA-256 is remembered, oldest forgotten first; only short ones (gossip texts are ~30 characters). */
+const SHA_MEMO_SIZE = 8192
+const SHA_MEMO_MAX_TEXT = 256
+const shaMemo = new Map<string, string>()
+
+/**
+ * SHA-256 of `text` (UTF-8) in hex, remembered for the nodes of this process: under
+ * flooding every node hashes every copy it receives of every message (about 2E hashes per
+ * message for E links), and nodes sharing a process receive the same texts.
+ */
+export function sha256(text: string): string {
+  if (text.length > SHA_MEMO_MAX_TEXT) return createHash('sha256').update(text, 'utf8').digest('hex')
+  let hex = shaMemo.get(text)
+  if (hex === undefined) {
+    hex = createHash('sha256').update(text, 'utf8').digest('hex')
+    if (shaMemo.size >= SHA_MEMO_SIZE) shaMemo.delete(shaMemo.keys().next().value!)
+    shaMemo.set(text, hex)
+  }
+  return hex
+}
+
 /**
  * Resolves the setup, opens the output, listens and starts the machine. A failure is one
  * line of text (bad config, address in use, files not writable), as the programs print
@@ -75,7 +96,7 @@ export async function startNode(args: NodeArgs, io: ResolveIo, createMachine: Ma
     self: setup.self,
     seeds: setup.seeds,
     random: seededRandom(rngSeed),
-    sha256: (text) => createHash('sha256').update(text, 'utf8').digest('hex'),
+    sha256,
   }
   const node = new RunningNode(id, output, hooks)
   node.driver = new NodeDriver(setup.self, createMachine(deps, setup.settings), output, DEFAULT_LIMITS, (code, reason) => {

@@ -2,22 +2,36 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { NodeId } from '../../shared/address'
 import type { NodeEvent, NodeEventBody } from '../../shared/events'
-import { formatLogLine, stampEvent } from './format'
+import { eventLineWriter, formatLogLine, stampEvent } from './format'
 import { type EventsDetail, keepsEvent } from './events-detail'
 import type { EventsTarget } from './resolve'
 import { AppendFile, type AppendFileHooks, type AppendFs } from './append-file'
+import { ioCounts } from './io-stats'
 
 /**
- * Where a node's log lines and events go. Lines are batched and written once per turn of
- * the event loop (or when 256 KiB are pending), so a burst of gossip costs one write per
- * sink rather than one per line; `flush()` writes synchronously (used before exit).
+ * Where a node's log lines and events go. Files get whole lines in batches: each file
+ * gathers its lines as bytes and writes them at most every FILE_FLUSH_MS (or when its
+ * buffer is full), so a burst of gossip costs one write per file per interval rather than
+ * one per line or per turn; the console gets its lines once per turn of the event loop.
+ * `flush()` writes everything synchronously (used before exit and on close).
  */
 
+/** Bytes a console batch may reach before it is written at once. */
 const FLUSH_BYTES = 256 * 1024
+/** Longest a line waits in a file's buffer, ms. */
+export const FILE_FLUSH_MS = 100
+/** A file's buffer, allocated when it gets a line and released when an interval passes without one. */
+const FILE_BUFFER_BYTES = 16 * 1024
 
 type Writer = (text: string) => void
 
-class BatchedSink {
+interface Sink {
+  writeLine(line: string): void
+  flush(): void
+}
+
+/** Lines for a stream (stdout/stderr), written once per turn of the event loop. */
+class BatchedSink implements Sink {
   private parts: string[] = []
   private pending = 0
   private scheduled = false
@@ -44,14 +58,100 @@ class BatchedSink {
   }
 }
 
+/** File sinks of this process holding lines, and the one timer that writes them all. */
+const waiting = new Set<FileSink>()
+/** File sinks with a buffer, checked at each interval for release. */
+const buffered = new Set<FileSink>()
+let timer: NodeJS.Timeout | null = null
+
+function scheduleFiles(): void {
+  if (timer !== null) return
+  timer = setTimeout(() => {
+    timer = null
+    for (const sink of buffered) sink.tick()
+    if (buffered.size > 0) scheduleFiles()
+  }, FILE_FLUSH_MS)
+  // Lines waiting never keep a process alive that has nothing else to do (it flushes on exit).
+  timer.unref()
+}
+
+/**
+ * Lines for a file (AppendFile), encoded into one buffer as they come (no string is held
+ * between turns, so none is copied by the garbage collector) and written at most every
+ * FILE_FLUSH_MS. A line longer than the buffer is written on its own.
+ */
+class FileSink implements Sink {
+  private buffer: Buffer | null = null
+  private used = 0
+  private lines = 0
+  private idle = false
+
+  constructor(private readonly file: AppendFile) {}
+
+  writeLine(line: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit, + the newline.
+    const room = line.length * 3 + 1
+    if (this.buffer !== null && this.used + room > this.buffer.length) this.flush()
+    if (room > FILE_BUFFER_BYTES) return this.write(Buffer.from(`${line}\n`, 'utf8'), 1)
+    if (this.buffer === null) {
+      this.buffer = Buffer.allocUnsafe(FILE_BUFFER_BYTES)
+      buffered.add(this)
+    }
+    this.used += this.buffer.write(line, this.used, 'utf8')
+    this.buffer[this.used++] = 0x0a
+    this.lines++
+    this.idle = false
+    scheduleFiles()
+  }
+
+  flush(): void {
+    if (this.used === 0) return
+    const bytes = this.buffer!.subarray(0, this.used)
+    const lines = this.lines
+    this.used = 0
+    this.lines = 0
+    this.write(bytes, lines)
+  }
+
+  /** The interval passed: write what waits; a buffer that got nothing for a whole interval is released. */
+  tick(): void {
+    if (this.used > 0) return this.flush()
+    if (!this.idle) {
+      this.idle = true
+      return
+    }
+    this.buffer = null
+    buffered.delete(this)
+  }
+
+  /** Drops the buffer (the file is closing; flush() came first). */
+  release(): void {
+    this.buffer = null
+    buffered.delete(this)
+  }
+
+  private write(bytes: Uint8Array, lines: number): void {
+    ioCounts.fileWrites++
+    ioCounts.fileWriteBytes += bytes.length
+    this.file.writeBytes(bytes, lines)
+  }
+}
+
 /**
  * Appends whole lines to a file (AppendFile): a full disk never leaves a torn line, is
  * reported at once through `hooks`, and writing resumes when space returns.
  */
-function fileWriter(path: string, hooks: AppendFileHooks, fs?: AppendFs): { write: Writer; close: () => void } {
+function fileSink(path: string, hooks: AppendFileHooks, fs?: AppendFs): { sink: FileSink; close: () => void } {
   mkdirSync(dirname(path), { recursive: true })
   const file = new AppendFile(path, hooks, fs)
-  return { write: (text) => file.write(text), close: () => file.close() }
+  const sink = new FileSink(file)
+  return {
+    sink,
+    close: () => {
+      sink.release()
+      file.close()
+    },
+  }
 }
 
 /** stdout/stderr: a closed pipe (EPIPE) must not kill the node, so its errors are ignored. */
@@ -79,37 +179,39 @@ export interface OutputOptions {
 }
 
 export class NodeOutput {
-  private readonly sinks: BatchedSink[] = []
-  private readonly logSinks: BatchedSink[]
-  private readonly eventSink: BatchedSink | null
+  private readonly sinks: Sink[] = []
+  private readonly logSinks: Sink[]
+  private readonly eventSink: Sink | null
   /** The event sink is a live stream (stdout) filtered by `detail`, not a file. */
   private readonly eventSinkLive: boolean
   private readonly detail: EventsDetail
   private readonly closers: (() => void)[] = []
   private closed = false
+  private readonly eventLine: (t: number, body: NodeEventBody) => string
 
   /** Throws (with the OS message) when the log or events file cannot be opened. */
   constructor(private readonly options: OutputOptions) {
     // A file that cannot be written (disk full) is said at once: a node.warning event on
     // the live streams (IPC, stdout) and the events file if it still works, and a line on
     // the console; the log line goes to the other sinks.
+    this.eventLine = eventLineWriter(options.node)
     const hooks: AppendFileHooks = {
       onProblem: (message) => this.warnWriting(message),
       onResumed: (message) => this.warnWriting(message),
     }
-    const logFile = fileWriter(options.logPath, hooks, options.fs)
+    const logFile = fileSink(options.logPath, hooks, options.fs)
     this.closers.push(logFile.close)
     const consoleStream = options.events.kind === 'stdout' ? process.stderr : process.stdout
-    this.logSinks = [new BatchedSink(logFile.write)]
+    this.logSinks = [logFile.sink]
     if (options.console !== false) this.logSinks.push(new BatchedSink(streamWriter(consoleStream)))
     this.detail = options.detail ?? 'full'
     this.eventSinkLive = options.events.kind === 'stdout'
     this.sinks.push(...this.logSinks)
     switch (options.events.kind) {
       case 'file': {
-        const file = fileWriter(options.events.path, hooks, options.fs)
+        const file = fileSink(options.events.path, hooks, options.fs)
         this.closers.push(file.close)
-        this.eventSink = new BatchedSink(file.write)
+        this.eventSink = file.sink
         break
       }
       case 'stdout':
@@ -124,16 +226,18 @@ export class NodeOutput {
 
   log(now: number, text: string): void {
     if (this.closed) return
-    const line = formatLogLine(new Date(now), this.options.node, text)
+    ioCounts.logLines++
+    const line = formatLogLine(now, this.options.node, text)
     for (const sink of this.logSinks) sink.writeLine(line)
   }
 
   event(now: number, body: NodeEventBody): void {
     if (this.closed) return
-    const event = stampEvent(now, this.options.node, body)
-    const live = keepsEvent(this.detail, event.type)
-    if (this.eventSink && (live || !this.eventSinkLive)) this.eventSink.writeLine(JSON.stringify(event))
-    if (live) this.options.forward?.(event)
+    ioCounts.events++
+    const live = keepsEvent(this.detail, body.type)
+    if (this.eventSink && (live || !this.eventSinkLive)) this.eventSink.writeLine(this.eventLine(now, body))
+    // The stamped object only for a live stream that takes this event.
+    if (live && this.options.forward) this.options.forward(stampEvent(now, this.options.node, body))
   }
 
   flush(): void {
@@ -144,7 +248,7 @@ export class NodeOutput {
   private warnWriting(message: string): void {
     const now = (this.options.now ?? Date.now)()
     const stream = this.options.events.kind === 'stdout' ? process.stderr : process.stdout
-    if (this.options.console !== false && !stream.destroyed) stream.write(`${formatLogLine(new Date(now), this.options.node, `warning: ${message}`)}\n`)
+    if (this.options.console !== false && !stream.destroyed) stream.write(`${formatLogLine(now, this.options.node, `warning: ${message}`)}\n`)
     // Deferred: the hook runs inside a sink's flush.
     queueMicrotask(() => this.event(now, { type: 'node.warning', message: message.slice(0, 2000) }))
   }

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { DEFAULT_SETTINGS } from '../../shared/settings'
 import { parseWebFlags } from './web-flags'
 import { startWebHost } from './web-host'
+import { PushStats } from './push-stats'
+import { DEFAULT_HOP_SUMMARY } from '../host/hop-summary'
 
 /**
  * `node out/main/web.js [--port 7420] [--host 127.0.0.1] [--sessions DIR] [--seeds N --peers N]`
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     return
   }
   const flags = parsed.flags
+  const stats = flags.statsMs !== null ? new PushStats() : undefined
   let host
   try {
     host = await startWebHost({
@@ -32,8 +35,13 @@ async function main(): Promise<void> {
       sessionsDir: flags.sessions,
       rendererDir: resolve(here, '../renderer'),
       nodesDir: here,
-      hostConfig: { supervisor: { maxNodes: flags.maxNodes, basePort: flags.basePort } },
+      hostConfig: {
+        supervisor: { maxNodes: flags.maxNodes, basePort: flags.basePort },
+        hopSummary: { ...DEFAULT_HOP_SUMMARY, aboveNodes: flags.summariseAbove, aboveHopsPerSecond: flags.summariseHops },
+      },
+      stats,
     })
+    if (stats) stats.start(flags.statsMs!, (line) => process.stdout.write(line))
   } catch (error) {
     const e = error as NodeJS.ErrnoException
     const why = e.code === 'EADDRINUSE' ? `${flags.host}:${flags.port} is already in use (try --port)` : e.message

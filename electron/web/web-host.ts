@@ -8,6 +8,7 @@ import { checkToken, isLoopbackHost, newToken, TOKEN_PARAM, tokenCookie } from '
 import { isAllowedHost, isSameOrigin } from './origin'
 import { resolveUnder, sendFile } from './static-files'
 import { attachSocket, MAX_FRAME_BYTES } from './ws-bridge'
+import type { PushStats } from './push-stats'
 import { RENDERER_CSP } from '../../shared/csp'
 
 /**
@@ -29,6 +30,8 @@ export interface WebHostOptions {
    * one when `host` is not loopback, none on loopback.
    */
   token?: string | null
+  /** Counts the bytes pushed to pages (`--stats`). */
+  stats?: PushStats
 }
 
 export interface WebHost {
@@ -76,7 +79,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attachSocket(ws, controller))
+    wss.handleUpgrade(req, socket, head, (ws) => attachSocket(ws, controller, Date.now, options.stats))
   })
 
   await new Promise<void>((resolveListen, reject) => {

@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from 'ws'
 import { z } from 'zod'
 import type { HostController } from '../host/controller'
+import type { PushStats } from './push-stats'
 
 /**
  * The WebSocket protocol at /api, one JSON object per message:
@@ -32,7 +33,7 @@ const requestSchema = z.object({
 
 export type RequestId = z.infer<typeof requestSchema>['id']
 
-export function attachSocket(socket: WebSocket, controller: HostController, now: () => number = Date.now): void {
+export function attachSocket(socket: WebSocket, controller: HostController, now: () => number = Date.now, stats?: PushStats): void {
   /** ms since epoch the queue went over SLOW_BUFFERED_BYTES; null while under it. */
   let behindSince: number | null = null
   const send = (message: object): void => {
@@ -57,14 +58,19 @@ export function attachSocket(socket: WebSocket, controller: HostController, now:
       if (id === undefined) return
       text = JSON.stringify({ id, error: `reply could not be sent: ${(error as Error).message}` })
     }
+    if (stats && 'push' in message) stats.count(text)
     socket.send(text, (error) => {
       if (error) socket.terminate()
     })
   }
-  const client = controller.openClient({
-    events: (payload) => send({ push: 'events', payload }),
-    status: (payload) => send({ push: 'status', payload }),
-  })
+  // A page: gossip per message above the hop-summary threshold (electron/host/clients.ts).
+  const client = controller.openClient(
+    {
+      events: (payload) => send({ push: 'events', payload }),
+      status: (payload) => send({ push: 'status', payload }),
+    },
+    { summarise: true },
+  )
   socket.on('message', (data: RawData, isBinary: boolean) => {
     const frame = parseFrame(data, isBinary)
     if (!frame.ok) return send({ id: frame.id, error: frame.error })

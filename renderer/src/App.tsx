@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react'
 import { FollowBar } from './follow/FollowBar'
 import { GraphCanvas } from './graph/GraphCanvas'
+import { GossipSummaryNote } from './graph/GossipSummaryNote'
 import { GraphMenu } from './graph/GraphMenu'
 import { setCenter, setShowRegistrations, useGraphUi } from './graph/graph-ui'
 import { StartCard } from './graph/StartCard'
@@ -82,6 +83,7 @@ export function App() {
             <ViewBoundary name="Graph">
               <GraphCanvas />
               <FollowBar />
+              <GossipSummaryNote />
               <Legend />
               <StartCard />
               <GraphMenu />

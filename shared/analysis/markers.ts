@@ -49,6 +49,18 @@ export class MarkerIndex {
           this.last.set(e.id, { kind: 'last', seq: e.seq, t: e.t, label: `last delivery of ${text}`, message: e.id })
           break
         }
+        case 'gossip.coverage':
+          // Hops folded per message (model/coverage.ts): the earliest and latest receipt of each.
+          for (const m of e.messages) {
+            if (m.received.length === 0) continue
+            let first = m.received[0]![1]
+            let last = first
+            for (const [, at] of m.received) (first = Math.min(first, at)), (last = Math.max(last, at))
+            const text = `message ${m.id.slice(0, 10)}`
+            if (!this.first.has(m.id)) this.first.set(m.id, { kind: 'first', seq: e.seq, t: first, label: `first delivery of ${text}`, message: m.id })
+            this.last.set(m.id, { kind: 'last', seq: e.seq, t: last, label: `last delivery of ${text}`, message: m.id })
+          }
+          break
         default:
           break
       }

@@ -65,6 +65,14 @@ export function addEvent(p: Propagation, e: SessionEvent): boolean {
       if (e.id !== p.id) return false
       p.duplicates.push({ from: e.from, to: e.node, at: e.t, seq: e.seq })
       return true
+    case 'gossip.coverage': {
+      // Hops folded per message (model/coverage.ts): first receipts keep their sender; the
+      // senders of duplicate copies are only in the session file, so no lost races here.
+      const m = e.messages.find((x) => x.id === p.id)
+      if (!m || m.received.length === 0) return false
+      for (const [node, at, from] of m.received) p.hops.push({ node, from, at, seq: e.seq, hop: null })
+      return true
+    }
     default:
       return false
   }

@@ -290,11 +290,43 @@ function restart(state: NetworkState, node: NodeState, t: number): void {
   node.duplicates = 0
 }
 
+/** First receipt of message `id` by `node` at `at` (its clock), from neighbour `from`. */
+function received(state: NetworkState, id: string, node: string, at: number, from: string): void {
+  const peer = ensureNode(state, node, 'peer')
+  peer.received++
+  peer.messages.add(id)
+  const receipt = { node, at, from }
+  const message = state.messages.get(id)
+  if (message) message.receipts.push(receipt)
+  else earlyOf(state, id).receipts.push(receipt)
+}
+
+/** `n` later copies of message `id` dropped by `node`. */
+function duplicates(state: NetworkState, id: string, node: string, n: number): void {
+  ensureNode(state, node, 'peer').duplicates += n
+  const message = state.messages.get(id)
+  if (message) message.duplicates += n
+  else earlyOf(state, id).duplicates += n
+}
+
+/** `n` sends of message `id` to neighbours. */
+function forwarded(state: NetworkState, id: string, n: number): void {
+  if (n === 0) return
+  const message = state.messages.get(id)
+  if (message) message.forwards += n
+  else earlyOf(state, id).forwards += n
+}
+
+function addCount(state: NetworkState, type: string, n: number): void {
+  if (n > 0) state.counts.set(type, (state.counts.get(type) ?? 0) + n)
+}
+
 /** Folds one event into the state (mutating it). */
 export function applyEvent(state: NetworkState, event: SessionEvent): void {
   state.seq = event.seq
   state.t = Math.max(state.t, event.t)
-  state.counts.set(event.type, (state.counts.get(event.type) ?? 0) + 1)
+  // A coverage item counts as the hop events it stands for (below), not as itself.
+  if (event.type !== 'gossip.coverage') state.counts.set(event.type, (state.counts.get(event.type) ?? 0) + 1)
   const t = event.t
   const history = state.eligibility
   if (history) {
@@ -423,27 +455,31 @@ export function applyEvent(state: NetworkState, event: SessionEvent): void {
       }
       return
     }
-    case 'gossip.received': {
-      const node = ensureNode(state, event.node, 'peer')
-      node.received++
-      node.messages.add(event.id)
-      const receipt = { node: event.node, at: t, from: event.from }
-      const message = state.messages.get(event.id)
-      if (message) message.receipts.push(receipt)
-      else earlyOf(state, event.id).receipts.push(receipt)
+    case 'gossip.received':
+      received(state, event.id, event.node, t, event.from)
       return
-    }
-    case 'gossip.duplicate': {
-      ensureNode(state, event.node, 'peer').duplicates++
-      const message = state.messages.get(event.id)
-      if (message) message.duplicates++
-      else earlyOf(state, event.id).duplicates++
+    case 'gossip.duplicate':
+      duplicates(state, event.id, event.node, 1)
       return
-    }
-    case 'gossip.forwarded': {
-      const message = state.messages.get(event.id)
-      if (message) message.forwards++
-      else earlyOf(state, event.id).forwards++
+    case 'gossip.forwarded':
+      forwarded(state, event.id, 1)
+      return
+    case 'gossip.coverage': {
+      // The same three steps as the hop events it folds, in their seq order per message.
+      let firsts = 0
+      let copies = 0
+      let sends = 0
+      for (const m of event.messages) {
+        for (const [node, at, from] of m.received) received(state, m.id, node, at, from)
+        for (const [node, n] of m.duplicates) duplicates(state, m.id, node, n)
+        forwarded(state, m.id, m.forwards)
+        firsts += m.received.length
+        for (const [, n] of m.duplicates) copies += n
+        sends += m.forwards
+      }
+      addCount(state, 'gossip.received', firsts)
+      addCount(state, 'gossip.duplicate', copies)
+      addCount(state, 'gossip.forwarded', sends)
       return
     }
     case 'liveness.ok':

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { SessionEvent } from '../../shared/events'
@@ -173,6 +173,26 @@ describe('web host', () => {
     expect(bytes.length).toBe(reply.value.bytes)
     expect([...bytes.slice(0, 2)]).toEqual([0x50, 0x4b]) // PK
     client.socket.close()
+  })
+
+  it('runs two exports asked at once one after the other, says the second is queued, and leaves no partial file', async () => {
+    const a = await rawClient()
+    const b = await rawClient()
+    await a.call('ready', [0])
+    const before = ((await a.call('getStatus', [])).result as HostStatus).exports!
+    const [ra, rb] = await Promise.all([a.call('exportSession', [{ format: 'zip' }]), b.call('exportSession', [{ format: 'zip' }])])
+    const replies = [ra.result, rb.result] as Array<{ ok: boolean; value: { path: string; bytes: number } }>
+    expect(replies.map((r) => r.ok)).toEqual([true, true])
+    expect(replies[0]!.value.path).not.toBe(replies[1]!.value.path)
+    const queued = a.pushes.filter((p) => p.push === 'status').map((p) => (p.payload as HostStatus).exports!)
+    expect(queued.some((q) => q.running === 1 && q.waiting === 1)).toBe(true)
+    expect(queued.every((q) => q.running <= 1)).toBe(true)
+    await expect.poll(async () => ((await a.call('getStatus', [])).result as HostStatus).exports).toEqual({ running: 0, waiting: 0, finished: before.finished + 2 })
+    const left = readdirSync(join(dir, '_exports'))
+    expect(left.filter((name) => name.endsWith('.partial'))).toEqual([])
+    for (const r of replies) expect(left).toContain(basename(r.value.path))
+    a.socket.close()
+    b.socket.close()
   })
 
   it('stops every node and exits on SIGTERM', async () => {

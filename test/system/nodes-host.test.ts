@@ -131,6 +131,26 @@ describe('node hosts and processes of their own in one network', () => {
     }
   })
 
+  it('a node host reports its own figures on request (bench:nodes reads them); a process of one node has none', async () => {
+    const host = peers.find(shared)!.managed.process
+    const first = await host.stats()
+    expect(first).not.toBeNull()
+    expect(first!.pid).toBe(host.pid)
+    expect(first!.loopDelayMs).toBeNull()
+    expect(first!.gc).toBeNull()
+    const second = (await host.stats())!
+    expect(second.loopDelayMs).not.toBeNull()
+    expect(second.gc).not.toBeNull()
+    expect(second.elu).toBeGreaterThanOrEqual(0)
+    expect(second.elu).toBeLessThanOrEqual(1)
+    expect(second.cpuUserUs).toBeGreaterThan(0)
+    // The gossip of the test above went through this host: lines read, forwarded, logged.
+    const c = second.counts
+    for (const key of ['inputs', 'socketReads', 'socketLines', 'socketFlushes', 'fileWrites', 'events', 'logLines'] as const) expect(c[key], key).toBeGreaterThan(0)
+    expect(c.socketFlushes).toBeLessThanOrEqual(c.socketLines)
+    expect(await peers.find(alone)!.managed.process.stats()).toBeNull()
+  })
+
   it('a node killed inside a shared process is seen as a killed process is', async () => {
     const [a, b] = await pickPair(used)
     const killedAt = Date.now()

@@ -32,7 +32,10 @@ export function FollowBar() {
         ) : (
           'not created yet at this moment'
         )}
-        , {p.hops.length} first receipts up to hop {maxHop(p)}, {p.duplicates.length} duplicate send{p.duplicates.length === 1 ? '' : 's'} lost the race.
+        , {p.hops.length} first receipts up to hop {maxHop(p)},{' '}
+        {message && message.duplicates > p.duplicates.length
+          ? `${message.duplicates} duplicate copies dropped (gossip summarised per message: their senders are in the session file).`
+          : `${p.duplicates.length} duplicate send${p.duplicates.length === 1 ? '' : 's'} lost the race.`}
       </span>
       <span className="follow-key muted">
         <span className="key-tree" aria-hidden="true" /> first received over · <span className="key-dup" aria-hidden="true" /> duplicate dropped · numbers: hops

@@ -1,6 +1,7 @@
 import type { AnyEvent } from '../../../shared/events'
 import { describeConditions } from '../../../shared/net/conditions'
 import { assertNever } from '../../../shared/protocol/wire'
+import { coverageTotals } from '../../../shared/model/coverage'
 
 /** One human-readable line for an event, without its time or emitter. */
 export function describeEvent(event: AnyEvent): string {
@@ -65,6 +66,10 @@ export function describeEvent(event: AnyEvent): string {
       return `stderr: ${event.text}`
     case 'host.action':
       return describeAction(event)
+    case 'gossip.coverage': {
+      const c = coverageTotals(event)
+      return `gossip of ${c.messages} message${c.messages === 1 ? '' : 's'} summarised: ${c.received} first receipts, ${c.duplicates} duplicates, ${c.forwards} sends (${event.hops} hop events, each in the session file)`
+    }
     default:
       return assertNever(event)
   }

@@ -1,6 +1,7 @@
 import { describeConditions } from '../../../shared/net/conditions'
 import { NETWORK_NODE, type SessionEvent } from '../../../shared/events'
 import { assertNever } from '../../../shared/protocol/wire'
+import { coverageTotals } from '../../../shared/model/coverage'
 
 /**
  * Narration: events turned into sentences a student of gossip protocols can follow, in
@@ -184,6 +185,16 @@ export function narrate(e: SessionEvent, names: MessageNames, started: Set<strin
       const amount = e.count !== undefined ? ` (${e.count})` : e.nodes ? ` (${e.nodes.length} nodes)` : ''
       const outcome = e.error ? `, which failed: ${e.error}.` : '.'
       return say(`${who} chose the action "${e.action}"${amount}${target}${outcome}`, e.nodes ?? [], 'key')
+    }
+    case 'gossip.coverage': {
+      const c = coverageTotals(e)
+      const one = e.messages.length === 1 ? e.messages[0]!.id : undefined
+      return say(
+        `${c.received} peer${c.received === 1 ? '' : 's'} got ${c.messages === 1 ? messageName(names, e.messages[0]!.id) : `${c.messages} messages`} for the first time (${c.duplicates} duplicate copies dropped, ${c.forwards} sends). In a network this large the app shows gossip per message; every hop is in the session file.`,
+        [],
+        'detail',
+        one,
+      )
     }
     default:
       return assertNever(e)

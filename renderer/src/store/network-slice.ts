@@ -1,4 +1,5 @@
 import { applyEvent, createNetwork } from '../../../shared/model/network'
+import { batchStart, eventsIn } from '../../../shared/model/coverage'
 import type { SessionEvent } from '../../../shared/events'
 import { appendLog, createLogBuffer } from '../log/log-buffer'
 import type { AppliedEvents } from './applied-events'
@@ -8,7 +9,7 @@ import type { AppState, LiveHolder, LogSlice, NetworkSlice, StoreTiming } from '
 import type { StoreApi } from 'zustand'
 
 function createLive(): LiveHolder {
-  return { state: createNetwork(), received: 0, applied: 0, duplicates: 0, gaps: 0 }
+  return { state: createNetwork(), received: 0, applied: 0, duplicates: 0, gaps: 0, summarisedAt: null }
 }
 
 /**
@@ -43,23 +44,30 @@ export function createNetworkSlice(
     ingest(batch) {
       let live = get().live
       const fresh: SessionEvent[] = []
-      for (const event of batch.events) {
-        live.received++
+      // With hops folded into gossip.coverage items (a large network), seqs inside the batch
+      // skip the folded hops: continuity is checked once, at the first seq it accounts for.
+      const start = batchStart(batch.events)
+      const folded = batch.events.some((e) => e.type === 'gossip.coverage')
+      if (folded) live.summarisedAt = Date.now()
+      batch.events.forEach((event, i) => {
+        const n = eventsIn(event)
+        live.received += n
         // seq restarts at 1 with each new session: start a new fold.
-        if (event.seq === 1 && live.state.seq > 0) {
+        if ((i === 0 ? start : event.seq) === 1 && live.state.seq > 0) {
           get().resetLive()
           live = get().live
-          live.received++
+          live.received += n
+          if (folded) live.summarisedAt = Date.now()
         }
         if (event.seq <= live.state.seq) {
-          live.duplicates++
-          continue
+          live.duplicates += n
+          return
         }
-        if (event.seq > live.state.seq + 1) live.gaps++
+        if (i === 0 ? start > live.state.seq + 1 : !folded && event.seq > live.state.seq + 1) live.gaps++
         applyEvent(live.state, event)
-        live.applied++
+        live.applied += n
         fresh.push(event)
-      }
+      })
       if (fresh.length === 0) return
       appendLog(get().log, fresh)
       if (get().mode === 'live') applied.publish(fresh)

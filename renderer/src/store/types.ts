@@ -32,7 +32,7 @@ export interface SessionSlice {
 /** The live fold, mutated in place: never put it in React state. */
 export interface LiveHolder {
   state: NetworkState
-  /** Events that arrived in batches, applied or not. */
+  /** Events that arrived in batches, applied or not (a gossip.coverage item counts as the hops it folds). */
   received: number
   /** Events folded into `state`. */
   applied: number
@@ -40,6 +40,8 @@ export interface LiveHolder {
   duplicates: number
   /** Missing seq ranges seen (an event arrived with seq > last + 1). */
   gaps: number
+  /** ms since epoch (page clock) of the last batch with hops folded per message; null = none. */
+  summarisedAt: number | null
 }
 
 /**

@@ -1,7 +1,15 @@
 import { useState } from 'react'
-import { exportRequestSchema, type ExportRequest } from '../../../shared/ipc'
+import { exportRequestSchema, type ExportQueueStatus, type ExportRequest } from '../../../shared/ipc'
 import { app, useApp } from '../store'
 import { replay } from './replay'
+
+/**
+ * Exports queued before ours and not finished yet: those running or waiting when we asked
+ * (`asked`), less those the host finished since (HostStatus.exports counts every finish).
+ */
+export function exportsAhead(asked: { ahead: number; finished: number } | null, now: ExportQueueStatus | undefined): number {
+  return asked && now ? Math.max(0, asked.ahead - (now.finished - asked.finished)) : 0
+}
 
 /**
  * Export the host's current session: time range (seconds after the session start), node
@@ -18,6 +26,10 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   const [chosen, setChosen] = useState<string[]>([])
   const [format, setFormat] = useState<'zip' | 'folder'>('zip')
   const [busy, setBusy] = useState(false)
+  const queue = useApp((s) => s.status?.exports)
+  // The host runs exports one at a time: the ones ahead of ours when we asked, less those finished since.
+  const [asked, setAsked] = useState<{ ahead: number; finished: number } | null>(null)
+  const ahead = exportsAhead(asked, queue)
   const [error, setError] = useState<string | null>(null)
 
   const submit = async () => {
@@ -35,8 +47,10 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
     if (!api) return setError('Not connected to the host')
     setBusy(true)
     setError(null)
+    setAsked({ ahead: (queue?.running ?? 0) + (queue?.waiting ?? 0), finished: queue?.finished ?? 0 })
     const result = await api.exportSession(parsed.data)
     setBusy(false)
+    setAsked(null)
     if (!result.ok) return setError(result.error)
     if (result.value.url) {
       const link = document.createElement('a')
@@ -89,6 +103,13 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             <input type="radio" name="export-format" checked={format === 'folder'} onChange={() => setFormat('folder')} /> folder
           </label>
         </fieldset>
+        {busy && (
+          <p role="status">
+            {ahead > 0
+              ? `Queued: ${ahead === 1 ? 'another export is' : `${ahead} exports are`} running first (one at a time); this one starts after.`
+              : 'Exporting…'}
+          </p>
+        )}
         {error && (
           <p role="alert" className="error">
             {error}
@@ -99,7 +120,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             Cancel
           </button>
           <button type="button" className="primary" disabled={busy} onClick={() => void submit()}>
-            {busy ? 'Exporting…' : 'Export'}
+            {busy ? (ahead > 0 ? 'Queued…' : 'Exporting…') : 'Export'}
           </button>
         </div>
       </div>

@@ -4,6 +4,7 @@ import type { SessionEvent } from '../../../shared/events'
 import type { SessionCursor } from '../../../shared/ipc'
 import type { NetworkState } from '../../../shared/model/network'
 import { ReplayIndex } from '../../../shared/model/timeline'
+import { batchStart } from '../../../shared/model/coverage'
 import { app } from '../store'
 import { MarkerIndex } from '../../../shared/analysis/markers'
 
@@ -102,7 +103,8 @@ class Replay {
   /** Live batches: extend the live index (a new session restarts it). */
   appendLive(events: readonly SessionEvent[]): void {
     if (replayUi.getState().source !== 'live' || events.length === 0) return
-    const first = events[0]!
+    // A batch with gossip.coverage items starts before its first item (shared/model/coverage.ts).
+    const first = { seq: batchStart(events) }
     if (first.seq === 1 && this.index.lastSeq > 0) this.reset()
     if (this.loadingHistory) {
       for (const event of events) this.pending.push(event)

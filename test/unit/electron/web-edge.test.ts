@@ -56,8 +56,13 @@ describe('web flags', () => {
   it('has documented defaults', () => {
     expect(parseWebFlags([])).toEqual({
       kind: 'ok',
-      flags: { port: 7420, host: '127.0.0.1', sessions: './sessions', seeds: null, peers: null, timeScale: 0.1, maxNodes: 1000, basePort: 20001 },
+      flags: { port: 7420, host: '127.0.0.1', sessions: './sessions', seeds: null, peers: null, timeScale: 0.1, maxNodes: 1000, basePort: 20001, summariseAbove: 200, summariseHops: 5000, statsMs: null },
     })
+  })
+  it('takes the hop-summary thresholds and the stats interval', () => {
+    expect(parseWebFlags(['--summarise-above', '30', '--summarise-hops', '100', '--stats', '1000'])).toMatchObject({ kind: 'ok', flags: { summariseAbove: 30, summariseHops: 100, statsMs: 1000 } })
+    expect(parseWebFlags(['--summarise-above', '-1'])).toMatchObject({ kind: 'error' })
+    expect(parseWebFlags(['--stats', '5'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/--stats must be an integer in 100/) })
   })
   it('autostarts with --peers alone using 3 seeds', () => {
     expect(parseWebFlags(['--peers', '5'])).toMatchObject({ kind: 'ok', flags: { seeds: 3, peers: 5 } })

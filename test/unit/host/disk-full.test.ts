@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { EventLog } from '../../../electron/host/event-log'
 import { AppendFile, type AppendFs } from '../../../electron/nodes/append-file'
-import { NodeOutput } from '../../../electron/nodes/output'
+import { FILE_FLUSH_MS, NodeOutput } from '../../../electron/nodes/output'
 import type { SessionEvent } from '../../../shared/events'
 import { tempDir } from '../archive/fixture'
 
@@ -107,7 +107,8 @@ describe('a node\'s log and events files on a full disk', () => {
     disk.full = true
     output.log(1_800_000_000_001, 'lost')
     output.flush()
-    await new Promise((r) => setTimeout(r, 0))
+    // The log's warning is an event, which its file takes at its next write (FILE_FLUSH_MS).
+    await new Promise((r) => setTimeout(r, 3 * FILE_FLUSH_MS))
     const warnings = forwarded.filter((e) => e.type === 'node.warning')
     // Each file says so once: the log, then the events file (on which that warning could not be written either).
     expect(warnings.map((w) => w.message)).toEqual([
@@ -121,7 +122,7 @@ describe('a node\'s log and events files on a full disk', () => {
     await new Promise((r) => setTimeout(r, 1100))
     output.log(1_800_000_000_002, 'after')
     output.flush()
-    await new Promise((r) => setTimeout(r, 0))
+    await new Promise((r) => setTimeout(r, 3 * FILE_FLUSH_MS))
     expect(readFileSync(join(dir, 'peer_network.log'), 'utf8')).toMatch(/before\n.*after\n$/)
     const messages = forwarded.filter((e) => e.type === 'node.warning').map((e) => e.message)
     expect(messages).toContainEqual(expect.stringMatching(/writing .*peer_network\.log again; 1 line could not be written meanwhile/))

@@ -30,6 +30,10 @@ describe('node host commands', () => {
     })
     for (const op of ['kill', 'stop', 'pause', 'resume']) expect(parseHostCommand({ op, node: 'a:1' })).toEqual({ op, node: 'a:1' })
   })
+  it('accepts stats, a command to the process (no node)', () => {
+    expect(parseHostCommand({ op: 'stats' })).toEqual({ op: 'stats' })
+    expect(parseHostCommand({ op: 'stats', node: 'a:1' })).toEqual({ op: 'stats' })
+  })
   it('refuses anything else with a reason', () => {
     expect(parseHostCommand(null)).toMatch(/object/)
     expect(parseHostCommand({ op: 'kill' })).toMatch(/node/)

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import type { Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { Connection, DEFAULT_LIMITS, flushWrites } from '../../../electron/nodes/connection'
+import { ioCounts } from '../../../electron/nodes/io-stats'
+import { sha256 } from '../../../electron/nodes/node-runtime'
+import { FILE_FLUSH_MS, NodeOutput } from '../../../electron/nodes/output'
+
+/** What a socket was asked to do, in order: corks, writes and uncorks. */
+function fakeSocket() {
+  const calls: string[] = []
+  let corks = 0
+  let queued = 0
+  const socket = {
+    cork: () => (corks++, calls.push('cork')),
+    uncork: () => {
+      corks--
+      calls.push('uncork')
+      if (corks === 0) queued = 0
+    },
+    write: (text: string) => ((queued += text.length), calls.push(`write ${text.trim()}`), true),
+    get writableLength() {
+      return queued
+    },
+  }
+  return { socket: socket as unknown as Socket, calls }
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve))
+
+describe('socket writes of a node process', () => {
+  it('hands every line queued on a socket in one turn to the OS at once, after the turn', async () => {
+    const a = fakeSocket()
+    const b = fakeSocket()
+    const ca = new Connection('o1', a.socket, '127.0.0.2:1', false, 0, DEFAULT_LIMITS)
+    const cb = new Connection('o2', b.socket, '127.0.0.3:1', false, 0, DEFAULT_LIMITS)
+    const flushes = ioCounts.socketFlushes
+    expect(ca.write('one', 1000)).toBe(true)
+    cb.write('x', 1000)
+    ca.write('two', 1000)
+    expect(a.calls).toEqual(['cork', 'write one', 'write two'])
+    await turn()
+    expect(a.calls).toEqual(['cork', 'write one', 'write two', 'uncork'])
+    expect(b.calls).toEqual(['cork', 'write x', 'uncork'])
+    expect(ioCounts.socketFlushes - flushes).toBe(2)
+    // The next turn starts a new batch.
+    ca.write('three', 1000)
+    await turn()
+    expect(a.calls.slice(4)).toEqual(['cork', 'write three', 'uncork'])
+  })
+
+  it('flushes at once when asked (a timer created the lines), and an early uncork leaves nothing for later', async () => {
+    const a = fakeSocket()
+    const ca = new Connection('o1', a.socket, '127.0.0.2:1', false, 0, DEFAULT_LIMITS)
+    ca.write('created', 1000)
+    flushWrites()
+    expect(a.calls).toEqual(['cork', 'write created', 'uncork'])
+    ca.write('bye', 1000)
+    ca.uncork()
+    await turn()
+    expect(a.calls).toEqual(['cork', 'write created', 'uncork', 'cork', 'write bye', 'uncork'])
+  })
+
+  it('says when the remote does not read (queue over the limit)', () => {
+    const a = fakeSocket()
+    const ca = new Connection('o1', a.socket, '127.0.0.2:1', false, 0, DEFAULT_LIMITS)
+    expect(ca.write('x'.repeat(10), 5)).toBe(false)
+    ca.uncork()
+  })
+})
+
+describe('sha256 of a node process', () => {
+  const reference = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
+  it('is SHA-256 in hex, remembered or not, for short and long texts and after old entries are forgotten', () => {
+    const texts = ['1700000000123:127.0.0.6:3', 'é漢😀', '', 'x'.repeat(300)]
+    for (const text of texts) expect([sha256(text), sha256(text)]).toEqual([reference(text), reference(text)])
+    for (let i = 0; i < 9000; i++) sha256(`1700000000000:127.0.0.1:${i}`)
+    for (const text of texts) expect(sha256(text)).toBe(reference(text))
+    expect(sha256('1700000000000:127.0.0.1:8999')).toBe(reference('1700000000000:127.0.0.1:8999'))
+  })
+})
+
+describe('a node\'s files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gossipscope-output-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('get whole lines within FILE_FLUSH_MS, in order, UTF-8, long lines included, all of them on close', async () => {
+    const logPath = join(dir, 'peer_network.log')
+    const eventsPath = join(dir, 'events.ndjson')
+    const output = new NodeOutput({ node: '127.0.2.1:7000', logPath, events: { kind: 'file', path: eventsPath }, console: false })
+    const long = 'é'.repeat(20_000)
+    output.log(1_800_000_000_000, 'first é漢😀')
+    output.log(1_800_000_000_000, long)
+    output.log(1_800_000_000_001, 'third')
+    output.event(1_800_000_000_001, { type: 'node.warning', message: 'w' })
+    const fileSize = () => readFileSync(logPath, 'utf8').length
+    // Written by the timer, not line by line.
+    await vi.waitFor(() => expect(readFileSync(logPath, 'utf8').split('\n')).toHaveLength(4), { timeout: 20 * FILE_FLUSH_MS, interval: FILE_FLUSH_MS / 5 })
+    const lines = readFileSync(logPath, 'utf8').split('\n')
+    expect(lines[0]).toMatch(/\[127\.0\.2\.1:7000\] first é漢😀$/)
+    expect(lines[1]!.endsWith(long)).toBe(true)
+    expect(lines[2]).toMatch(/ third$/)
+    expect(lines[3]).toBe('')
+    expect(JSON.parse(readFileSync(eventsPath, 'utf8'))).toEqual({ v: 1, t: 1_800_000_000_001, node: '127.0.2.1:7000', type: 'node.warning', message: 'w' })
+    const before = fileSize()
+    for (let i = 0; i < 2000; i++) output.log(1_800_000_000_002, `line ${i}`)
+    output.close()
+    const all = readFileSync(logPath, 'utf8').split('\n')
+    expect(fileSize()).toBeGreaterThan(before)
+    expect(all.slice(3, -1).map((l) => l.slice(l.lastIndexOf(' ') + 1))).toEqual(Array.from({ length: 2000 }, (_, i) => String(i)))
+    output.log(1_800_000_000_003, 'after close')
+    await new Promise((r) => setTimeout(r, 2 * FILE_FLUSH_MS))
+    expect(readFileSync(logPath, 'utf8')).not.toContain('after close')
+  })
+})
