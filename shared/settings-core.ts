@@ -57,7 +57,16 @@ export function scaledIntervals(settings: ProtocolSettings): ScaledIntervals {
  * simulator and the failure analysis's detection window all use this one value.
  */
 export function seedVerifyTimeoutMs(settings: ProtocolSettings): number {
-  return 2 * scaledIntervals(settings).livenessMs
+  return verifyWindowMs(scaledIntervals(settings))
+}
+
+/**
+ * The same window from scaled intervals (2 x livenessMs): what a seed may take to verify
+ * an address, so also how long a joining peer waits for a seed that sent its Peer List
+ * to confirm its registration (shared/protocol/peer-seeds.ts).
+ */
+export function verifyWindowMs(intervals: ScaledIntervals): number {
+  return 2 * intervals.livenessMs
 }
 
 /** Default maximum wire line length in bytes (a longer line is rejected, never buffered). */

@@ -48,8 +48,12 @@ export class Launcher {
   /** Every node launched since the last `forget()`, by id (a restarted node replaces its entry). */
   private readonly nodes = new Map<string, ManagedNode>()
   private readonly processes = new Set<NodeProcess>()
-  /** The node host new shared nodes go into until it has had `size` nodes. */
-  private filling: NodeProcess | null = null
+  /**
+   * The node host new shared nodes of each role go into until it has had `size` nodes.
+   * Seeds never share a process with peers: every joining peer waits on the seeds, so a
+   * seed must not queue behind the gossip and liveness work of its process mates.
+   */
+  private filling: Record<NodeSpec['role'], NodeProcess | null> = { seed: null, peer: null }
 
   constructor(private readonly options: LauncherOptions) {
     this.packingSetting = options.packing ?? DEFAULT_PACKING
@@ -62,7 +66,7 @@ export class Launcher {
   /** Applies to nodes launched from now on. */
   setPacking(packing: Packing): void {
     this.packingSetting = packing
-    this.filling = null
+    this.filling = { seed: null, peer: null }
   }
 
   get aliveCount(): number {
@@ -86,7 +90,7 @@ export class Launcher {
   /** Forgets ended nodes (a new session). */
   forget(): void {
     for (const [id, node] of this.nodes) if (!node.alive) this.nodes.delete(id)
-    this.filling = null
+    this.filling = { seed: null, peer: null }
   }
 
   /** Starts a node in a process chosen by the packing; `started` / `exited` tell how it goes. */
@@ -98,10 +102,11 @@ export class Launcher {
     if (!where.shared) {
       node = this.newProcess('single', spec).nodes.get(spec.id)!
     } else {
-      if (!this.filling || !this.filling.alive || this.filling.placed >= where.size) this.filling = this.newProcess('host')
+      let host = this.filling[spec.role]
+      if (!host || !host.alive || host.placed >= where.size) host = this.filling[spec.role] = this.newProcess('host')
       const detail = this.options.sharedEventsDetail
       const args = detail && !spec.args.includes('--events-detail') ? [...spec.args, '--events-detail', detail] : spec.args
-      node = this.filling.place({ ...spec, args })
+      node = host.place({ ...spec, args })
     }
     this.nodes.set(spec.id, node)
     void node.exited.then(() => this.retire(node.process))
@@ -205,6 +210,6 @@ export class Launcher {
 
   /** A node host that will get no more nodes and has none left is stopped. */
   private retire(process: NodeProcess): void {
-    if (process.kind === 'host' && process.alive && process.nodes.size === 0 && process !== this.filling) process.stopProcess()
+    if (process.kind === 'host' && process.alive && process.nodes.size === 0 && process !== this.filling.seed && process !== this.filling.peer) process.stopProcess()
   }
 }

@@ -50,6 +50,8 @@ export class Connection {
   pendingSince: number | null = null
   /** Last socket error, reported as the connect-failed reason. */
   lastError: string | null = null
+  /** The dial was given up after the connect timeout (reported as `timedOut`). */
+  timedOut = false
   corked = false
 
   constructor(

@@ -24,6 +24,18 @@ const REFUSAL_REPORT_MS = 1000
 /** A closed connection whose remote never closes its side is destroyed after this, ms. */
 const CLOSE_GRACE_MS = 2000
 
+/**
+ * Runs `fn` after the I/O that is already waiting. Node runs due timers before the poll
+ * phase, so after the event loop was busy (a node host running many nodes, a loaded
+ * machine) a deadline's timer would fire ahead of the reply or connect that arrived in
+ * time and is only waiting to be read; setImmediate runs after that poll phase. Deadlines
+ * (the machine's tick, the connect timeout) are judged on what has arrived, not on how
+ * late this process got to read it.
+ */
+function afterIo(fn: () => void): void {
+  setImmediate(fn)
+}
+
 export type ExitHandler = (code: number, reason: string) => void
 
 export class NodeDriver {
@@ -319,12 +331,18 @@ export class NodeDriver {
     this.timer = null
     this.timerAt = at
     if (at === null) return
-    this.timer = setTimeout(() => {
-      this.timer = null
-      this.timerAt = null
-      this.feed({ type: 'tick', now: this.now() })
-      flushWrites()
-    }, Math.max(0, at - Date.now()))
+    const timer = setTimeout(
+      () =>
+        afterIo(() => {
+          if (this.timer !== timer) return // re-armed meanwhile
+          this.timer = null
+          this.timerAt = null
+          this.feed({ type: 'tick', now: this.now() })
+          flushWrites()
+        }),
+      Math.max(0, at - Date.now()),
+    )
+    this.timer = timer
   }
 
   private accept(socket: Socket): void {
@@ -367,7 +385,7 @@ export class NodeDriver {
     if (this.dialBlocked(to)) {
       const timer = setTimeout(() => {
         this.heldDials.delete(id)
-        this.feed({ type: 'connect-failed', now: this.now(), conn: id, reason: `no answer within ${this.limits.connectTimeoutMs} ms` })
+        this.feed({ type: 'connect-failed', now: this.now(), conn: id, reason: `no answer within ${this.limits.connectTimeoutMs} ms`, timedOut: true })
       }, this.limits.connectTimeoutMs)
       this.heldDials.set(id, { to, timer, blocked: true })
       return
@@ -388,10 +406,16 @@ export class NodeDriver {
     const socket = connect({ host: to.ip, port: to.port, localAddress: this.self.ip, noDelay: true })
     const conn = new Connection(id, socket, formatAddress(to), false, this.now(), this.limits)
     this.shaper.track(id, to, false)
-    const timer = setTimeout(() => {
-      conn.lastError = `no answer within ${this.limits.connectTimeoutMs} ms`
-      socket.destroy()
-    }, this.limits.connectTimeoutMs)
+    const timer = setTimeout(
+      () =>
+        afterIo(() => {
+          if (conn.state !== 'connecting') return
+          conn.lastError = `no answer within ${this.limits.connectTimeoutMs} ms`
+          conn.timedOut = true
+          socket.destroy()
+        }),
+      this.limits.connectTimeoutMs,
+    )
     socket.once('connect', () => {
       clearTimeout(timer)
       conn.state = 'open'
@@ -440,7 +464,7 @@ export class NodeDriver {
       conn.state = 'closing'
       if (wasConnecting) {
         const reason = conn.lastError ?? 'closed before connecting'
-        this.feed({ type: 'connect-failed', now: this.now(), conn: conn.id, reason })
+        this.feed({ type: 'connect-failed', now: this.now(), conn: conn.id, reason, ...(conn.timedOut ? { timedOut: true } : {}) })
       } else this.feed({ type: 'closed', now: this.now(), conn: conn.id })
     })
     if (this.paused) socket.pause()

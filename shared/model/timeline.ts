@@ -1,11 +1,12 @@
 import type { SessionEvent } from '../events'
 import { applyEvent, createNetwork, type NetworkState } from './network'
 import { restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot'
+import { eventsIn } from './coverage'
 
 /**
  * The replay index of a session: its events in `seq` order plus periodic compact
  * snapshots of the fold, so that the state at any seq or time is one snapshot restore
- * plus at most `snapshotEvery` event applications (about 10 ms for 1,000,000 events;
+ * plus at most `snapshotEvery` event applications (a gossip.coverage item counting as its hops) (about 10 ms for 1,000,000 events;
  * see bench/replay.ts). Append-only: live events extend it as they arrive.
  *
  * Every state it returns is fresh and owned by the caller (it may be advanced with
@@ -19,6 +20,8 @@ export class ReplayIndex {
   private readonly snapshots: Snapshot[] = []
   private readonly head: NetworkState = createNetwork()
   readonly snapshotEvery: number
+  /** Events folded since the last snapshot, a gossip.coverage item counting as its hops. */
+  private sinceSnapshot = 0
 
   constructor(events: Iterable<SessionEvent> = [], options: { snapshotEvery?: number } = {}) {
     this.snapshotEvery = Math.max(1, options.snapshotEvery ?? 2_500)
@@ -39,7 +42,10 @@ export class ReplayIndex {
       const prev = this.maxT.length > 0 ? this.maxT[this.maxT.length - 1]! : 0
       this.maxT.push(Math.max(prev, event.t))
       added++
-      if (this.list.length % this.snapshotEvery === 0) {
+      // Spaced by events folded, not entries: one coverage item can stand for thousands of hops.
+      this.sinceSnapshot += eventsIn(event)
+      if (this.sinceSnapshot >= this.snapshotEvery) {
+        this.sinceSnapshot = 0
         this.snapshots.push(takeSnapshot(this.head, this.list.length, this.snapshots[this.snapshots.length - 1]))
       }
     }
@@ -114,7 +120,15 @@ export class ReplayIndex {
   /** The network after the first `count` events (a fresh state). */
   stateAfter(count: number): NetworkState {
     const n = Math.max(0, Math.min(count, this.list.length))
-    const snapshot = this.snapshots[Math.floor(n / this.snapshotEvery)]!
+    // The last snapshot taken at or before entry n.
+    let lo = 0
+    let hi = this.snapshots.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1
+      if (this.snapshots[mid]!.applied <= n) lo = mid
+      else hi = mid - 1
+    }
+    const snapshot = this.snapshots[lo]!
     const state = restoreSnapshot(snapshot, this.head)
     for (let i = snapshot.applied; i < n; i++) applyEvent(state, this.list[i]!)
     return state

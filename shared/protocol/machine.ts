@@ -22,8 +22,13 @@ export type MachineInput =
   | { type: 'tick'; now: number }
   /** A connection this machine asked for is open. */
   | { type: 'connected'; now: number; conn: ConnId }
-  /** A connection this machine asked for could not be opened; no `closed` follows. */
-  | { type: 'connect-failed'; now: number; conn: ConnId; reason: string }
+  /**
+   * A connection this machine asked for could not be opened; no `closed` follows.
+   * `timedOut`: nothing answered within the driver's connect timeout (a remote that is cut
+   * off, or a host too busy to complete the dial in time), as opposed to a refusal or reset
+   * (nothing listens there); absent = false.
+   */
+  | { type: 'connect-failed'; now: number; conn: ConnId; reason: string; timedOut?: boolean }
   /** A remote connected to our listening port; `remote` is its source address. */
   | { type: 'accepted'; now: number; conn: ConnId; remote: Address }
   /** A complete line arrived (framing and UTF-8 already checked by the driver). */

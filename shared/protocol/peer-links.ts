@@ -2,7 +2,7 @@ import { type Address, type NodeId, formatAddress } from '../address'
 import { takeBestConnected, takeNeighbour } from './neighbour-choice'
 import { linkBurst } from './peer-gossip'
 import type { ConnId } from './machine'
-import { HELLO_TIMEOUT_MS, type Link, type PeerConn, type PeerContext, type Refusal, refusal } from './peer-state'
+import { HELLO_TIMEOUT_MS, JOIN_RETRY_MS, type Link, type PeerConn, type PeerContext, type Refusal, outboundLinks, refusal } from './peer-state'
 import type { PeerEntry } from './wire'
 
 /**
@@ -34,6 +34,24 @@ function fillLinks(ctx: PeerContext, now: number): void {
   if (ctx.dialing.size > 0) return
   ctx.linking = null
   if (ctx.phase === 'linking') startRunning(ctx, now)
+  relist(ctx, now)
+}
+
+/**
+ * Linking ended. With fewer than maxLinks links dialed by this peer (its list was short:
+ * peers that join together are hidden from each other while the seeds verify them, and
+ * the first peers find nobody), it asks the seeds again after JOIN_RETRY_MS, doubling the
+ * wait each time up to one liveness interval (when the liveness rounds ask anyway, see
+ * peer-gossip livenessRound); with maxLinks dialed the wait starts over.
+ */
+function relist(ctx: PeerContext, now: number): void {
+  if (outboundLinks(ctx) >= ctx.options.maxLinks) {
+    ctx.relistAt = null
+    ctx.relistDelay = JOIN_RETRY_MS
+    return
+  }
+  ctx.relistAt = now + ctx.relistDelay
+  ctx.relistDelay = Math.min(2 * ctx.relistDelay, ctx.options.intervals.livenessMs)
 }
 
 /** The dial on connection `dial` completed its Hello (`success`) or ended. */

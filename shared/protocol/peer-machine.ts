@@ -99,6 +99,10 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
       ctx.joinRetryAt = null
       startJoin(ctx, now)
     }
+    if (ctx.relistAt !== null && now >= ctx.relistAt) {
+      ctx.relistAt = null
+      ctx.repairDue = true
+    }
     const { gossipMs, livenessMs } = options.intervals
     if (ctx.nextGossipAt !== null && now >= ctx.nextGossipAt) {
       createGossip(ctx, now)
@@ -211,6 +215,7 @@ export function createPeerMachine(deps: MachineDeps, options: PeerOptions): Mach
         ctx.joinRetryAt,
         ctx.nextGossipAt,
         ctx.nextLivenessAt,
+        ctx.relistAt,
         nextReconnectAt(ctx),
       ]
       let at: number | null = null

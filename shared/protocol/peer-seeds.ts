@@ -13,6 +13,7 @@ import {
   type SeedState,
   refusal,
 } from './peer-state'
+import { verifyWindowMs } from '../settings-core'
 import { sample } from './rng'
 import type { PeerEntry, WireMessage } from './wire'
 
@@ -40,7 +41,7 @@ export function startJoin(ctx: PeerContext, now: number): void {
     seed.registered = false
     seed.conn = ctx.newConn('seed', seed.address).id
   }
-  ctx.query = { purpose: 'join', seeds: chosen.map((s) => s.id), deadline: now + SEED_TIMEOUT_MS, lost: 0 }
+  ctx.query = { purpose: 'join', seeds: chosen.map((s) => s.id), deadline: now + SEED_TIMEOUT_MS, startedAt: now, lost: 0 }
   ctx.log(`Connecting to seeds ${ctx.query.seeds.join(', ')}`)
 }
 
@@ -53,7 +54,7 @@ export function startRepair(ctx: PeerContext, now: number): void {
     seed.askedAt = now
     ctx.send(seed.conn!, { kind: 'peer-list-request', peer: ctx.deps.self })
   }
-  ctx.query = { purpose: 'repair', seeds: open.map((s) => s.id), deadline: now + SEED_TIMEOUT_MS, lost: ctx.lost }
+  ctx.query = { purpose: 'repair', seeds: open.map((s) => s.id), deadline: now + SEED_TIMEOUT_MS, startedAt: now, lost: ctx.lost }
   ctx.lost = 0
   ctx.repairDue = false
   ctx.log(`Asking seeds ${ctx.query.seeds.join(', ')} for a fresh Peer List (degree ${ctx.links.size})`)
@@ -74,9 +75,44 @@ function checkQuery(ctx: PeerContext, now: number): void {
   if (!pending) finishQuery(ctx, now, false)
 }
 
+/**
+ * A seed that sent its Peer List but has not confirmed the registration yet is verifying
+ * this peer: it dials the peer's address and waits for a liveness reply before it answers
+ * `Registered` (seed-machine.ts), which a seed busy verifying a wave of joiners, or a slow
+ * link, can make take longer than SEED_TIMEOUT_MS. Dropping it then and registering again
+ * would only restart its verification at the end of its queue, so at the join deadline
+ * such seeds are waited for, up to the seeds' verification window (verifyWindowMs after
+ * SEED_TIMEOUT_MS); the seeds that did not answer at all are given up. True if it waits.
+ */
+function awaitVerdicts(ctx: PeerContext, q: Query, now: number): boolean {
+  const until = q.startedAt + SEED_TIMEOUT_MS + verifyWindowMs(ctx.options.intervals)
+  const verifying = q.seeds.map((id) => ctx.seeds.get(id)!).filter((s) => s.conn !== null && s.list !== null && !s.registered)
+  if (verifying.length === 0 || now >= until) return false
+  for (const id of q.seeds) {
+    const seed = ctx.seeds.get(id)!
+    if (!seedAnswered(seed, 'join') && !verifying.includes(seed)) giveUp(ctx, seed, SEED_TIMEOUT_MS)
+  }
+  q.seeds = q.seeds.filter((id) => seedAnswered(ctx.seeds.get(id)!, 'join') || verifying.some((s) => s.id === id))
+  q.deadline = until
+  ctx.log(`Seeds ${verifying.map((s) => s.id).join(', ')} sent their lists and are verifying this peer; waiting up to ${until - now} ms for their Registered`)
+  return true
+}
+
+/** A seed of the current join query that did not answer in time: its connection is dropped. */
+function giveUp(ctx: PeerContext, seed: SeedState, withinMs: number | null): void {
+  ctx.warn(`seed ${seed.id} did not answer${withinMs !== null ? ` within ${withinMs} ms` : ''}`)
+  if (seed.conn === null) return
+  ctx.closeConn(seed.conn)
+  seed.conn = null
+  seed.connected = false
+  seed.registered = false
+  seed.partial = null
+}
+
 /** Ends the current query: on time (`timedOut` false) or at its deadline. */
 export function finishQuery(ctx: PeerContext, now: number, timedOut: boolean): void {
   const q = ctx.query!
+  if (timedOut && q.purpose === 'join' && awaitVerdicts(ctx, q, now)) return
   ctx.query = null
   const answered: SeedState[] = []
   for (const id of q.seeds) {
@@ -85,20 +121,19 @@ export function finishQuery(ctx: PeerContext, now: number, timedOut: boolean): v
       answered.push(seed)
       continue
     }
-    ctx.warn(`seed ${id} did not answer${timedOut ? ` within ${SEED_TIMEOUT_MS} ms` : ''}`)
-    if (q.purpose === 'join' && seed.conn !== null) {
-      ctx.closeConn(seed.conn)
-      seed.conn = null
-      seed.connected = false
-      seed.registered = false
-      seed.partial = null
-    }
+    if (q.purpose === 'join') giveUp(ctx, seed, timedOut ? q.deadline - q.startedAt : null)
+    else ctx.warn(`seed ${id} did not answer${timedOut ? ` within ${SEED_TIMEOUT_MS} ms` : ''}`)
   }
   if (q.purpose === 'join') {
     const ok = [...ctx.seeds.values()].filter((s) => seedAnswered(s, 'join'))
     if (ok.length < ctx.needSeeds) {
-      ctx.warn(`registered with ${ok.length} of the ${ctx.needSeeds} seeds needed; retrying in ${JOIN_RETRY_MS} ms`)
-      ctx.joinRetryAt = now + JOIN_RETRY_MS
+      // Backing off: seeds that could not answer a wave of joiners in time are only
+      // slowed further by every joiner retrying at once (2, 4, 8... s, up to the seeds'
+      // verification window).
+      const delay = ctx.joinRetryDelay
+      ctx.joinRetryDelay = Math.min(2 * delay, Math.max(JOIN_RETRY_MS, verifyWindowMs(ctx.options.intervals)))
+      ctx.warn(`registered with ${ok.length} of the ${ctx.needSeeds} seeds needed; retrying in ${delay} ms`)
+      ctx.joinRetryAt = now + delay
       return
     }
     ctx.phase = 'linking'

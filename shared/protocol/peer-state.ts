@@ -55,6 +55,8 @@ export interface Query {
   seeds: NodeId[]
   /** ms since epoch. */
   deadline: number
+  /** ms since epoch the query began. */
+  startedAt: number
   /** Repair only: neighbours lost since the previous repair. */
   lost: number
 }
@@ -136,6 +138,8 @@ export class PeerContext {
   query: Query | null = null
   linking: Linking | null = null
   joinRetryAt: number | null = null
+  /** Wait before the next join attempt: JOIN_RETRY_MS, doubled per failed join up to the seeds' verification window. */
+  joinRetryDelay = JOIN_RETRY_MS
   nextGossipAt: number | null = null
   nextLivenessAt: number | null = null
   gossipSeq = 0
@@ -143,6 +147,14 @@ export class PeerContext {
   lost = 0
   /** A liveness round found no links: ask the seeds for peers. */
   repairDue = false
+  /**
+   * When to ask the seeds again because the last linking ended with fewer than maxLinks
+   * links dialed by this peer (a short list: peers joining together are hidden from each
+   * other while the seeds verify them); null when not scheduled. See peer-links `relist`.
+   */
+  relistAt: number | null = null
+  /** Wait before the next such request: JOIN_RETRY_MS, doubled each time up to a liveness interval. */
+  relistDelay = JOIN_RETRY_MS
   degreeSent = 0
   /** Largest network seen: 1 + the longest list a seed sent (sizes the links' gossip budget). */
   networkSize = 1

@@ -166,7 +166,7 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
         probes.connected(input.conn, out)
         break
       case 'connect-failed': {
-        const probe = probes.ended(input.conn, `could not connect (${input.reason})`, now, out)
+        const probe = probes.ended(input.conn, `could not connect (${input.reason})`, now, out, input.timedOut === true)
         if (probe) probed(probe, now)
         break
       }
@@ -513,7 +513,10 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
     if (!reg || reg.conn !== conn.id) return
     reg.conn = null
     if (!reg.listed) {
-      forget(reg) // left before its address was verified
+      // Left before its address was verified (a joining peer that gave up): its probe,
+      // in flight or queued behind others, would answer no one.
+      forget(reg)
+      probes.cancel(reg.id, now, out)
       return
     }
     reg.owed = false

@@ -88,13 +88,23 @@ export class SeedProbes {
     return this.finish(probe, true, `answered in ${rttMs} ms`, rttMs, now, out, true)
   }
 
-  /** The dial failed or closed before answering. */
-  ended(conn: ConnId, reason: string, now: number, out: Effect[]): ProbeResult | null {
+  /**
+   * The dial failed or closed before answering: definitive unless it timed out (the dial
+   * got no answer in time, which a cut-off or starved host causes as well as a dead one).
+   */
+  ended(conn: ConnId, reason: string, now: number, out: Effect[], timedOut = false): ProbeResult | null {
     const probe = this.probeOf(conn)
     if (!probe) return null
     probe.conn = null // already closed: no close effect
     this.byConn.delete(conn)
-    return this.finish(probe, false, reason, 0, now, out, true)
+    return this.finish(probe, false, reason, 0, now, out, !timedOut)
+  }
+
+  /** Drops the probe of `peer` (in flight or waiting): its verdict is no longer needed. */
+  cancel(peer: NodeId, now: number, out: Effect[]): void {
+    if (this.waiting.delete(peer)) return
+    const probe = this.active.get(peer)
+    if (probe) this.finish(probe, false, 'cancelled', 0, now, out, false)
   }
 
   /** Probes whose deadline passed, failed; call on every input. */

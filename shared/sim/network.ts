@@ -567,7 +567,7 @@ export class SimNetwork {
       if (dial.done) return
       dial.done = true
       this.pendingDials = this.pendingDials.filter((d) => d !== dial)
-      const input: MachineInput = { type: 'connect-failed', now: this.now, conn: dial.conn, reason: `no answer within ${this.connectTimeoutMs} ms` }
+      const input: MachineInput = { type: 'connect-failed', now: this.now, conn: dial.conn, reason: `no answer within ${this.connectTimeoutMs} ms`, timedOut: true }
       const node = this.nodes.get(item.owner)
       if (node?.alive) this.deliver(node, input)
       const client = this.clients.get(item.owner)

@@ -49,6 +49,10 @@ type Incoming =
   | { push: 'events'; payload: EventBatch }
   | { push: 'status'; payload: HostStatus }
 
+/** Methods that resolve after nodes started, and how long the client waits for them (ms). */
+const LAUNCHING_METHODS: ReadonlySet<ApiMethod> = new Set<ApiMethod>(['startNetwork', 'addPeers', 'runScenario'])
+const LAUNCH_TIMEOUT_MS = 600_000
+
 export function defaultApiUrl(location: { protocol: string; host: string }): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`
 }
@@ -57,6 +61,9 @@ export function createWebClient(options: WebClientOptions = {}): WebClient {
   const url = options.url ?? defaultApiUrl(globalThis.location)
   const Impl = options.WebSocketImpl ?? globalThis.WebSocket
   const timeoutMs = options.requestTimeoutMs ?? 30_000
+  // Verbs that answer once nodes have started wait for every launch wave: 1,000 nodes in
+  // waves of 50, each up to 10 s, on a loaded machine take minutes, not 30 s.
+  const limitOf = (method: ApiMethod): number => (LAUNCHING_METHODS.has(method) ? Math.max(timeoutMs, LAUNCH_TIMEOUT_MS) : timeoutMs)
   const minDelay = options.reconnectMinMs ?? 250
   const maxDelay = options.reconnectMaxMs ?? 5000
 
@@ -93,8 +100,8 @@ export function createWebClient(options: WebClientOptions = {}): WebClient {
         reject,
         timer: setTimeout(() => {
           pending.delete(id)
-          fail(entry, `the host did not answer ${method} within ${timeoutMs / 1000} s`)
-        }, timeoutMs),
+          fail(entry, `the host did not answer ${method} within ${limitOf(method) / 1000} s`)
+        }, limitOf(method)),
       }
       pending.set(id, entry)
       if (open) transmit(entry)

@@ -5,9 +5,13 @@ import { app } from '../store'
 import { installMetrics } from './metrics'
 import { seededRandom } from '../../../shared/protocol/rng'
 import { SyntheticNetwork } from './synthetic-network'
+import { summariseHops } from '../../../shared/model/coverage'
+import type { SessionEvent } from '../../../shared/events'
 
 /** ms between two generated batches (the real host batches about every 50 ms). */
 const BATCH_MS = 20
+/** The host's summary window (DEFAULT_HOP_SUMMARY.windowMs). */
+const HOP_WINDOW_MS = 200
 
 /** Wall clock in ms since epoch with sub-ms precision (event `t` and latency use it). */
 export const wallNow = (): number => performance.timeOrigin + performance.now()
@@ -25,9 +29,24 @@ export function startBench(params: URLSearchParams): GossipscopeApi {
   const metrics = installMetrics()
   let generated = 0
   let started = 0
+  // `&summarise=1`: what the host does for a page above its threshold, with the same fold:
+  // events held for HOP_WINDOW_MS, hops folded per message (shared/model/coverage.ts).
+  const summarise = params.get('summarise') === '1'
+  let held: SessionEvent[] = []
+  let heldSince = 0
+  const send = (events: EventBatch['events']) => {
+    for (const listener of listeners) listener({ events })
+  }
   const emit = (events: EventBatch['events']) => {
     metrics.received += events.length
-    for (const listener of listeners) listener({ events })
+    if (!summarise) return send(events)
+    for (const event of events) held.push(event)
+    const now = performance.now()
+    if (now - heldSince < HOP_WINDOW_MS) return
+    heldSince = now
+    const window = held
+    held = []
+    send(summariseHops(window))
   }
   const status: HostStatus = {
     sessionId: `bench-${nodes}`,
@@ -37,6 +56,7 @@ export function startBench(params: URLSearchParams): GossipscopeApi {
     lastSeq: 0,
     maxNodes: nodes,
     conditions: NO_CONDITIONS,
+    ...(summarise ? { hopSummary: { aboveNodes: 0, aboveHopsPerSecond: 0, holdMs: 0, windowMs: HOP_WINDOW_MS, active: true } } : {}),
   }
   const refuse = async () => ({ ok: false as const, error: 'not available in benchmark mode' })
   return {

@@ -1,6 +1,7 @@
 import type { GossipscopeApi } from '../../../shared/ipc'
 import { app } from '../store'
 import { installMetrics } from './metrics'
+import { eventsIn } from '../../../shared/model/coverage'
 
 /**
  * `?measure=1` (scripts/bench-ui.mjs --real): the real host's API with the benchmark's
@@ -16,7 +17,8 @@ export function measureApi(api: GossipscopeApi): GossipscopeApi {
     ...api,
     onEvents(listener) {
       return api.onEvents((batch) => {
-        for (const e of batch.events) if (e.seq > lastSeq) (metrics.received++, (lastSeq = e.seq))
+        // A gossip.coverage item counts as the hop events it folds.
+        for (const e of batch.events) if (e.seq > lastSeq) ((metrics.received += eventsIn(e)), (lastSeq = e.seq))
         listener(batch)
       })
     },

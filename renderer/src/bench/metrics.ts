@@ -51,7 +51,16 @@ export function installMetrics(): BenchMetrics {
     // One batch shares one generation time; keep (t, count) pairs, not every event.
     let last: { t: number; count: number } | undefined
     for (const e of events) {
-      if (last && last.t === e.t) last.count++
+      if (e.type === 'gossip.coverage') {
+        // Hops folded per message: each receipt from its own stamp, the other hops from the
+        // message's first hop in the window (the earliest stamp, so latency is not understated).
+        for (const m of e.messages) {
+          for (const [, at] of m.received) pending.push({ t: at, count: 1 })
+          const rest = m.forwards + m.duplicates.reduce((sum, [, n]) => sum + n, 0)
+          if (rest > 0) pending.push({ t: m.firstT, count: rest })
+        }
+        last = undefined
+      } else if (last && last.t === e.t) last.count++
       else pending.push((last = { t: e.t, count: 1 }))
     }
   })

@@ -113,6 +113,16 @@ describe('web client', () => {
     await expect(get).rejects.toThrow(/lost/)
   })
 
+  it('waits up to 10 minutes for verbs that start nodes (1,000 nodes start in waves)', async () => {
+    const start = api.startNetwork({ seeds: 3, peers: 997, settings: DEFAULT_SETTINGS })
+    let settled = false
+    void start.then(() => (settled = true))
+    await vi.advanceTimersByTimeAsync(599_999)
+    expect(settled).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await start).toEqual({ ok: false, error: 'the host did not answer startNetwork within 600 s' })
+  })
+
   it('times out a request nobody answers, and backs off between reconnects', async () => {
     const add = api.addSeed()
     vi.advanceTimersByTime(5000)

@@ -3,6 +3,7 @@ import { anyEventSchema, type SessionEvent } from '../../../shared/events'
 import { batchStart, coverageTotals, eventsIn, summariseHops, type CoverageEvent } from '../../../shared/model/coverage'
 import { foldEvents, type NetworkState } from '../../../shared/model/network'
 import { syntheticSession } from '../../../shared/model/synthetic'
+import { ReplayIndex } from '../../../shared/model/timeline'
 import { DEFAULT_SETTINGS } from '../../../shared/settings'
 
 const A = '127.0.1.1:7000'
@@ -153,6 +154,22 @@ describe('summariseHops', () => {
     const events = stream(started(A, 1), { node: A, t: 2, type: 'liveness.sent', peer: B })
     expect(summariseHops(events)).toEqual(events)
     expect(summariseHops([])).toEqual([])
+  })
+})
+
+describe('replay index of summarised items', () => {
+  it('spaces snapshots by the events items stand for and seeks to the same states as the fold', () => {
+    const events = syntheticSession({ peers: 40, gossipCount: 3, kills: 1, rngSeed: 5 })
+    const items: SessionEvent[] = []
+    for (let i = 0; i < events.length; i += 400) items.push(...summariseHops(events.slice(i, i + 400)))
+    const index = new ReplayIndex(items, { snapshotEvery: 1000 })
+    const snapshots = (index as unknown as { snapshots: unknown[] }).snapshots.length
+    expect(snapshots).toBeGreaterThanOrEqual(Math.floor(events.length / 2000))
+    expect(items.length).toBeLessThan(events.length / 3)
+    for (const item of [items[3]!, items[Math.floor(items.length / 2)]!, items.at(-1)!]) {
+      const upTo = items.filter((e) => e.seq <= item.seq)
+      expect(comparable(index.stateAt(item.seq))).toEqual(comparable(foldEvents(upTo)))
+    }
   })
 })
 

@@ -37,8 +37,10 @@ function hops(graph: Map<string, Set<string>>, origin: string): Map<string, numb
 describe('scenario: network conditions', () => {
   it('with delay d and no jitter, every first receipt happens at hops x d after creation', () => {
     const d = 40
-    const { sim } = createScenario({ seeds: 3, peers: 15, sha256, rngSeed: 3, conditions: only(link(d)), settings: { ...FAST, gossipCount: 4, livenessIntervalMs: 600_000 } })
-    sim.runFor(5_000)
+    // Under-linked peers ask the seeds again 2, 4, 8... s after linking (peer-links relist),
+    // so the overlay settles within seconds: 40 messages per peer (10 s) leave enough after it.
+    const { sim } = createScenario({ seeds: 3, peers: 15, sha256, rngSeed: 3, conditions: only(link(d)), settings: { ...FAST, gossipCount: 40, livenessIntervalMs: 600_000 } })
+    sim.runFor(12_000)
     const graph = overlay(sim)
     // Hops are measured on the final overlay: only messages created after its last link-up
     // (under-linked peers add links after joining).

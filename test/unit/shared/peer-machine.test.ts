@@ -110,6 +110,20 @@ describe('peer machine: joining', () => {
     expect(sent(effects, reportConns[0])).toEqual(['Hello:127.0.1.1:7000:1800000000000'])
   })
 
+  it('retries a failed join after 2, 4, 8... s (a seed busy with a wave of joiners is not asked again at once)', () => {
+    const h = peer({ livenessMs: 100_000 })
+    let dials = connects(h.feed({ type: 'start' }))
+    for (const wait of [JOIN_RETRY_MS, 2 * JOIN_RETRY_MS, 4 * JOIN_RETRY_MS]) {
+      // Every seed dialed refuses: the join fails.
+      let failed: Effect[] = []
+      for (const { conn } of dials) failed = h.feed({ type: 'connect-failed', conn, reason: 'ECONNREFUSED' })
+      expect(events(failed, 'node.warning').map((e) => (e as { message: string }).message)).toContain(`registered with 0 of the 2 seeds needed; retrying in ${wait} ms`)
+      expect(h.machine.nextWakeAt()).toBe(h.now + wait)
+      dials = connects(h.tickAt(h.now + wait))
+      expect(dials).toHaveLength(2)
+    }
+  })
+
   it('reconnects and re-registers after joining when a seed connection ends, backing off', () => {
     const h = peer({ maxLinks: 1, gossipCount: 0, livenessMs: 3_600_000 })
     const { seedConns, dials } = joined(h, '127.0.2.1:7000@0')
@@ -271,11 +285,36 @@ describe('peer machine: gossip', () => {
     expect(events(rest, 'gossip.created')).toEqual([])
   })
 
+  it('a peer that dialed fewer than maxLinks asks the seeds again after 2, 4, 8... s, and stops once it dialed maxLinks', () => {
+    const h = peer({ maxLinks: 2, gossipCount: 0, livenessMs: 100_000 })
+    const { seedConns } = joined(h)
+    const asked = (effects: Effect[]) => seedConns.filter((c) => sent(effects, c).includes('Peer List Request:127.0.1.1:7000'))
+    let at = h.now
+    for (const wait of [JOIN_RETRY_MS, 2 * JOIN_RETRY_MS, 4 * JOIN_RETRY_MS]) {
+      expect(h.machine.nextWakeAt()).toBe(at + wait)
+      const effects = h.tickAt(at + wait)
+      expect(asked(effects)).toEqual(seedConns)
+      // Both seeds still list nobody.
+      for (const conn of seedConns) h.feed({ type: 'line', conn, line: 'Peer List:1/1:' })
+      at = h.now
+    }
+    expect(h.machine.nextWakeAt()).toBe(at + 8 * JOIN_RETRY_MS)
+    h.tickAt(at + 8 * JOIN_RETRY_MS)
+    const lists = seedConns.map((conn) => h.feed({ type: 'line', conn, line: 'Peer List:1/1:127.0.2.1:7000@0,127.0.2.2:7000@1' }))
+    const dials = dialsIn(lists.flat())
+    expect(dials.map((d) => d.to).sort()).toEqual(['127.0.2.1:7000', '127.0.2.2:7000'])
+    linkAll(h, dials)
+    // maxLinks dialed: no more requests, only the liveness rounds wake it.
+    const next = h.machine.nextWakeAt()!
+    expect(asked(h.advanceTo(next))).toEqual([])
+  })
+
   it('a peer that found no one to link to waits for its first link before gossiping', () => {
     const h = peer({ maxLinks: 2, gossipCount: 3, livenessMs: 3_600_000 })
     const { seedConns } = joined(h)
     const joinedAt = h.now
-    expect(h.machine.nextWakeAt()).toBe(joinedAt + 3_600_000)
+    // It dialed nobody: it asks the seeds again soon (see the relist test); no gossip timer.
+    expect(h.machine.nextWakeAt()).toBe(joinedAt + JOIN_RETRY_MS)
     h.now = joinedAt + 5 * GOSSIP_MS
     h.feed({ type: 'accepted', conn: 'i1', remote: { ip: '127.0.3.1', port: 1 } })
     h.feed({ type: 'line', conn: 'i1', line: 'Hello:127.0.3.1:7000' })

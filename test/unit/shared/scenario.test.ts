@@ -201,7 +201,10 @@ describe('scenario: topology at scale', () => {
     const hub = [...graph.entries()].sort((a, b) => b[1].size - a[1].size)[0]!
     const from = sim.events.length
     sim.kill(hub[0])
-    expect(componentCount(overlay(sim))).toBe(hub[1].size)
+    // A tree, but for the first peer: it found nobody to dial at join and dialed one peer
+    // later (under-linked peers ask again), which may close one cycle.
+    expect(componentCount(overlay(sim))).toBeGreaterThanOrEqual(hub[1].size - 1)
+    expect(componentCount(overlay(sim))).toBeGreaterThan(1)
     sim.runFor(6 * LIVENESS_MS)
     const after = overlay(sim)
     expect(after.has(hub[0])).toBe(false)

@@ -12,6 +12,7 @@ import {
   UNREGISTERED_TIMEOUT_MS,
   createSeedMachine,
 } from '../../../shared/protocol/seed-machine'
+import { MAX_PROBES } from '../../../shared/protocol/seed-probes'
 import { Harness, closed, events, logs, sent, sha256 } from './helpers'
 
 const SELF = { ip: '127.0.0.1', port: 6000 }
@@ -244,6 +245,43 @@ describe('seed machine', () => {
     expect(events(effects)).toEqual([{ type: 'seed.peer-removed', peer: '127.0.1.1:7000', reporter: '127.0.1.2:7000' }])
     // Closing its registration connection tells a live (but stalled) peer it is no longer listed.
     expect(closed(effects).sort()).toEqual(['i1', second].sort())
+  })
+
+  it('takes a probe dial that timed out (a slow or cut-off host) as a timeout, not a refusal: it probes once more', () => {
+    const h = seed()
+    join(h, 1)
+    join(h, 2)
+    const probe = dials(h.feed({ type: 'line', conn: 'i2', line: `Dead Node:127.0.1.1:7000:${h.now}:127.0.1.2` }))[0]![0]
+    const first = h.feed({ type: 'connect-failed', conn: probe, reason: 'no answer within 3000 ms', timedOut: true })
+    expect(events(first)).toEqual([])
+    const second = dials(first)
+    expect(second).toEqual([[expect.any(String), '127.0.1.1:7000']])
+    // The second probe is answered: the peer stays, the report is rejected.
+    const kept = answerProbes(h, first)
+    expect(events(kept, 'seed.report-rejected')).toHaveLength(1)
+    expect(events(kept, 'seed.peer-removed')).toEqual([])
+    // A refused dial is definitive: removed at once.
+    h.now += VERIFY_MS
+    const report = h.feed({ type: 'line', conn: 'i2', line: `Dead Node:127.0.1.1:7000:${h.now}:127.0.1.2` })
+    expect(events(answerProbes(h, report, false), 'seed.peer-removed')).toHaveLength(1)
+  })
+
+  it('drops the queued probe of a registrant that left before it was verified', () => {
+    const h = seed()
+    // Fill the probe slots with registrations whose probes stay unanswered.
+    for (let n = 1; n <= MAX_PROBES; n++) {
+      h.feed({ type: 'accepted', conn: `i${n}`, remote: { ip: `127.0.1.${n}`, port: 40000 } })
+      expect(dials(h.feed({ type: 'line', conn: `i${n}`, line: `Register:127.0.1.${n}:7000` }))).toHaveLength(1)
+    }
+    // Two more wait their turn; one of them gives up and closes its connection.
+    for (const n of [101, 102]) {
+      h.feed({ type: 'accepted', conn: `i${n}`, remote: { ip: `127.0.1.${n}`, port: 40000 } })
+      expect(dials(h.feed({ type: 'line', conn: `i${n}`, line: `Register:127.0.1.${n}:7000` }))).toEqual([])
+    }
+    h.feed({ type: 'closed', conn: 'i101' })
+    // Freeing two slots dials only the registrant still waiting.
+    const freed = [...h.feed({ type: 'closed', conn: 'i1' }), ...h.feed({ type: 'closed', conn: 'i2' })]
+    expect(dials(freed).map(([, to]) => to)).toEqual(['127.0.1.102:7000'])
   })
 
   it('answers reports right after a successful probe without probing again, and joins reports to a probe in flight', () => {
