@@ -48,13 +48,28 @@ export function stampEvent(t: number, node: NodeId, body: NodeEventBody): NodeEv
 }
 
 /**
- * The NDJSON line of node `node`'s events: `line(t, body)` is exactly
- * `JSON.stringify(stampEvent(t, node, body))` (same keys in the same order, same escapes),
- * without building the stamped object, for the events file, which takes every event of
- * every hop. Bodies never carry `v`, `t` or `node` (NodeEventBody) and always `type`.
+ * The pieces of node `node`'s NDJSON event lines: the line of (t, body) is
+ * `head + eventTime(t) + tail + JSON.stringify(body)` with the body's opening `{` turned
+ * into `,`, which is exactly `JSON.stringify(stampEvent(t, node, body))` (same keys in the
+ * same order, same escapes) without building the stamped object. Bodies never carry `v`,
+ * `t` or `node` (NodeEventBody) and always `type`, so the body is never `{}`.
  */
+export interface EventLineParts {
+  head: string
+  tail: string
+}
+
+export function eventLineParts(node: NodeId): EventLineParts {
+  return { head: `{"v":${VERSION},"t":`, tail: `,"node":${JSON.stringify(node)}` }
+}
+
+/** `t` as JSON writes it. */
+export function eventTime(t: number): string {
+  return Number.isSafeInteger(t) ? String(t) : JSON.stringify(t)
+}
+
+/** The NDJSON line of node `node`'s events as a string (see EventLineParts). */
 export function eventLineWriter(node: NodeId): (t: number, body: NodeEventBody) => string {
-  const head = `{"v":${VERSION},"t":`
-  const tail = `,"node":${JSON.stringify(node)},`
-  return (t, body) => head + (Number.isSafeInteger(t) ? String(t) : JSON.stringify(t)) + tail + JSON.stringify(body).slice(1)
+  const { head, tail } = eventLineParts(node)
+  return (t, body) => `${head}${eventTime(t)}${tail},${JSON.stringify(body).slice(1)}`
 }

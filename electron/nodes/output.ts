@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { NodeId } from '../../shared/address'
 import type { NodeEvent, NodeEventBody } from '../../shared/events'
-import { eventLineWriter, formatLogLine, stampEvent } from './format'
+import { type EventLineParts, eventLineParts, eventLineWriter, eventTime, formatLogLine, stampEvent } from './format'
 import { type EventsDetail, keepsEvent } from './events-detail'
 import type { EventsTarget } from './resolve'
 import { AppendFile, type AppendFileHooks, type AppendFs } from './append-file'
@@ -93,15 +93,43 @@ class FileSink implements Sink {
     const room = line.length * 3 + 1
     if (this.buffer !== null && this.used + room > this.buffer.length) this.flush()
     if (room > FILE_BUFFER_BYTES) return this.write(Buffer.from(`${line}\n`, 'utf8'), 1)
+    const buffer = this.take()
+    this.used += buffer.write(line, this.used, 'utf8')
+    buffer[this.used++] = 0x0a
+    this.lines++
+  }
+
+  /**
+   * An event's line from its pieces (format.ts EventLineParts), encoded straight into the
+   * buffer: the body's JSON is the only string made for it.
+   */
+  writeEvent(parts: EventLineParts, t: number, body: string): void {
+    const time = eventTime(t)
+    const room = parts.head.length + time.length + 3 * (parts.tail.length + body.length) + 1
+    if (this.buffer !== null && this.used + room > this.buffer.length) this.flush()
+    if (room > FILE_BUFFER_BYTES) return this.writeLine(`${parts.head}${time}${parts.tail},${body.slice(1)}`)
+    const buffer = this.take()
+    let at = this.used
+    at += buffer.write(parts.head, at, 'latin1')
+    at += buffer.write(time, at, 'latin1')
+    at += buffer.write(parts.tail, at, 'utf8')
+    const brace = at
+    at += buffer.write(body, at, 'utf8')
+    buffer[brace] = 0x2c // the body's `{` becomes `,`
+    buffer[at++] = 0x0a
+    this.used = at
+    this.lines++
+  }
+
+  /** The buffer to write into now (allocated if released), with the flush timer running. */
+  private take(): Buffer {
     if (this.buffer === null) {
       this.buffer = Buffer.allocUnsafe(FILE_BUFFER_BYTES)
       buffered.add(this)
     }
-    this.used += this.buffer.write(line, this.used, 'utf8')
-    this.buffer[this.used++] = 0x0a
-    this.lines++
     this.idle = false
     scheduleFiles()
+    return this.buffer
   }
 
   flush(): void {
@@ -182,8 +210,9 @@ export class NodeOutput {
   private readonly sinks: Sink[] = []
   private readonly logSinks: Sink[]
   private readonly eventSink: Sink | null
-  /** The event sink is a live stream (stdout) filtered by `detail`, not a file. */
-  private readonly eventSinkLive: boolean
+  /** The events file's sink (null when events go to stdout or nowhere). */
+  private readonly eventFile: FileSink | null = null
+  private readonly eventParts: EventLineParts
   private readonly detail: EventsDetail
   private readonly closers: (() => void)[] = []
   private closed = false
@@ -195,6 +224,7 @@ export class NodeOutput {
     // the live streams (IPC, stdout) and the events file if it still works, and a line on
     // the console; the log line goes to the other sinks.
     this.eventLine = eventLineWriter(options.node)
+    this.eventParts = eventLineParts(options.node)
     const hooks: AppendFileHooks = {
       onProblem: (message) => this.warnWriting(message),
       onResumed: (message) => this.warnWriting(message),
@@ -205,13 +235,13 @@ export class NodeOutput {
     this.logSinks = [logFile.sink]
     if (options.console !== false) this.logSinks.push(new BatchedSink(streamWriter(consoleStream)))
     this.detail = options.detail ?? 'full'
-    this.eventSinkLive = options.events.kind === 'stdout'
     this.sinks.push(...this.logSinks)
     switch (options.events.kind) {
       case 'file': {
         const file = fileSink(options.events.path, hooks, options.fs)
         this.closers.push(file.close)
         this.eventSink = file.sink
+        this.eventFile = file.sink
         break
       }
       case 'stdout':
@@ -235,7 +265,8 @@ export class NodeOutput {
     if (this.closed) return
     ioCounts.events++
     const live = keepsEvent(this.detail, body.type)
-    if (this.eventSink && (live || !this.eventSinkLive)) this.eventSink.writeLine(this.eventLine(now, body))
+    if (this.eventFile) this.eventFile.writeEvent(this.eventParts, now, JSON.stringify(body))
+    else if (this.eventSink && live) this.eventSink.writeLine(this.eventLine(now, body))
     // The stamped object only for a live stream that takes this event.
     if (live && this.options.forward) this.options.forward(stampEvent(now, this.options.node, body))
   }

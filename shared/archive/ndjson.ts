@@ -52,65 +52,154 @@ export const MAX_IMPORT_EVENTS = 5_000_000
 /** A file whose first this-many non-blank lines hold no valid event is not read further. */
 export const MAX_LEADING_BAD_LINES = 10_000
 
-export function parseEventsText(file: string, text: string, maxEvents = MAX_IMPORT_EVENTS): ParsedEventsFile {
-  const result: ParsedEventsFile = { file, events: [], sequenced: false, problems: [], badLines: 0, stopped: false }
-  if (!looksLikeNdjson(text)) {
-    result.problems.push({ file, line: null, message: 'not a Gossipscope events file (expected one JSON event per line)' })
-    return result
+/** Progress of reading one events file: bytes of it parsed, lines seen, events kept. */
+export interface ParseProgress {
+  file: string
+  bytes: number
+  totalBytes: number
+  lines: number
+  events: number
+}
+
+/** Bytes decoded per step of `parseEventsBytes` (and between two progress reports). */
+const CHUNK_BYTES = 1024 * 1024
+
+/**
+ * The line-by-line reading shared by `parseEventsText` and `parseEventsBytes`: `line`
+ * takes one line (without its end), returns false when reading must stop.
+ */
+class EventsFileReader {
+  readonly result: ParsedEventsFile
+  lineNo = 0
+  private withSeq = 0
+
+  constructor(
+    readonly file: string,
+    private readonly maxEvents: number,
+  ) {
+    this.result = { file, events: [], sequenced: false, problems: [], badLines: 0, stopped: false }
   }
-  const problem = (line: number, message: string): void => {
-    result.badLines++
-    if (result.problems.length < MAX_PROBLEMS_PER_FILE) result.problems.push({ file, line, message })
+
+  /** Not JSON lines at all (checked on the first 4,096 characters): one problem, nothing read. */
+  refuseUnlessNdjson(head: string): boolean {
+    if (looksLikeNdjson(head)) return false
+    this.result.problems.push({ file: this.file, line: null, message: 'not a Gossipscope events file (expected one JSON event per line)' })
+    return true
   }
-  const endsWithNewline = text.endsWith('\n')
-  let withSeq = 0
-  let start = 0
-  // Line by line without splitting the whole text: a hostile file stops early.
-  for (let lineNo = 1; start < text.length; lineNo++) {
-    let end = text.indexOf('\n', start)
-    if (end === -1) end = text.length
-    const raw = text.slice(start, end)
-    const last = end === text.length && !endsWithNewline
-    start = end + 1
+
+  private problem(message: string): void {
+    this.result.badLines++
+    if (this.result.problems.length < MAX_PROBLEMS_PER_FILE) this.result.problems.push({ file: this.file, line: this.lineNo, message })
+  }
+
+  /** One line; `last`: the file ends in it without a newline. `tooLong`: cut off, longer than MAX_EVENT_LINE. */
+  line(raw: string, last: boolean, tooLong = false): boolean {
+    this.lineNo++
+    const result = this.result
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-    if (line.trim() === '') continue
-    if (result.events.length >= maxEvents) {
+    if (!tooLong && line.trim() === '') return true
+    if (result.events.length >= this.maxEvents) {
       result.stopped = true
-      result.problems.push({ file, line: lineNo, message: `more than ${maxEvents.toLocaleString('en')} events: the rest of the file was not read` })
-      break
+      result.problems.push({ file: this.file, line: this.lineNo, message: `more than ${this.maxEvents.toLocaleString('en')} events: the rest of the file was not read` })
+      return false
     }
     if (result.events.length === 0 && result.badLines >= MAX_LEADING_BAD_LINES) {
       result.stopped = true
-      result.problems.push({ file, line: lineNo, message: `no valid event in the first ${MAX_LEADING_BAD_LINES.toLocaleString('en')} lines: the rest of the file was not read` })
-      break
+      result.problems.push({ file: this.file, line: this.lineNo, message: `no valid event in the first ${MAX_LEADING_BAD_LINES.toLocaleString('en')} lines: the rest of the file was not read` })
+      return false
     }
-    if (line.length > MAX_EVENT_LINE) {
-      problem(lineNo, `line longer than ${MAX_EVENT_LINE} characters`)
-      continue
+    if (tooLong || line.length > MAX_EVENT_LINE) {
+      this.problem(`line longer than ${MAX_EVENT_LINE} characters`)
+      return true
     }
     let value: unknown
     try {
       value = JSON.parse(line)
     } catch {
-      problem(lineNo, last ? 'truncated: the file ends in the middle of this line' : 'not JSON')
-      continue
+      this.problem(last ? 'truncated: the file ends in the middle of this line' : 'not JSON')
+      return true
     }
     const parsed = parseEvent(value)
     if (!parsed.ok) {
-      problem(lineNo, `not a valid event: ${parsed.reason}`)
-      continue
+      this.problem(`not a valid event: ${parsed.reason}`)
+      return true
     }
     const seq = (value as { seq?: unknown }).seq
     const sessionSeq = typeof seq === 'number' && Number.isInteger(seq) && seq >= 1 ? seq : null
-    if (sessionSeq !== null) withSeq++
+    if (sessionSeq !== null) this.withSeq++
     result.events.push({ event: parsed.event, seq: sessionSeq })
+    return true
   }
-  // A node's own events file has no seq; a recorded session's lines all have one.
-  result.sequenced = withSeq > 0 && withSeq >= result.events.length / 2
-  if (result.badLines > result.problems.length) {
-    result.problems.push({ file, line: null, message: `${result.badLines - result.problems.length} more unreadable lines` })
+
+  finish(): ParsedEventsFile {
+    const result = this.result
+    // A node's own events file has no seq; a recorded session's lines all have one.
+    result.sequenced = this.withSeq > 0 && this.withSeq >= result.events.length / 2
+    if (result.badLines > result.problems.length) {
+      result.problems.push({ file: this.file, line: null, message: `${result.badLines - result.problems.length} more unreadable lines` })
+    }
+    return result
   }
-  return result
+}
+
+export function parseEventsText(file: string, text: string, maxEvents = MAX_IMPORT_EVENTS): ParsedEventsFile {
+  const reader = new EventsFileReader(file, maxEvents)
+  if (reader.refuseUnlessNdjson(text.slice(0, 4096))) return reader.result
+  const endsWithNewline = text.endsWith('\n')
+  let start = 0
+  // Line by line without splitting the whole text: a hostile file stops early.
+  while (start < text.length) {
+    let end = text.indexOf('\n', start)
+    if (end === -1) end = text.length
+    const last = end === text.length && !endsWithNewline
+    if (!reader.line(text.slice(start, end), last)) break
+    start = end + 1
+  }
+  return reader.finish()
+}
+
+/**
+ * `parseEventsText` on the file's bytes (UTF-8), decoded 1 MiB at a time: the file is
+ * never one string, so its size is not bounded by the longest string a JavaScript engine
+ * holds (2^29 - 24 characters in V8, where a 512 MiB TextDecoder result silently comes
+ * back empty). A line longer than MAX_EVENT_LINE is skipped as it streams by.
+ * `onProgress` is called after every chunk.
+ */
+export function parseEventsBytes(
+  file: string,
+  bytes: Uint8Array,
+  maxEvents = MAX_IMPORT_EVENTS,
+  onProgress?: (progress: ParseProgress) => void,
+): ParsedEventsFile {
+  const reader = new EventsFileReader(file, maxEvents)
+  const streamDecoder = new TextDecoder('utf-8')
+  let pending = ''
+  let longLine = false
+  let checked = false
+  for (let offset = 0; offset < bytes.length; offset += CHUNK_BYTES) {
+    const end = Math.min(bytes.length, offset + CHUNK_BYTES)
+    const text = pending + streamDecoder.decode(bytes.subarray(offset, end), { stream: end < bytes.length })
+    if (!checked) {
+      checked = true
+      if (reader.refuseUnlessNdjson(text.slice(0, 4096))) return reader.result
+    }
+    let start = 0
+    for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
+      const more = reader.line(longLine ? '' : text.slice(start, newline), false, longLine)
+      longLine = false
+      start = newline + 1
+      if (!more) return reader.finish()
+    }
+    pending = text.slice(start)
+    if (pending.length > MAX_EVENT_LINE + 1) {
+      longLine = true
+      pending = ''
+    }
+    onProgress?.({ file, bytes: end, totalBytes: bytes.length, lines: reader.lineNo, events: reader.result.events.length })
+  }
+  if (longLine) reader.line('', true, true)
+  else if (pending !== '') reader.line(pending, true)
+  return reader.finish()
 }
 
 /**

@@ -5,7 +5,7 @@ import type { SessionEvent } from '../events'
 import { inferCrashes } from '../model/infer-crashes'
 import { mergeNodeEvents } from '../model/merge'
 import { protocolSettingsSchema } from '../settings'
-import { decodeText, formatProblem, parseEventsText, sessionEventsOf, type ImportProblem } from './ndjson'
+import { decodeText, formatProblem, parseEventsBytes, sessionEventsOf, type ImportProblem, type ParseProgress } from './ndjson'
 
 /**
  * Opens what a user hands the app (drag-and-drop, file dialog, `import`/`report` CLI): a
@@ -141,11 +141,15 @@ function gunzip(file: ArchiveFile, budget: number, limit: number): { ok: true; f
   return { ok: true, file: { name: file.name.replace(/\.gz$/i, ''), bytes } }
 }
 
-/**
- * `maxUnpackedBytes`: what zip entries and gzipped files may unpack to in all
- * (MAX_UNPACKED_BYTES; smaller in tests).
- */
-export function openFiles(input: readonly ArchiveFile[], name?: string, maxUnpackedBytes = MAX_UNPACKED_BYTES): OpenedSession {
+export interface OpenOptions {
+  /** What zip entries and gzipped files may unpack to in all (MAX_UNPACKED_BYTES; smaller in tests). */
+  maxUnpackedBytes?: number
+  /** Called as events files are parsed (after every MiB), for a progress bar. */
+  onProgress?: (progress: ParseProgress) => void
+}
+
+export function openFiles(input: readonly ArchiveFile[], name?: string, options: OpenOptions = {}): OpenedSession {
+  const maxUnpackedBytes = options.maxUnpackedBytes ?? MAX_UNPACKED_BYTES
   const problems: ImportProblem[] = []
   const skipped: SkippedFile[] = []
   const files: ArchiveFile[] = []
@@ -208,7 +212,7 @@ export function openFiles(input: readonly ArchiveFile[], name?: string, maxUnpac
     if (problems.length === 0 && skipped.length === 0) problems.push({ file: title, line: null, message: 'no events file found (events.ndjson or *.events.ndjson)' })
     return done({ kind: 'session', name: title, events: [], meta, config, offsets: null, inferredCrashes: [] }, false)
   }
-  const parsed = candidates.map((f) => parseEventsText(f.name, decodeText(f.bytes)))
+  const parsed = candidates.map((f) => parseEventsBytes(f.name, f.bytes, undefined, options.onProgress))
   for (const p of parsed) for (const problem of p.problems) problems.push(problem)
   const linesLost = parsed.some((p) => p.badLines > 0 || p.stopped || (p.events.length === 0 && p.problems.length > 0))
   const single = parsed.length === 1 ? parsed[0]! : undefined

@@ -37,6 +37,12 @@ export class LineFramer {
     let start = 0
     while (start < chunk.length) {
       const nl = nextLineEnd(chunk, start)
+      if (nl !== -1 && this.buffered === 0 && !this.skipping) {
+        // A whole line inside this chunk (the usual case): decoded in place, not copied.
+        this.emit(chunk, start, nl, frames)
+        start = nl + 1
+        continue
+      }
       const end = nl === -1 ? chunk.length : nl
       this.append(chunk.subarray(start, end), frames)
       if (nl === -1) break
@@ -44,6 +50,21 @@ export class LineFramer {
       start = nl + 1
     }
     return frames
+  }
+
+  /** The line `chunk[start, end)`, with nothing buffered before it: the same frames append + finishLine give. */
+  private emit(chunk: Uint8Array, start: number, end: number, frames: Frame[]): void {
+    const length = end - start
+    if (length === 0) return
+    if (length > this.maxLineBytes) {
+      frames.push({ kind: 'error', reason: 'line-too-long', detail: `line longer than ${this.maxLineBytes} bytes` })
+      return
+    }
+    try {
+      frames.push({ kind: 'line', line: this.decoder.decode(chunk.subarray(start, end)) })
+    } catch {
+      frames.push({ kind: 'error', reason: 'invalid-utf8', detail: `invalid UTF-8 in a ${length}-byte line` })
+    }
   }
 
   /**

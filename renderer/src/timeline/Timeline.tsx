@@ -6,6 +6,7 @@ import { useApp } from '../store'
 import { ExportDialog } from './ExportDialog'
 import type { MarkerKind } from '../../../shared/analysis/markers'
 import { follow } from '../follow/follow'
+import { ImportProgressLine } from './ImportProgress'
 import { openUserFiles } from './open-files'
 import { replay, replayUi, SPEEDS, useReplay } from './replay'
 
@@ -102,6 +103,7 @@ export function Timeline() {
 
   return (
     <section className="timeline" aria-label="Timeline">
+      <ImportProgressLine />
       <div className="timeline-controls">
         <button type="button" onClick={() => fileInput.current?.click()} title="Open a recorded session (.zip, events.ndjson, node events files); or drop files anywhere">
           Open…

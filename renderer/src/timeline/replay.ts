@@ -82,6 +82,9 @@ export function useReplay<T>(selector: (s: ReplayUi) => T): T {
   return useStore(replayUi, selector)
 }
 
+/** Events indexed per step when a recording opens (tens of ms each), the page free in between. */
+const INDEX_STEP = 20_000
+
 /** ms between two timeline re-renders caused by appended events (the log panel's cadence). */
 const BUMP_INTERVAL_MS = 200
 
@@ -185,20 +188,38 @@ class Replay {
     }, BUMP_INTERVAL_MS)
   }
 
-  /** Opens a recording: replay it from its end, no nodes involved. */
-  openRecording(opened: OpenedSession, files: { used: string[]; skipped: Array<{ file: string; why: string }>; withProblems: string[] } = { used: [], skipped: [], withProblems: [] }): void {
+  /**
+   * Opens a recording: replay it from its end, no nodes involved. The replay index is built
+   * in steps of INDEX_STEP events with the page free in between (`onProgress`: events
+   * indexed); the view switches to it only when it is whole. Resolves false, with
+   * nothing changed, when `cancelled()` became true first.
+   */
+  async openRecording(
+    opened: OpenedSession,
+    files: { used: string[]; skipped: Array<{ file: string; why: string }>; withProblems: string[] } = { used: [], skipped: [], withProblems: [] },
+    steps: { onProgress?: (indexed: number) => void; cancelled?: () => boolean } = {},
+  ): Promise<boolean> {
+    const events = opened.events.length > MAX_REPLAY_EVENTS ? opened.events.slice(0, MAX_REPLAY_EVENTS) : opened.events
+    const index = new ReplayIndex()
+    const markers = new MarkerIndex()
+    for (let i = 0; i < events.length; i += INDEX_STEP) {
+      const step = events.slice(i, i + INDEX_STEP)
+      index.append(step)
+      markers.add(step)
+      steps.onProgress?.(index.length)
+      if (i + INDEX_STEP < events.length) await new Promise((resolve) => setTimeout(resolve, 0))
+      if (steps.cancelled?.()) return false
+    }
     this.reset()
     const offsets = [...(opened.offsets ?? [])].filter(([, ms]) => ms !== 0)
-    replayUi.setState({ source: 'file', name: opened.name, provenance: { kind: 'file', name: opened.name, format: opened.kind, ...files, offsets, incomplete: opened.incomplete } })
-    const events = opened.events.length > MAX_REPLAY_EVENTS ? opened.events.slice(0, MAX_REPLAY_EVENTS) : opened.events
-    if (events !== opened.events) {
-      replayUi.setState((s) => (s.provenance.kind === 'file' ? { provenance: { ...s.provenance, incomplete: true } } : {}))
-      this.full()
-    }
-    this.index = new ReplayIndex(events)
-    this.markers.add(events)
+    const incomplete = opened.incomplete || events !== opened.events
+    replayUi.setState({ source: 'file', name: opened.name, provenance: { kind: 'file', name: opened.name, format: opened.kind, ...files, offsets, incomplete } })
+    if (events !== opened.events) this.full()
+    this.index = index
+    this.markers = markers
     this.bump()
     this.seekSeq(this.index.lastSeq)
+    return true
   }
 
   seekSeq(seq: number): void {

@@ -70,7 +70,7 @@ describe('gzipped node events files', () => {
     // 3 MiB of zeros (3 KB gzipped) against a 2 MiB limit: inflation stops past the limit.
     const bomb = gzipSync(new Uint8Array(3 * 1024 * 1024), { level: 9 })
     expect(bomb.length).toBeLessThan(10_000)
-    const opened = openFiles([...list.slice(1), { name: 'cut.events.ndjson.gz', bytes: broken }, { name: 'bomb.events.ndjson.gz', bytes: bomb }], 'x', 2 * 1024 ** 2)
+    const opened = openFiles([...list.slice(1), { name: 'cut.events.ndjson.gz', bytes: broken }, { name: 'bomb.events.ndjson.gz', bytes: bomb }], 'x', { maxUnpackedBytes: 2 * 1024 ** 2 })
     expect(opened.incomplete).toBe(true)
     expect(opened.skipped.map((s) => [s.file, s.events])).toEqual([
       ['cut.events.ndjson.gz', true],

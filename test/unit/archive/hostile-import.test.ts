@@ -1,6 +1,7 @@
 import { strToU8, zipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
-import { MAX_LEADING_BAD_LINES, parseEventsText } from '../../../shared/archive/ndjson'
+import { MAX_LEADING_BAD_LINES, parseEventsBytes, parseEventsText, type ParseProgress } from '../../../shared/archive/ndjson'
+import { MAX_EVENT_LINE } from '../../../shared/events'
 import { openFiles } from '../../../shared/archive/open'
 import { syntheticSession } from '../../../shared/model/synthetic'
 
@@ -28,5 +29,31 @@ describe('hostile imports', () => {
     const whole = parseEventsText('events.ndjson', `${lines.join('\n')}\n`)
     expect(whole.events).toHaveLength(events.length)
     expect(whole.stopped).toBe(false)
+  })
+
+  it('reads bytes in 1 MiB steps exactly as the whole text: lines, multi-byte characters and CRLF across steps, a long line, no final newline', () => {
+    const events = syntheticSession({ seeds: 2, peers: 6, gossipCount: 20, kills: 1 })
+    const lines = events.map((e) => JSON.stringify(e))
+    // Shift the lines across the 1 MiB boundaries with padding of multi-byte text (é: 2 bytes, 𝄞: 4 bytes).
+    const pad = (i: number) => `{"pad":"${'é𝄞'.repeat(i % 7)}"}`
+    const body = lines.flatMap((l, i) => [l, pad(i), i % 5 === 0 ? 'not json' : l])
+    const longLine = `{"v":1,"x":"${'a'.repeat(MAX_EVENT_LINE + 5000)}"}`
+    for (const [name, text] of [
+      ['lf', `${body.join('\n')}\n`],
+      ['crlf, no final newline', body.join('\r\n')],
+      ['long line inside', [...body.slice(0, 40), longLine, ...body.slice(40)].join('\n')],
+      ['long line last', `${body.join('\n')}\n${longLine}`],
+    ] as const) {
+      let repeated = text
+      while (repeated.length < 3.5 * 1024 * 1024) repeated += `\n${text}`
+      const bytes = new TextEncoder().encode(repeated)
+      const progress: ParseProgress[] = []
+      const fromBytes = parseEventsBytes('f', bytes, undefined, (p) => progress.push(p))
+      const fromText = parseEventsText('f', repeated)
+      expect(fromBytes, name).toEqual(fromText)
+      expect(fromBytes.events.length).toBeGreaterThan(1000)
+      expect(progress.length).toBe(Math.ceil(bytes.length / (1024 * 1024)))
+      expect(progress.at(-1)).toMatchObject({ bytes: bytes.length, totalBytes: bytes.length, events: fromBytes.events.length })
+    }
   })
 })

@@ -8,6 +8,9 @@ import { Connection, DEFAULT_LIMITS, flushWrites } from '../../../electron/nodes
 import { ioCounts } from '../../../electron/nodes/io-stats'
 import { sha256 } from '../../../electron/nodes/node-runtime'
 import { FILE_FLUSH_MS, NodeOutput } from '../../../electron/nodes/output'
+import { stampEvent } from '../../../electron/nodes/format'
+import type { NodeEventBody } from '../../../shared/events'
+import { DEFAULT_SETTINGS } from '../../../shared/settings-core'
 
 /** What a socket was asked to do, in order: corks, writes and uncorks. */
 function fakeSocket() {
@@ -112,7 +115,30 @@ describe('a node\'s files', () => {
     expect(fileSize()).toBeGreaterThan(before)
     expect(all.slice(3, -1).map((l) => l.slice(l.lastIndexOf(' ') + 1))).toEqual(Array.from({ length: 2000 }, (_, i) => String(i)))
     output.log(1_800_000_000_003, 'after close')
+    output.event(1_800_000_000_003, { type: 'node.warning', message: 'after close' })
     await new Promise((r) => setTimeout(r, 2 * FILE_FLUSH_MS))
     expect(readFileSync(logPath, 'utf8')).not.toContain('after close')
+    expect(readFileSync(eventsPath, 'utf8')).not.toContain('after close')
+  })
+
+  it('hold each event exactly as JSON.stringify of the stamped event, one per line', () => {
+    const eventsPath = join(dir, 'events-2.ndjson')
+    const node = '127.0.2.1:7000'
+    const output = new NodeOutput({ node, logPath: join(dir, 'log-2.log'), events: { kind: 'file', path: eventsPath }, console: false })
+    const bodies: NodeEventBody[] = [
+      { type: 'gossip.forwarded', id: 'ab'.repeat(32), to: '127.0.0.6:7000' },
+      { type: 'gossip.received', id: 'cd'.repeat(32), text: '1700000000123:127.0.0.6:3', from: '127.0.0.6:7000' },
+      { type: 'node.warning', message: 'quote " backslash \\ newline \n é 漢 😀 lone \ud800' },
+      { type: 'node.warning', message: 'é'.repeat(1999) },
+      { type: 'node.started', role: 'peer', seeds: ['127.0.0.1:1'], settings: DEFAULT_SETTINGS, pid: 42, incarnation: 1700000000000 },
+    ]
+    const expected: string[] = []
+    for (let i = 0; i < 400; i++) {
+      const body = bodies[i % bodies.length]!
+      output.event(1_800_000_000_000 + i, body)
+      expected.push(JSON.stringify(stampEvent(1_800_000_000_000 + i, node, body)))
+    }
+    output.close()
+    expect(readFileSync(eventsPath, 'utf8')).toBe(expected.join('\n') + '\n')
   })
 })

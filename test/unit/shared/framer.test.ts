@@ -118,4 +118,31 @@ describe('LineFramer line ends and end of stream', () => {
       expect(lines(out), `chunks of ${size}`).toEqual(expected)
     }
   })
+
+  it('gives the same frames for lines whole in a chunk (decoded in place) as byte by byte, errors included', () => {
+    // Deterministic pseudo-random streams of short, long (over the limit), invalid and empty lines.
+    let state = 7
+    const next = (n: number) => ((state = (state * 1103515245 + 12345) & 0x7fffffff), state % n)
+    const pieces = [bytes('Liveness Request:1:127.0.0.1'), bytes('x'.repeat(40)), Uint8Array.of(0x61, 0xff, 0x62), bytes('é漢'), new Uint8Array(0)]
+    const ends = [bytes('\n'), bytes('\r\n'), bytes('\r')]
+    for (let run = 0; run < 50; run++) {
+      const parts: Uint8Array[] = []
+      for (let i = 0; i < 30; i++) parts.push(pieces[next(pieces.length)]!, ends[next(ends.length)]!)
+      const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+      let at = 0
+      for (const p of parts) (all.set(p, at), (at += p.length))
+      const reference = new LineFramer(32)
+      const expected: Frame[] = []
+      for (let i = 0; i < all.length; i++) expected.push(...reference.push(all.subarray(i, i + 1)))
+      const framer = new LineFramer(32)
+      const got: Frame[] = []
+      for (let i = 0; i < all.length; ) {
+        const size = 1 + next(90)
+        got.push(...framer.push(all.subarray(i, i + size)))
+        i += size
+      }
+      expect(got, `run ${run}`).toEqual(expected)
+      expect(framer.pendingBytes).toBe(reference.pendingBytes)
+    }
+  })
 })

@@ -1,0 +1,81 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { strToU8, unzipSync, zipSync } from 'fflate'
+import { describe, expect, it } from 'vitest'
+import { wideSessionZip } from '../fixtures/wide-session'
+import { useWebHostAndBrowser } from './e2e-fixture'
+
+/**
+ * Imports run in a Web Worker (issue 11), in Chromium: the gzip folder field case opens
+ * whole; a wide session (8,000 peers x 30,000 messages) shows its progress line, opens
+ * and its Analysis tab shows the figures; while one imports, a click (Cancel) is handled
+ * and stops it; 10 million lines of `{}` (a 29 KB zip) are refused with the reason.
+ * No nodes run. Waits on what the page shows, never on durations.
+ */
+
+const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-import-worker-', maxNodes: 4 })
+const WAIT = 120_000
+
+/** Records in the page every text the progress line showed (it may come and go between two polls). */
+const watchProgress = `(() => {
+  window.__progress = []
+  new MutationObserver(() => {
+    const line = document.querySelector('[data-testid="import-progress"]')
+    if (line && window.__progress.at(-1) !== line.textContent) window.__progress.push(line.textContent)
+  }).observe(document.body, { subtree: true, childList: true, characterData: true })
+})()`
+
+describe('imports in a worker', () => {
+  it('opens the gzip folder and a wide session with progress, cancels on a click, refuses {} x 10 million', async () => {
+    const page = e2e.browser.page
+    const number = async (id: string) => Number(await page.getByTestId(`count-${id}`).textContent())
+    await page.goto(e2e.url)
+    await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
+    await page.evaluate(watchProgress)
+
+    // Field case folder-with-gz.zip unpacked as the user has it: 9 node files, one gzipped, 60 messages.
+    const folder = join(e2e.dir, 'folder-with-gz')
+    for (const [name, bytes] of Object.entries(unzipSync(readFileSync(join(__dirname, '../fixtures/folder-with-gz.zip'))))) {
+      mkdirSync(dirname(join(folder, name)), { recursive: true })
+      writeFileSync(join(folder, name), bytes)
+    }
+    await page.getByLabel('Open a session folder or node log directory').setInputFiles(folder)
+    await expect.poll(() => page.getByText('Opened folder-with-gz: 3285 events (merged from 9 files)').count(), { timeout: WAIT }).toBe(1)
+    expect(await number('messages')).toBe(60)
+    expect(await page.getByTestId('incomplete-badge').count()).toBe(0)
+
+    // A wide session: progress while it is read, parsed, received and indexed; then it opens.
+    const wide = join(e2e.dir, 'wide.zip')
+    writeFileSync(wide, wideSessionZip({ peers: 8000, messages: 30_000 }))
+    const events = 3 + 8000 * 7 + 30_000 * 5
+    await page.getByTestId('open-files').setInputFiles(wide)
+    await expect.poll(() => page.getByText(`Opened wide.zip: ${events} events`).count(), { timeout: WAIT }).toBe(1)
+    await expect.poll(() => number('messages'), { timeout: WAIT }).toBe(30_000)
+    const shown = (await page.evaluate('window.__progress')) as string[]
+    expect(shown.some((t) => /^Opening wide\.zip: parsing wide\.zip\/events\.ndjson: [\d.]+ MiB of [\d.]+ MiB, [\d,]+ events/.test(t))).toBe(true)
+    expect(shown.some((t) => new RegExp(`^Opening wide\\.zip: indexing [\\d,]+ of ${events.toLocaleString('en')} events for replay`).test(t))).toBe(true)
+    expect(await page.getByTestId('import-progress').count()).toBe(0)
+    await page.getByRole('tab', { name: 'Analysis' }).click()
+    // Past 200,000 events the view analyses on request: it finishes (no out-of-memory crash) with the figures.
+    await page.getByRole('button', { name: 'Analyze' }).click()
+    await expect.poll(() => page.getByText(`${events} events analysed`).count(), { timeout: WAIT }).toBe(1)
+    expect(await page.locator('[data-plot="coverage"]').textContent()).toContain('Coverage over time (60 of 30000 messages)')
+    await page.screenshot({ path: join(e2e.dir, 'wide-analysis.png') })
+
+    // While the next import runs in the worker, the page takes a click: Cancel stops it, nothing else changes.
+    await page.getByTestId('open-files').setInputFiles(wide)
+    await page.getByTestId('import-progress').getByRole('button', { name: 'Cancel' }).click({ timeout: WAIT })
+    await expect.poll(() => page.getByText('Opening wide.zip cancelled').count(), { timeout: WAIT }).toBe(1)
+    expect(await page.getByTestId('import-progress').count()).toBe(0)
+
+    // 10 million lines of {} (a small zip): refused with the reason, the page usable.
+    const braces = join(e2e.dir, 'braces.zip')
+    writeFileSync(braces, zipSync({ 'events.ndjson': strToU8('{}\n'.repeat(10_000_000)) }, { level: 9 }))
+    await page.getByTestId('open-files').setInputFiles(braces)
+    await expect.poll(() => page.getByText(/no valid event in the first 10,000 lines: the rest of the file was not read/).count(), { timeout: WAIT }).toBeGreaterThan(0)
+    await page.getByRole('tab', { name: 'Graph' }).click()
+    await expect.poll(() => page.getByRole('tab', { name: 'Graph' }).getAttribute('aria-selected')).toBe('true')
+    expect(await number('messages')).toBe(30_000)
+    await page.screenshot({ path: join(e2e.dir, 'after-braces.png') })
+  }, 400_000)
+})
