@@ -14,6 +14,12 @@ try {
 }
 
 /**
+ * Rolldown's "[PLUGIN_TIMINGS] JavaScript callbacks ran for ..." warning fires on a loaded
+ * machine and is noise in `npm start` / `npm test` output: off in every build.
+ */
+const checks = { bundlerTimings: false }
+
+/**
  * One build for everything that ships:
  * - main: the Electron main process plus the plain-Node entry points that share its
  *   code (seed and peer node programs, the web host, the export CLI, the node benchmark);
@@ -25,6 +31,7 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
+        checks,
         input: {
           index: resolve(__dirname, 'electron/main/index.ts'),
           seed: resolve(__dirname, 'electron/nodes/seed.ts'),
@@ -43,6 +50,7 @@ export default defineConfig({
     build: {
       outDir: 'out/preload',
       rollupOptions: {
+        checks,
         input: { index: resolve(__dirname, 'electron/preload/index.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
@@ -55,7 +63,7 @@ export default defineConfig({
       // electron-vite leaves the renderer unminified; minified, the first load is a third of the bytes
       // (README, "Renderer bundle").
       minify: true,
-      rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },
+      rollupOptions: { checks, input: { index: resolve(__dirname, 'renderer/index.html') } },
     },
     plugins: [react()],
   },

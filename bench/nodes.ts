@@ -273,6 +273,54 @@ function hostFigures(phase: RunFacts['gossipPhase'], hops: number) {
   }
 }
 
+/** Events the start-up breakdown reads (peer.link-up is also read for the gossip figures). */
+const STARTUP_TYPES = new Set(['node.started', 'peer.registered', 'peer.peer-list', 'peer.link-up', 'node.warning'])
+
+/**
+ * Where each peer's start-up time goes, from its events: first launch -> its node.started
+ * (listening: process spawn and the node's set-up), then from node.started to the majority
+ * of its seeds' Registered (the seeds verify it with their own probe first), to its first
+ * complete Peer List, and to its first link. Also how often joins failed (retried) and how
+ * many lists each peer asked for (repairs and short-list retries included).
+ */
+class Startup {
+  private readonly peers = new Map<string, { started?: number; registered: number[]; list?: number; lists: number; link?: number }>()
+  private joinRetries = 0
+
+  add(e: Ev & { role?: string; message?: string }): void {
+    if (e.type === 'node.warning') {
+      if (e.message?.includes('seeds needed; retrying')) this.joinRetries++
+      return
+    }
+    if (e.type === 'node.started' && e.role !== 'peer') return
+    let p = this.peers.get(e.node)
+    if (!p) this.peers.set(e.node, (p = { registered: [], lists: 0 }))
+    switch (e.type) {
+      case 'node.started': p.started ??= e.t; break
+      case 'peer.registered': p.registered.push(e.t); break
+      case 'peer.peer-list': p.lists++; p.list ??= e.t; break
+      case 'peer.link-up': p.link ??= e.t; break
+    }
+  }
+
+  figures(launchedAt: number) {
+    const all = [...this.peers.values()].filter((p) => p.started !== undefined)
+    const q = (xs: number[]) => {
+      xs.sort((a, b) => a - b)
+      return { p50: quantile(xs, 0.5) / 1000, p90: quantile(xs, 0.9) / 1000, max: (xs[xs.length - 1] ?? NaN) / 1000, count: xs.length }
+    }
+    const after = (f: (p: (typeof all)[number]) => number | undefined) => all.flatMap((p) => (f(p) === undefined ? [] : [f(p)! - p.started!]))
+    return {
+      listeningS: q(all.map((p) => p.started! - launchedAt)),
+      registeredS: q(after((p) => p.registered.sort((a, b) => a - b)[1])),
+      firstListS: q(after((p) => p.list)),
+      firstLinkS: q(after((p) => p.link)),
+      joinRetries: this.joinRetries,
+      listsPerPeer: sum(all.map((p) => p.lists)) / Math.max(1, all.length),
+    }
+  }
+}
+
 function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
   const firstLink = new Map<string, number>()
   const created = new Map<string, Ev>()
@@ -287,6 +335,7 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
   let lost = 0
   let bytesFull = 0
   let bytesReceipts = 0
+  const startup = new Startup()
   for (const node of [...seedNodes, ...peers]) {
     const text = existsSync(eventsPath(node)) ? readFileSync(eventsPath(node), 'utf8') : ''
     for (const line of text.split('\n')) {
@@ -309,6 +358,10 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
       if (type === 'net.dropped') {
         lost += (JSON.parse(line) as Ev).count ?? 0
         continue
+      }
+      if (STARTUP_TYPES.has(type)) {
+        startup.add(JSON.parse(line) as Ev)
+        if (type !== 'peer.link-up') continue
       }
       if (type !== 'peer.link-up' && type !== 'peer.link-down' && type !== 'gossip.created' && type !== 'gossip.received') continue
       const e = JSON.parse(line) as Ev
@@ -418,7 +471,10 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
     floodingBound: 2 * edges.size - (peers.length - 1),
     links: edges.size,
     duplicates,
+    startup: startup.figures(run.launchedAt),
     pssTotalMb: sum(mems.map((m) => m.pss)) / 1024,
+    pssPerProcessMb: { median: quantile(mems.map((m) => m.pss / 1024).sort((a, b) => a - b), 0.5), max: Math.max(...mems.map((m) => m.pss / 1024)) },
+    pssPerNodeMb: sum(mems.map((m) => m.pss)) / 1024 / nodes,
     rssTotalMb: sum(mems.map((m) => m.rss)) / 1024,
     privateTotalMb: sum(mems.map((m) => m.priv)) / 1024,
     cpuS: run.cpu.total,
@@ -438,12 +494,14 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
 function print(r: ReturnType<typeof analyse>): void {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a')
   const l = (x: { p50: number; p99: number; max: number; count: number }) => `${f(x.p50, 0)} / ${f(x.p99, 0)} / ${f(x.max, 0)} ms (${x.count} messages)`
+  const st = (x: { p50: number; p90: number; max: number }) => `${f(x.p50, 2)} / ${f(x.p90, 2)} / ${f(x.max, 2)}`
   const l2 = (x: { p50: number; p99: number; max: number; hops: number }) => `${f(x.p50, 0)} / ${f(x.p99, 0)} / ${f(x.max, 0)} ms (${x.hops} hops)`
   const perHop = (x: Record<string, number>) =>
     `${f(x.cpuUs!, 1)}; ${f(x.inputs!, 2)}; ${f(x.socketReads!, 2)} / ${f(x.socketFlushes!, 2)} / ${f(x.socketLines!, 2)}; ${f(x.fileWrites!, 3)}; ${f(x.events!, 2)}; ${f(x.logLines!, 2)}`
   const rows: [string, string][] = [
     ['nodes', `${r.seeds} seeds + ${r.peers} peers in ${r.processes} processes (${r.pack > 1 ? `up to ${r.pack} per process` : 'one per node'}; ${r.topology}, max links ${r.maxLinks}), time scale ${r.timeScale}: gossip every ${r.gossipMs} ms, liveness every ${r.livenessMs} ms`],
     ['allLinkedS: first launch -> last peer\'s first link', `${f(r.allLinkedS, 2)} s (all listening after ${f(r.listeningS, 2)} s, ${r.launchConcurrency} launched at a time)`],
+    ['startup p50 / p90 / max: first launch -> listening; then from listening: majority registered; first list; first link', `${st(r.startup.listeningS)}; ${st(r.startup.registeredS)}; ${st(r.startup.firstListS)}; ${st(r.startup.firstLinkS)} s (${r.startup.joinRetries} joins retried; ${f(r.startup.listsPerPeer)} lists per peer)`],
     ['messages created; coverage of peers linked at creation', `${r.messages}; ${f(r.coverage, 2)}%${r.finished ? '' : ' (timed out)'}`],
     ['latencyMs p50 / p99 / max, messages created after all linked', l(r.latencyMs)],
     ['same, messages created during the launch', l(r.launchStormLatencyMs)],
@@ -451,6 +509,7 @@ function print(r: ReturnType<typeof analyse>): void {
     ['delayErrorMs p50 / p99 (measured hop − configured latency; min)', `${f(r.delayErrorMs.p50, 0)} / ${f(r.delayErrorMs.p99, 0)} ms (min ${f(r.delayErrorMs.min, 0)}; ${r.delayErrorMs.hops} hops)`],
     ['messages sent per gossip (mean) vs flooding bound 2E-(N-1)', `${f(r.meanSends)} vs ${r.floodingBound} (E = ${r.links}; ${r.duplicates} duplicates dropped)`],
     ['pssTotalMb / rssTotalMb / private, sum of each process\'s peak', `${f(r.pssTotalMb, 0)} / ${f(r.rssTotalMb, 0)} / ${f(r.privateTotalMb, 0)} MB`],
+    ['pssPerProcessMb median / max; pssPerNodeMb', `${f(r.pssPerProcessMb.median)} / ${f(r.pssPerProcessMb.max)} MB over ${r.processes} processes; ${f(r.pssPerNodeMb, 2)} MB per node`],
     ['hopDelayMs p50 / p99 / max (hops of messages after all linked); same process; other process', `${l2(r.hopDelayMs)}; ${l2(r.hopDelayMs.sameProcess)}; ${l2(r.hopDelayMs.otherProcess)}`],
     ['cpuS all node processes; gossip phase (user + system); liveness phase', `${f(r.cpuS)} s; ${f(r.gossipCpuS)} s (${f(r.gossipCpuUserS)} + ${f(r.gossipCpuSystemS)}); ${f(r.livenessCpuS)} s over ${f(r.livenessPhaseS, 0)} s`],
     ['node hosts in the gossip phase: hosts.eluMax / eluMean; hosts.loopDelayMs p50 / p99 / max (worst host)', r.hosts.count === 0 ? 'no node hosts' : `${f(r.hosts.eluMax, 2)} / ${f(r.hosts.eluMean, 2)}; ${f(r.hosts.loopDelayMs.p50)} / ${f(r.hosts.loopDelayMs.p99)} / ${f(r.hosts.loopDelayMs.max)} ms`],

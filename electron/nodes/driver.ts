@@ -79,7 +79,8 @@ export class NodeDriver {
   ) {
     this.id = formatAddress(self)
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket))
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS)
+    // Judged after the I/O already waiting: a first line that arrived in time counts.
+    this.sweeper = setInterval(() => afterIo(() => this.sweep()), SWEEP_MS)
     this.sweeper.unref()
     this.shaper = new Shaper(self, netRandom, {
       now: () => this.now(),

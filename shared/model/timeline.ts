@@ -44,7 +44,9 @@ export class ReplayIndex {
       added++
       // Spaced by events folded, not entries: one coverage item can stand for thousands of hops.
       this.sinceSnapshot += eventsIn(event)
-      if (this.sinceSnapshot >= this.snapshotEvery) {
+      // A snapshot costs O(nodes): with more nodes than snapshotEvery, one every `nodes`
+      // events keeps building the index O(events) (8,000 peers: a third of the snapshots).
+      if (this.sinceSnapshot >= Math.max(this.snapshotEvery, this.head.nodes.size)) {
         this.sinceSnapshot = 0
         this.snapshots.push(takeSnapshot(this.head, this.list.length, this.snapshots[this.snapshots.length - 1]))
       }

@@ -82,8 +82,13 @@ export function useReplay<T>(selector: (s: ReplayUi) => T): T {
   return useStore(replayUi, selector)
 }
 
-/** Events indexed per step when a recording opens (tens of ms each), the page free in between. */
-const INDEX_STEP = 20_000
+/**
+ * A recording is indexed INDEX_STEP events at a time, and the page is given back whenever
+ * INDEX_SLICE_MS have passed (a step is a few ms; one with a snapshot of thousands of
+ * nodes, tens of ms).
+ */
+const INDEX_STEP = 1_000
+const INDEX_SLICE_MS = 50
 
 /** ms between two timeline re-renders caused by appended events (the log panel's cadence). */
 const BUMP_INTERVAL_MS = 200
@@ -190,7 +195,7 @@ class Replay {
 
   /**
    * Opens a recording: replay it from its end, no nodes involved. The replay index is built
-   * in steps of INDEX_STEP events with the page free in between (`onProgress`: events
+   * in slices of about INDEX_SLICE_MS with the page free in between (`onProgress`: events
    * indexed); the view switches to it only when it is whole. Resolves false, with
    * nothing changed, when `cancelled()` became true first.
    */
@@ -202,14 +207,18 @@ class Replay {
     const events = opened.events.length > MAX_REPLAY_EVENTS ? opened.events.slice(0, MAX_REPLAY_EVENTS) : opened.events
     const index = new ReplayIndex()
     const markers = new MarkerIndex()
+    let since = performance.now()
     for (let i = 0; i < events.length; i += INDEX_STEP) {
       const step = events.slice(i, i + INDEX_STEP)
       index.append(step)
       markers.add(step)
+      if (performance.now() - since < INDEX_SLICE_MS || i + INDEX_STEP >= events.length) continue
       steps.onProgress?.(index.length)
-      if (i + INDEX_STEP < events.length) await new Promise((resolve) => setTimeout(resolve, 0))
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      since = performance.now()
       if (steps.cancelled?.()) return false
     }
+    if (steps.cancelled?.()) return false
     this.reset()
     const offsets = [...(opened.offsets ?? [])].filter(([, ms]) => ms !== 0)
     const incomplete = opened.incomplete || events !== opened.events

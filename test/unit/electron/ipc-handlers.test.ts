@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -115,5 +115,26 @@ describe('registerIpcHandlers', () => {
     expect(events[0]).toMatchObject({ type: 'host.action', by: 'user', action: 'start', seeds: 2, peers: 1 })
     handlers.menu('export')
     expect(contents.sent.at(-1)).toEqual([PUSH_CHANNELS.menu, 'export'])
+  })
+
+  it('sends the window gossip per message above the hop-summary threshold, the session file every hop', async () => {
+    await host.shutdown()
+    host = new HostController(
+      { sessionsDir: dir, exportsDir: dir, statusDelayMs: 1, hopSummary: { aboveNodes: 2, aboveHopsPerSecond: 1e9, holdMs: 0, windowMs: 20 } },
+      (hooks) => (fake = new FakeSupervisor(dir, hooks)),
+    )
+    const { ipcMain, contents, event } = setup()
+    const settings = (await host.getStatus()).settings
+    expect(await ipcMain.handlers.get(channelOf('startNetwork'))!(event(), { seeds: 2, peers: 1, settings })).toMatchObject({ ok: true })
+    await ipcMain.handlers.get(channelOf('ready'))!(event(), 0)
+    const [a, b] = (await host.getStatus()).nodes.map((n) => n.id)
+    for (let i = 0; i < 10; i++) fake.hooks.emit({ v: 1, t: 10 + i, node: b!, type: 'gossip.forwarded', id: 'm1', to: a! })
+    await vi.waitFor(() => expect(contents.sent.some(([c, p]) => c === PUSH_CHANNELS.events && (p as { events: { type: string }[] }).events.some((e) => e.type === 'gossip.coverage'))).toBe(true))
+    const pushed = contents.sent.filter(([c]) => c === PUSH_CHANNELS.events).flatMap(([, p]) => (p as { events: { type: string; hops?: number }[] }).events)
+    expect(pushed.filter((e) => e.type === 'gossip.forwarded')).toEqual([])
+    expect(pushed.find((e) => e.type === 'gossip.coverage')).toMatchObject({ hops: 10 })
+    expect((await host.getStatus()).hopSummary).toMatchObject({ aboveNodes: 2, active: true })
+    const recorded = readFileSync(join(dir, (await host.getStatus()).sessionId!, 'events.ndjson'), 'utf8')
+    expect(recorded.split('"type":"gossip.forwarded"').length - 1).toBe(10)
   })
 })
