@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { strToU8, unzipSync, zipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
@@ -9,7 +9,8 @@ import { useWebHostAndBrowser } from './e2e-fixture'
  * Imports run in a Web Worker (issue 11), in Chromium: the gzip folder field case opens
  * whole; a wide session (8,000 peers x 30,000 messages) shows its progress line, opens
  * and its Analysis tab shows the figures; while one imports, a click (Cancel) is handled
- * and stops it; 10 million lines of `{}` (a 29 KB zip) are refused with the reason.
+ * and stops it; 10 million lines of `{}` (a 29 KB zip) are refused with the reason; files
+ * over 512 MiB together are refused before they are read.
  * No nodes run. Waits on what the page shows, never on durations.
  */
 
@@ -77,5 +78,18 @@ describe('imports in a worker', () => {
     await expect.poll(() => page.getByRole('tab', { name: 'Graph' }).getAttribute('aria-selected')).toBe('true')
     expect(await number('messages')).toBe(30_000)
     await page.screenshot({ path: join(e2e.dir, 'after-braces.png') })
+
+    // Two files of 300 MiB (sparse on disk): each under the limit, together over it: refused before reading.
+    const pair = join(e2e.dir, 'pair')
+    mkdirSync(pair)
+    for (const name of ['a.events.ndjson', 'b.events.ndjson']) {
+      const fd = openSync(join(pair, name), 'w')
+      ftruncateSync(fd, 300 * 1024 * 1024)
+      closeSync(fd)
+    }
+    await page.getByTestId('open-files').setInputFiles([join(pair, 'a.events.ndjson'), join(pair, 'b.events.ndjson')])
+    await expect.poll(() => page.getByText('These 2 files are 600 MiB in all: at most 512 MiB can be opened at once in the app').count(), { timeout: WAIT }).toBe(1)
+    expect(await page.getByTestId('import-progress').count()).toBe(0)
+    expect(await number('messages')).toBe(30_000)
   }, 400_000)
 })

@@ -88,6 +88,12 @@ export async function openUserFiles(picked: readonly File[]): Promise<void> {
   }
   const files = relevant.filter((f) => !tooBig.includes(f))
   if (files.length === 0) return
+  // The same bound for all the files of one import together (the worker holds them at once).
+  const total = files.reduce((sum, f) => sum + f.size, 0)
+  if (total > MAX_UNPACKED_BYTES) {
+    notify('error', `These ${files.length} files are ${Math.round(total / 1024 ** 2)} MiB in all: at most ${MAX_UNPACKED_BYTES / 1024 ** 2} MiB can be opened at once in the app (use \`npm run report\` on the folder)`)
+    return
+  }
   const folder = files[0]!.webkitRelativePath.split('/')[0]
   const title = folder || (files.length === 1 ? files[0]!.name : `${files.length} files`)
   const result = await openInWorker(
