@@ -30,6 +30,12 @@ export interface MessageAnalysis {
   timeToAllMs: number | null
   /** Hop count of each receipt (origin = 0), following `from` back to the origin. */
   maxHops: number
+  /**
+   * Most hops to an expected peer (the last one to get it when every hop takes the same
+   * time): time to all = hopsToAll x d under a uniform one-way delay d. Peers that linked
+   * after the creation can be further away (`maxHops`) without delaying anyone expected.
+   */
+  hopsToAll: number
   meanHops: number | null
   /** Copies dropped as duplicates, network-wide. */
   duplicates: number
@@ -62,6 +68,7 @@ export function analyzeMessage(
   const times: number[] = []
   let reached = 0
   let lastExpectedAt = message.createdAt
+  let hopsToAll = 0
   for (const r of message.receipts) {
     const hop = (hops.get(r.from) ?? 0) + 1
     hops.set(r.node, hop)
@@ -69,6 +76,7 @@ export function analyzeMessage(
     if (message.expected.has(r.node)) {
       reached++
       lastExpectedAt = Math.max(lastExpectedAt, r.at)
+      hopsToAll = Math.max(hopsToAll, hop)
       times.push(Math.max(0, r.at - message.createdAt))
     }
   }
@@ -94,6 +102,7 @@ export function analyzeMessage(
     coverage: expected === 0 ? 1 : reached / expected,
     timeToAllMs: reached === expected ? Math.max(0, lastExpectedAt - message.createdAt) : null,
     maxHops: max(hopList) ?? 0,
+    hopsToAll,
     meanHops: hopList.length > 0 ? hopList.reduce((a, b) => a + b, 0) / hopList.length : null,
     duplicates: message.duplicates,
     forwards: message.forwards,

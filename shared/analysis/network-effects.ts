@@ -93,7 +93,7 @@ export function analyzeNetworkEffects(events: readonly SessionEvent[], messages:
   bucket().durationMs += Math.max(0, (events.at(-1)?.t ?? segmentStart) - segmentStart)
 
   const delays = new Set(messages.map((m) => delayAt.get(m.id) ?? 0))
-  const predicted = messages.filter((m) => m.timeToAllMs !== null).map((m) => m.maxHops * (delayAt.get(m.id) ?? 0))
+  const predicted = messages.filter((m) => m.timeToAllMs !== null).map((m) => m.hopsToAll * (delayAt.get(m.id) ?? 0))
   return {
     emulated: state.net.conditions !== null,
     delayMs: delays.size === 1 ? [...delays][0]! : null,

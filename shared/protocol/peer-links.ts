@@ -87,15 +87,26 @@ function startRunning(ctx: PeerContext, now: number): void {
   const { intervals } = ctx.options
   ctx.nextLivenessAt = now + intervals.livenessMs
   if (ctx.links.size > 0) {
-    ctx.log(`Linked to ${ctx.links.size} neighbours; gossip starts in ${intervals.gossipMs} ms`)
-    startGossip(ctx, now)
-  } else ctx.log('No peers to link to yet; gossip starts one interval after the first link')
+    const at = startGossip(ctx, now)
+    ctx.log(`Linked to ${ctx.links.size} neighbours; gossip starts in ${at === null ? intervals.gossipMs : at - now} ms`)
+  } else ctx.log('No peers to link to yet; gossip starts one to two intervals after the first link')
 }
 
-function startGossip(ctx: PeerContext, now: number): void {
+/**
+ * Schedules the first gossip message one to two intervals after linking (a random phase in
+ * [1, 2) intervals: 5-10 s at the assignment's 5 s), then every later one exactly one
+ * interval after the previous. Never sooner than one interval, as before; the phase only
+ * keeps peers that link together (a whole network started at once) from broadcasting
+ * together every interval, each round a burst of N floods. Randomising the phase of
+ * periodic messages is the usual cure for their synchronisation (Floyd & Jacobson, "The
+ * Synchronization of Periodic Routing Messages", IEEE/ACM ToN 2(2), 1994).
+ * Returns the time of the first message, or null when none is scheduled.
+ */
+function startGossip(ctx: PeerContext, now: number): number | null {
   if (ctx.options.gossipCount > 0 && ctx.gossipSeq === 0 && ctx.nextGossipAt === null) {
-    ctx.nextGossipAt = now + ctx.options.intervals.gossipMs
+    ctx.nextGossipAt = now + Math.round(ctx.options.intervals.gossipMs * (1 + ctx.deps.random()))
   }
+  return ctx.nextGossipAt
 }
 
 /** A dial ended before its Hello (refused, closed, timed out): try another peer. */

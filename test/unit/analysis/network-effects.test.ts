@@ -17,8 +17,10 @@ describe('analysis of network conditions', () => {
     expect(a.network.emulated).toBe(true)
     expect(a.network.delayMs).toBe(30)
     expect(a.network.predictedCdf.length).toBeGreaterThan(20)
-    // Flooding over a tree of hops x d: measured time to all equals the prediction.
+    // Flooding over a tree of hops x d: measured time to all equals the prediction (the hops
+    // to the furthest expected peer x d), message by message.
     expect(a.network.predictedCdf).toEqual(a.latencyCdf)
+    for (const m of a.messages) if (m.timeToAllMs !== null) expect(m.timeToAllMs, m.id).toBe(m.hopsToAll * 30)
     expect(sessionPlots(a).map((p) => p.name)).toContain('loss-suspicions')
   })
 
