@@ -246,6 +246,11 @@ export function parseEvent(value: unknown): EventParseResult {
   const result = anyEventSchema.safeParse(value)
   if (result.success) return { ok: true, event: result.data }
   const issue = result.error.issues[0]
+  // An unknown `type` would otherwise be reported with the list of every event type (2 KB).
+  if (issue?.code === 'invalid_union' && issue.path.join('.') === 'type') {
+    const type = (value as { type?: unknown }).type
+    return { ok: false, reason: type === undefined ? 'no event type' : `unknown event type ${JSON.stringify(type).slice(0, 80)}` }
+  }
   const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : ''
   return { ok: false, reason: `${issue?.message ?? 'invalid event'}${where}` }
 }

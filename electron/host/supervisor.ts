@@ -217,9 +217,9 @@ export class Supervisor {
     const started: ManagedNode[] = []
     this.progress = { role: 'peer', done: 0, total: allocated.value.length }
     try {
-      for (let i = 0; i < allocated.value.length; i += this.waveSize()) {
+      for (const addresses of inWaves(allocated.value, () => this.waveSize())) {
         if (!this.active) break
-        const wave = allocated.value.slice(i, i + this.waveSize()).map((address) => this.spawn('peer', address))
+        const wave = addresses.map((address) => this.spawn('peer', address))
         started.push(...wave)
         await this.awaitStarted(wave)
       }
@@ -352,5 +352,19 @@ export class Supervisor {
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.startTimeoutMs)))
     await Promise.race([Promise.all(nodes.map((node) => node.started)), timeout])
     clearTimeout(timer)
+  }
+}
+
+/**
+ * Consecutive waves of `items`, every item in exactly one, in order. `size()` is asked once
+ * per wave, just before it (lazily: after the previous wave was consumed), because the wave
+ * size grows once enough nodes run (auto packing); asking it again to advance would skip
+ * items.
+ */
+export function* inWaves<T>(items: readonly T[], size: () => number): Generator<T[]> {
+  for (let i = 0; i < items.length; ) {
+    const n = Math.max(1, Math.floor(size()))
+    yield items.slice(i, i + n)
+    i += n
   }
 }

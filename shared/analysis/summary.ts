@@ -1,4 +1,5 @@
 import { isoTime } from '../iso-time'
+import { groupSkipped } from '../archive/skipped'
 import type { SessionAnalysis } from './analyze'
 import type { Percentiles } from './stats'
 
@@ -43,7 +44,9 @@ export function renderSummary(a: SessionAnalysis, options: SummaryOptions = {}):
   const source = options.source
   if (source) {
     if (source.incomplete) push('**Incomplete import: events are missing, so every figure below is a lower bound or partial.**', '')
-    for (const s of source.skipped) push(`- Not read: ${md(s.file)} (${md(s.why)})`)
+    for (const g of groupSkipped(source.skipped)) {
+      push(g.files.length === 1 ? `- Not read: ${md(g.files[0]!)} (${md(g.why)})` : `- Not read (${g.files.length} files, ${md(g.why)}): ${g.files.map(md).join(', ')}`)
+    }
     if (source.offsets) {
       const applied = [...source.offsets].filter(([, ms]) => ms !== 0)
       push(

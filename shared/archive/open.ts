@@ -1,5 +1,6 @@
 import { Gunzip, unzipSync } from 'fflate'
 import { z } from 'zod'
+import { groupSkipped } from './skipped'
 import { SESSION_ID_RE } from '../ipc'
 import type { SessionEvent } from '../events'
 import { inferCrashes } from '../model/infer-crashes'
@@ -233,8 +234,11 @@ export function openFiles(input: readonly ArchiveFile[], name?: string, options:
 
 /** One line per file not read, for stderr or a notice: `file: not read (why)`. */
 export function describeSkipped(skipped: readonly SkippedFile[]): string {
-  return skipped.map((s) => `${s.file}: not read (${s.why})`).join('\n')
+  return groupSkipped(skipped)
+    .map((g) => (g.files.length === 1 ? `${g.files[0]}: not read (${g.why})` : `${g.files.length} files not read (${g.why}): ${g.files.join(', ')}`))
+    .join('\n')
 }
+
 
 function readMeta(file: ArchiveFile | undefined, problems: ImportProblem[]): SessionMeta | null {
   if (!file) return null

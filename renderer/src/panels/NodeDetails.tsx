@@ -13,6 +13,8 @@ export function NodeDetails() {
   const state = useApp(displayedState)
   const live = useApp((s) => s.mode === 'live')
   const select = useApp((s) => s.select)
+  // A node sharing a node host is paused by the host (its timers and sockets), not by a signal.
+  const shared = useApp((s) => (s.status?.nodes.find((n) => n.id === s.selected)?.sharedWith ?? 0) > 0)
   const node = selected ? state.nodes.get(selected) : undefined
   if (!selected || !node) {
     return (
@@ -74,12 +76,12 @@ export function NodeDetails() {
       {live && (
         <div className="node-actions" role="group" aria-label={`Actions on ${node.id}`}>
           {running && (
-            <button type="button" onClick={() => void pauseNode(node.id)} aria-label={`Pause ${node.id}`} title="Freeze its process (SIGSTOP): connections stay open, it answers nothing">
+            <button type="button" onClick={() => void pauseNode(node.id)} aria-label={`Pause ${node.id}`} title={shared ? 'Freeze this node in its shared process (its timers and sockets stop; as SIGSTOP would): connections stay open, it answers nothing' : 'Freeze its process (SIGSTOP): connections stay open, it answers nothing'}>
               Pause
             </button>
           )}
           {node.status === 'paused' && (
-            <button type="button" onClick={() => void resumeNode(node.id)} aria-label={`Resume ${node.id}`} title="Let it run again (SIGCONT)">
+            <button type="button" onClick={() => void resumeNode(node.id)} aria-label={`Resume ${node.id}`} title={shared ? 'Let it run again (as SIGCONT would)' : 'Let it run again (SIGCONT)'}>
               Resume
             </button>
           )}
@@ -87,7 +89,7 @@ export function NodeDetails() {
             type="button"
             onClick={() => void restartNode(node.id)}
             aria-label={`Restart ${node.id}`}
-            title="Start it again at the same address as a new process (killed first if it runs)"
+            title="Start it again at the same address with a new incarnation, placed by the Processes setting (killed first if it runs)"
           >
             Restart
           </button>

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { importPath } from '../../../electron/host/import'
 import { analyzeSession } from '../../../shared/analysis/analyze'
 import { renderSummary } from '../../../shared/analysis/summary'
-import { type ArchiveFile, openFiles } from '../../../shared/archive/open'
+import { type ArchiveFile, describeSkipped, openFiles } from '../../../shared/archive/open'
 import type { SessionEvent } from '../../../shared/events'
 import { mergeNodeEvents } from '../../../shared/model/merge'
 import { syntheticSession } from '../../../shared/model/synthetic'
@@ -81,6 +81,27 @@ describe('gzipped node events files', () => {
     const summary = renderSummary(analyzeSession(opened.events), { source: opened })
     expect(summary).toContain('**Incomplete import: events are missing')
     expect(summary).toContain('- Not read: cut.events.ndjson.gz (not a readable gzip file')
+  })
+
+  it('lists the files of an export it does not need grouped by why, every one still named', () => {
+    // An export zip: the session's events.ndjson, and per node its log and its own events file.
+    const ndjson = session.map((e) => JSON.stringify(e)).join('\n') + '\n'
+    const nodes = ['127.0.0.1_5000', '127.0.0.2_5001', '127.0.0.3_5002']
+    const zip = zipSync({
+      'events.ndjson': strToU8(ndjson),
+      ...Object.fromEntries(nodes.flatMap((n) => [[`logs/${n}/peer_network.log`, strToU8('a log line\n')], [`logs/${n}/peer.events.ndjson`, strToU8('')]])),
+    })
+    const opened = openFiles([{ name: 'export.zip', bytes: zip }], 'export.zip')
+    expect(opened.incomplete).toBe(false)
+    expect(opened.skipped).toHaveLength(6)
+    const summary = renderSummary(analyzeSession(opened.events), { source: opened })
+    const notRead = summary.split('\n').filter((line) => line.startsWith('- Not read'))
+    expect(notRead).toHaveLength(2)
+    expect(notRead[0]).toMatch(/^- Not read \(3 files, not an events, session.json or config.txt file\): export.zip\/logs\/127.0.0.1_5000\/peer_network.log, /)
+    expect(notRead[1]).toMatch(/^- Not read \(3 files, export.zip\/events.ndjson already holds the session's events\): /)
+    for (const n of nodes) expect(summary).toContain(`export.zip/logs/${n}/peer.events.ndjson`)
+    expect(describeSkipped(opened.skipped).split('\n')).toHaveLength(2)
+    expect(describeSkipped(opened.skipped.slice(0, 1))).toBe(`export.zip/logs/127.0.0.1_5000/peer_network.log: not read (not an events, session.json or config.txt file)`)
   })
 
   it('importPath reads .events.ndjson.gz in a node log folder and lists the other files it did not read', async () => {

@@ -40,6 +40,13 @@ describe('event parser', () => {
     if (!result.ok) expect(result.reason).toContain(where)
   })
 
+  it('names an unknown or missing type in a few words, not with the list of every type', () => {
+    expect(parseEventLine(JSON.stringify({ ...base, type: 'node.exploded' }))).toEqual({ ok: false, reason: 'unknown event type "node.exploded"' })
+    expect(parseEventLine('{}')).toEqual({ ok: false, reason: 'no event type' })
+    const long = parseEventLine(JSON.stringify({ ...base, type: 'x'.repeat(500) }))
+    expect(!long.ok && long.reason.length).toBeLessThan(120)
+  })
+
   it('rejects an over-long line without parsing it', () => {
     const result = parseEventLine(' '.repeat(MAX_EVENT_LINE + 1))
     expect(result.ok).toBe(false)
