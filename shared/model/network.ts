@@ -266,6 +266,9 @@ function markEnded(state: NetworkState, node: NodeState, at: number, status: Nod
   node.endedAt = at
   node.crashed = crashed
   if (status === 'dead') addFailure(state, node.id, at, crashed ? 'crash' : 'kill')
+  // A link is dropped when a live end reports it down; with both ends dead (a killed node
+  // host takes its nodes and their links to each other) no report will ever come.
+  if (status === 'dead') for (const other of [...node.neighbours]) if (state.nodes.get(other)?.status === 'dead') dropLink(state, node.id, other)
 }
 
 /**

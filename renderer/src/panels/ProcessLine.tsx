@@ -15,7 +15,12 @@ export function ProcessLine(props: { id: string; live: boolean }) {
   const alive = info.state === 'running' || info.state === 'paused' || info.state === 'starting'
   return (
     <dd data-testid="node-process">
-      {shared > 0 ? `process ${info.pid}, shared with ${shared} node${shared === 1 ? '' : 's'}` : `process ${info.pid} (its own)`}
+      {/* Once a node has ended, the count of its process's other nodes is no longer kept. */}
+      {!alive
+        ? `ran in process ${info.pid}`
+        : shared > 0
+          ? `process ${info.pid}, shared with ${shared} node${shared === 1 ? '' : 's'}`
+          : `process ${info.pid} (its own)`}
       {props.live && alive && shared > 0 && !confirming && (
         <button type="button" className="danger small" onClick={() => setConfirming(true)}>
           Kill process…
