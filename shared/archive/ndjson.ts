@@ -51,6 +51,12 @@ export function looksLikeNdjson(text: string): boolean {
 export const MAX_IMPORT_EVENTS = 5_000_000
 /** A file whose first this-many non-blank lines hold no valid event is not read further. */
 export const MAX_LEADING_BAD_LINES = 10_000
+/**
+ * Past MAX_LEADING_BAD_LINES unreadable lines, a file with more than this many unreadable
+ * lines per valid event is not read further either (a few valid lines in front of millions
+ * of junk ones must not make the guard above moot).
+ */
+export const MAX_BAD_LINES_PER_EVENT = 10
 
 /** Progress of reading one events file: bytes of it parsed, lines seen, events kept. */
 export interface ParseProgress {
@@ -103,9 +109,13 @@ class EventsFileReader {
       result.problems.push({ file: this.file, line: this.lineNo, message: `more than ${this.maxEvents.toLocaleString('en')} events: the rest of the file was not read` })
       return false
     }
-    if (result.events.length === 0 && result.badLines >= MAX_LEADING_BAD_LINES) {
+    if (result.badLines >= MAX_LEADING_BAD_LINES && result.badLines > MAX_BAD_LINES_PER_EVENT * result.events.length) {
       result.stopped = true
-      result.problems.push({ file: this.file, line: this.lineNo, message: `no valid event in the first ${MAX_LEADING_BAD_LINES.toLocaleString('en')} lines: the rest of the file was not read` })
+      const message =
+        result.events.length === 0
+          ? `no valid event in the first ${MAX_LEADING_BAD_LINES.toLocaleString('en')} lines: the rest of the file was not read`
+          : `${result.badLines.toLocaleString('en')} unreadable lines against ${result.events.length.toLocaleString('en')} events (over ${MAX_BAD_LINES_PER_EVENT} per event): the rest of the file was not read`
+      result.problems.push({ file: this.file, line: this.lineNo, message })
       return false
     }
     if (tooLong || line.length > MAX_EVENT_LINE) {

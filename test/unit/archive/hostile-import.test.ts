@@ -1,6 +1,6 @@
 import { strToU8, zipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
-import { MAX_LEADING_BAD_LINES, parseEventsBytes, parseEventsText, type ParseProgress } from '../../../shared/archive/ndjson'
+import { MAX_BAD_LINES_PER_EVENT, MAX_LEADING_BAD_LINES, parseEventsBytes, parseEventsText, type ParseProgress } from '../../../shared/archive/ndjson'
 import { MAX_EVENT_LINE } from '../../../shared/events'
 import { openFiles } from '../../../shared/archive/open'
 import { syntheticSession } from '../../../shared/model/synthetic'
@@ -15,6 +15,24 @@ describe('hostile imports', () => {
     expect(opened.events).toEqual([])
     expect(opened.incomplete).toBe(true)
     expect(opened.problems.some((p) => p.message === `no valid event in the first ${MAX_LEADING_BAD_LINES.toLocaleString('en')} lines: the rest of the file was not read`)).toBe(true)
+  }, 120_000)
+
+  it('stops as well when a few valid events come before millions of junk lines, in any position', () => {
+    const valid = syntheticSession({ seeds: 1, peers: 1, gossipCount: 0, kills: 0 }).slice(0, 2).map((e) => JSON.stringify(e))
+    for (const layout of [[...valid, '{}\n'.repeat(2_000_000)], ['{}\n'.repeat(5_000), ...valid, '{}\n'.repeat(2_000_000)]]) {
+      const parsed = parseEventsText('events.ndjson', `${layout.join('\n')}\n`)
+      expect(parsed.stopped).toBe(true)
+      expect(parsed.events).toHaveLength(2)
+      // Stopped at the first line where both bounds are passed, not after two million.
+      expect(parsed.badLines).toBe(MAX_LEADING_BAD_LINES)
+      expect(parsed.problems.at(-2)?.message).toBe(`10,000 unreadable lines against 2 events (over ${MAX_BAD_LINES_PER_EVENT} per event): the rest of the file was not read`)
+    }
+    // Junk in a real recording's share (one bad line in three) is read through.
+    const events = syntheticSession({ seeds: 2, peers: 8, gossipCount: 10, kills: 0 }).map((e) => JSON.stringify(e))
+    const mixed = events.flatMap((l, i) => (i % 3 === 0 ? [l, '{}'] : [l]))
+    const parsed = parseEventsText('events.ndjson', `${mixed.join('\n')}\n`)
+    expect(parsed.stopped).toBe(false)
+    expect(parsed.events).toHaveLength(events.length)
   }, 120_000)
 
   it('reads at most maxEvents events of a file, flags the rest, in any order of good and bad lines', () => {
