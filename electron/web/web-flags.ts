@@ -46,7 +46,7 @@ export function parseWebFlags(argv: readonly string[]): WebFlagsResult {
     .option('--host <addr>', 'address to listen on (keep it on loopback unless you mean it)', '127.0.0.1')
     .option('--sessions <dir>', 'where sessions are recorded', './sessions')
     .option('--seeds <n>', 'start a network with this many seeds at launch (2..16)', int('--seeds', 2, 16))
-    .option('--peers <n>', 'and this many peers (needs --seeds, default 3 seeds)', int('--peers', 0, 500))
+    .option('--peers <n>', 'and this many peers (needs --seeds, default 3 seeds; seeds + peers at most --max-nodes)', int('--peers', 0, 2000))
     .option('--time-scale <x>', 'time scale of the autostarted network', scale, 0.1)
     .option('--max-nodes <n>', 'most nodes alive at once', int('--max-nodes', 2, 2000), 1000)
     .option('--base-port <n>', 'first port given to nodes (ports stay below 32768)', int('--base-port', 1024, 32000), 20001)

@@ -71,7 +71,7 @@ export function narrate(e: SessionEvent, names: MessageNames, started: Set<strin
     case 'node.started':
       if (started.has(at)) {
         return say(
-          `${at} started again as a new process at the same address: it registers with the seeds and links to peers afresh, and its Message List starts empty.`,
+          `${at} started again at the same address, a new incarnation of the node: it registers with the seeds and links to peers afresh, and its Message List starts empty.`,
           [],
           'key',
         )

@@ -82,7 +82,7 @@ describe('narrate', () => {
     const first = narrate(CASES['node.started'].event, new Map(), started)
     expect(first.text).toMatch(/^Peer 127\.0\.1\.1:10000 started;/)
     const again = narrate({ ...CASES['node.started'].event, seq: 99 }, new Map(), started)
-    expect(again.text).toMatch(/^127\.0\.1\.1:10000 started again as a new process at the same address/)
+    expect(again.text).toMatch(/^127\.0\.1\.1:10000 started again at the same address, a new incarnation/)
     expect(again.level).toBe('key')
   })
 
