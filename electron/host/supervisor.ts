@@ -203,7 +203,7 @@ export class Supervisor {
     const started = allocated.value.map((address) => this.spawn('seed', address))
     this.progress = { role: 'seed', done: 0, total: started.length }
     await this.awaitStarted(started)
-    this.progress = null
+    this.endProgress(started)
     if (!first && this.active) writeSessionFiles(this.folder!, this.current, this.seeds)
     return { ok: true, value: started.map((node) => ({ ...node.info })) }
   }
@@ -224,8 +224,7 @@ export class Supervisor {
         await this.awaitStarted(wave)
       }
     } finally {
-      this.progress = null
-      this.hooks.changed()
+      this.endProgress(started)
     }
     return { ok: true, value: started.map((node) => ({ ...node.info })) }
   }
@@ -341,6 +340,24 @@ export class Supervisor {
     return Math.max(this.options.launchWave, packing.size)
   }
 
+  /**
+   * The request's progress stays shown until each of its nodes started or exited (a wave
+   * that outlasts its wait is still starting), at most PROGRESS_HOLD_MS after the last wave.
+   */
+  private endProgress(nodes: ManagedNode[]): void {
+    const progress = this.progress
+    const clear = () => {
+      clearTimeout(timer)
+      if (this.progress !== progress) return
+      this.progress = null
+      this.hooks.changed()
+    }
+    const timer = setTimeout(clear, PROGRESS_HOLD_MS)
+    timer.unref()
+    void Promise.all(nodes.map((node) => node.started)).then(clear)
+    this.hooks.changed()
+  }
+
   private async awaitStarted(nodes: ManagedNode[]): Promise<void> {
     for (const node of nodes) {
       void node.started.then(() => {
@@ -354,6 +371,9 @@ export class Supervisor {
     clearTimeout(timer)
   }
 }
+
+/** Longest a launch's progress stays shown after its last wave was sent off, ms. */
+const PROGRESS_HOLD_MS = 60_000
 
 /**
  * Consecutive waves of `items`, every item in exactly one, in order. `size()` is asked once
