@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type LaunchedBrowser } from './browser'
-import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web-host'
+import { describe, expect, it } from 'vitest'
+import { useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * End to end with hops summarised per message: a packed network above the hop-summary
@@ -13,26 +12,11 @@ import { WEB, freePort, randomBasePort, startWebHost, type WebHost } from './web
  * coverage reaches every expected peer, and the session file holds every receipt.
  */
 
-let host: WebHost | null = null
-let browser: LaunchedBrowser | null = null
-let sessions = ''
-
-beforeAll(async () => {
-  expect(existsSync(WEB), 'out/main/web.js missing: run `npx electron-vite build`').toBe(true)
-  sessions = mkdtempSync(join(tmpdir(), 'gossipscope-e2e-summary-'))
-  host = await startWebHost({ port: await freePort(), sessions, basePort: randomBasePort(22000, 9000), args: ['--summarise-above', '40'] })
-  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await host?.stop()
-  if (sessions && !process.env.KEEP_SESSIONS) rmSync(sessions, { recursive: true, force: true })
-})
+const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-summary-', maxNodes: 1000, ports: { from: 22000, span: 9000 }, args: ['--summarise-above', '40'] })
 
 describe('gossip summarised per message above the threshold', () => {
   it('shows coverage reaching all peers from per-message summaries while the session file keeps every hop', async () => {
-    const page = browser!.page
+    const page = e2e.browser.page
     const count = (id: string) => page.getByTestId(`count-${id}`)
     const frames = { hops: 0, coverage: 0 }
     page.on('websocket', (ws) =>
@@ -43,7 +27,7 @@ describe('gossip summarised per message above the threshold', () => {
         frames.coverage += text.split('"type":"gossip.coverage"').length - 1
       }),
     )
-    await page.goto(host!.url)
+    await page.goto(e2e.host.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
     await page.getByRole('tab', { name: 'Settings' }).click()
     await page.getByLabel('Time scale').fill('0.1')
@@ -81,8 +65,8 @@ describe('gossip summarised per message above the threshold', () => {
     expect(frames.coverage).toBeGreaterThan(0)
     expect(frames.hops).toBe(hopsBelow)
     // The session file: every first receipt, one line each, and no summary.
-    const [session] = readdirSync(sessions).filter((d) => !d.startsWith('_'))
-    const lines = readFileSync(join(sessions, session!, 'events.ndjson'), 'utf8').split('\n').filter(Boolean)
+    const [session] = readdirSync(e2e.sessions).filter((d) => !d.startsWith('_'))
+    const lines = readFileSync(join(e2e.sessions, session!, 'events.ndjson'), 'utf8').split('\n').filter(Boolean)
     const received = lines.filter((l) => l.includes('"type":"gossip.received"')).length
     expect(lines.some((l) => l.includes('"type":"gossip.coverage"'))).toBe(false)
     const title = (await page.locator('.count', { has: count('coverage') }).getAttribute('title'))!
