@@ -58,10 +58,9 @@ class BatchedSink implements Sink {
   }
 }
 
-/** File sinks of this process holding lines, and the one timer that writes them all. */
-const waiting = new Set<FileSink>()
-/** File sinks with a buffer, checked at each interval for release. */
+/** File sinks of this process with a buffer, written (or released) at each interval. */
 const buffered = new Set<FileSink>()
+/** The one timer that writes every file sink of this process. */
 let timer: NodeJS.Timeout | null = null
 
 function scheduleFiles(): void {
