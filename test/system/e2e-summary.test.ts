@@ -47,10 +47,15 @@ describe('gossip summarised per message above the threshold', () => {
     // Every peer's message reaches every peer linked when it was created.
     await expect.poll(() => count('messages').textContent(), { timeout: 45_000, interval: 500 }).toBe('57')
     await expect.poll(() => count('coverage').textContent(), { timeout: 30_000, interval: 500 }).toBe('100%')
+    // The table refreshes at the log's cadence (200 ms), after the header: wait for it to catch up.
     const rows = page.getByRole('table', { name: 'Delivery of the newest messages' }).locator('tbody tr')
-    expect(await rows.count()).toBeGreaterThan(0)
-    for (const cells of await rows.locator('td:nth-child(3)').allTextContents()) {
-      const [hits, expected] = cells.split('/').map((x) => Number(x.trim()))
+    const cells = async () => (await rows.locator('td:nth-child(3)').allTextContents()).map((c) => c.split('/').map((x) => Number(x.trim())))
+    await expect
+      .poll(async () => (await cells()).filter(([hits, expected]) => hits !== expected).length, { timeout: 10_000, interval: 250 })
+      .toBe(0)
+    const shown = await cells()
+    expect(shown.length).toBeGreaterThan(0)
+    for (const [hits, expected] of shown) {
       expect(hits).toBe(expected)
       expect(expected).toBeGreaterThanOrEqual(50)
     }
