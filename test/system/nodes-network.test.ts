@@ -210,10 +210,10 @@ describe('3 seeds + 20 peers over loopback TCP', () => {
     await victim.managed.exited
     // Rounds are counted from here (a node packed in a node host ends when the host handled the kill).
     const killedAt = Date.now()
-    const removed = (s: ClusterNode) => eventsOfType(s, 'seed.peer-removed').find((e) => e.peer === victim.id)
+    const removed = (s: ClusterNode) => eventsOfType(s, 'seed.peer-removed').find((e) => e.peer === victim.id && e.t >= killedAt)
     await cluster.waitFor(() => holders.every((s) => removed(s)), 30 * livenessMs, `seeds to remove ${victim.id}`)
     await cluster.waitFor(
-      () => around.every((p) => eventsOfType(p, 'peer.dead-reported').some((e) => e.peer === victim.id)),
+      () => around.every((p) => eventsOfType(p, 'peer.dead-reported').some((e) => e.peer === victim.id && e.t >= killedAt)),
       30 * livenessMs,
       'every neighbour to report',
     )
@@ -223,19 +223,19 @@ describe('3 seeds + 20 peers over loopback TCP', () => {
     // next round.
     const figures: string[] = []
     for (const peer of around) {
-      const report = eventsOfType(peer, 'peer.dead-reported').find((e) => e.peer === victim.id)!
+      const report = eventsOfType(peer, 'peer.dead-reported').find((e) => e.peer === victim.id && e.t >= killedAt)!
       const misses = eventsOfType(peer, 'liveness.missed').filter((e) => e.peer === victim.id && e.t >= killedAt && e.t <= report.t)
       expect(misses.at(-1)?.count, `${peer.id}: misses before its report`).toBe(SETTINGS.livenessMisses)
       const rounds = roundsOf(peer, killedAt, livenessMs)
       expect(rounds.filter((t) => t <= report.t).length, `${peer.id}: rounds from the kill to its report`).toBeLessThanOrEqual(SETTINGS.livenessMisses + 1)
       figures.push(`${peer.id} reported after ${report.t - killedAt} ms`)
     }
-    const firstReport = Math.min(...around.map((p) => eventsOfType(p, 'peer.dead-reported').find((e) => e.peer === victim.id)!.t))
+    const firstReport = Math.min(...around.map((p) => eventsOfType(p, 'peer.dead-reported').find((e) => e.peer === victim.id && e.t >= killedAt)!.t))
     for (const seed of holders) {
       const at = removed(seed)!.t
       figures.push(`${seed.id} removed it after ${at - killedAt} ms`)
       for (const peer of around) {
-        const report = eventsOfType(peer, 'peer.dead-reported').find((e) => e.peer === victim.id)!.t
+        const report = eventsOfType(peer, 'peer.dead-reported').find((e) => e.peer === victim.id && e.t >= killedAt)!.t
         const next = roundsOf(peer, report + livenessMs / 2, livenessMs)[0]
         if (next !== undefined) expect(at, `${seed.id} removed ${victim.id} before ${peer.id}'s round after its report`).toBeLessThanOrEqual(next)
       }
