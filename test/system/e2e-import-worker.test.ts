@@ -26,6 +26,15 @@ const watchProgress = `(() => {
   }).observe(document.body, { subtree: true, childList: true, characterData: true })
 })()`
 
+/** Records in the page every text the Analysis tab's progress line showed. */
+const watchAnalysis = `(() => {
+  window.__analysis = []
+  new MutationObserver(() => {
+    const line = document.querySelector('[data-testid="analysis-progress"]')
+    if (line && window.__analysis.at(-1) !== line.textContent) window.__analysis.push(line.textContent)
+  }).observe(document.body, { subtree: true, childList: true, characterData: true })
+})()`
+
 describe('imports in a worker', () => {
   it('opens the gzip folder and a wide session with progress, cancels on a click, refuses {} x 10 million', async () => {
     const page = e2e.browser.page
@@ -56,10 +65,33 @@ describe('imports in a worker', () => {
     expect(shown.some((t) => /^Opening wide\.zip: parsing wide\.zip\/events\.ndjson: [\d.]+ MiB of [\d.]+ MiB, [\d,]+ events/.test(t))).toBe(true)
     expect(shown.some((t) => new RegExp(`^Opening wide\\.zip: indexing [\\d,]+ of ${events.toLocaleString('en')} events for replay`).test(t))).toBe(true)
     await expect.poll(() => page.getByTestId('import-progress').count(), { timeout: WAIT }).toBe(0)
+    // The Analysis tab analyses it at once, in slices with a progress line (the page stays
+    // free), and finishes (no out-of-memory crash) with the figures.
+    await page.evaluate(watchAnalysis)
     await page.getByRole('tab', { name: 'Analysis' }).click()
-    // Past 200,000 events the view analyses on request: it finishes (no out-of-memory crash) with the figures.
-    await page.getByRole('button', { name: 'Analyze' }).click()
     await expect.poll(() => page.getByText(`${events} events analysed`).count(), { timeout: WAIT }).toBe(1)
+    const analysing = (await page.evaluate('window.__analysis')) as string[]
+    expect(analysing.some((t) => new RegExp(`^Analysing ${events.toLocaleString('en')} events: \\d+% Cancel$`).test(t)), analysing.join(' | ')).toBe(true)
+    await expect.poll(() => page.getByTestId('analysis-progress').count(), { timeout: WAIT }).toBe(0)
+    // Refresh, then Cancel before the next slice (the first slice runs in the click, the rest
+    // wait for a task: clicking Cancel in the same task is never too late on any machine).
+    const cancelled = await page.evaluate(`(async () => {
+      const refresh = [...document.querySelectorAll('.analysis-bar button')].find((b) => b.textContent === 'Refresh')
+      refresh.click()
+      for (let i = 0; i < 20; i++) {
+        const cancel = document.querySelector('[data-testid="analysis-progress"] button')
+        if (cancel) {
+          cancel.click()
+          return 'cancelled'
+        }
+        await Promise.resolve()
+      }
+      return 'no progress line after Refresh'
+    })()`)
+    expect(cancelled).toBe('cancelled')
+    await expect.poll(() => page.getByTestId('analysis-progress').count(), { timeout: WAIT }).toBe(0)
+    await expect.poll(() => page.getByText(`${events} events analysed (the refresh was cancelled)`).count(), { timeout: WAIT }).toBe(1)
+    await expect.poll(() => page.getByRole('button', { name: 'Refresh' }).isEnabled(), { timeout: WAIT }).toBe(true)
     await expect.poll(() => page.locator('[data-plot="coverage"]').textContent(), { timeout: WAIT }).toContain('Coverage over time (60 of 30000 messages)')
     await page.screenshot({ path: join(e2e.dir, 'wide-analysis.png') })
 
