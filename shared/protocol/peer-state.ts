@@ -59,6 +59,8 @@ export interface Query {
   startedAt: number
   /** Repair only: neighbours lost since the previous repair. */
   lost: number
+  /** Join only: the deadline passed once and the query waits on (peer-seeds extendJoin). */
+  extended: boolean
 }
 
 export interface Link {

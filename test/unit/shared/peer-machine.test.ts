@@ -179,16 +179,47 @@ describe('peer machine: joining', () => {
     expect(dialsIn(done).map((d) => d.to)).toEqual(['127.0.2.1:7000'])
   })
 
-  it('gives up on a silent seed after the timeout and retries', () => {
+  it('at the timeout drops a seed it could not connect to, keeps waiting for a connected silent one and registers with the untried seed meanwhile', () => {
     const h = peer()
-    const [a] = connects(h.feed({ type: 'start' }))
+    const [a, b] = connects(h.feed({ type: 'start' }))
     const start = h.now
     h.feed({ type: 'connected', conn: a!.conn })
     expect(h.machine.nextWakeAt()).toBe(start + SEED_TIMEOUT_MS)
     const timeout = h.tickAt(start + SEED_TIMEOUT_MS)
-    expect(closed(timeout).length).toBe(2)
-    expect(events(timeout, 'node.warning').length).toBeGreaterThanOrEqual(2)
-    expect(connects(h.tickAt(start + SEED_TIMEOUT_MS + JOIN_RETRY_MS))).toHaveLength(2)
+    // b never connected: closed. a is connected: kept. The third seed is asked too.
+    expect(closed(timeout)).toEqual([b!.conn])
+    const [c] = connects(timeout)
+    expect(c!.to).not.toBe(a!.to)
+    expect(c!.to).not.toBe(b!.to)
+    expect(JSON.stringify(events(timeout, 'node.warning'))).toMatch(/have not answered within 5000 ms; waiting up to 520 ms for them; registering with/)
+    // The first majority to answer (a, then c) completes the join: b gets a report channel.
+    h.feed({ type: 'connected', conn: c!.conn })
+    const done: Effect[] = []
+    for (const conn of [a!.conn, c!.conn]) {
+      done.push(...h.feed({ type: 'line', conn, line: 'Peer List:1/1:' }))
+      done.push(...h.feed({ type: 'line', conn, line: 'Registered:127.0.1.1:7000' }))
+    }
+    expect(events(done, 'peer.registered').map((e) => (e as { seed?: string }).seed).sort()).toEqual([a!.to, c!.to].sort())
+    expect(connects(done, 'seeds').map((d) => d.to)).toEqual([b!.to])
+    expect(closed(done)).toEqual([])
+    expect(JSON.stringify(events(h.tickAt(start + SEED_TIMEOUT_MS + 2 * LIVENESS_MS), 'node.warning'))).not.toMatch(/retrying/)
+  })
+
+  it('gives up on seeds still silent at the end of the verification window and retries', () => {
+    const h = peer()
+    const [a, b] = connects(h.feed({ type: 'start' }))
+    const start = h.now
+    h.feed({ type: 'connected', conn: a!.conn })
+    h.feed({ type: 'connected', conn: b!.conn })
+    const timeout = h.tickAt(start + SEED_TIMEOUT_MS)
+    expect(closed(timeout)).toEqual([])
+    const [c] = connects(timeout)
+    h.feed({ type: 'connected', conn: c!.conn })
+    expect(h.machine.nextWakeAt()).toBe(start + SEED_TIMEOUT_MS + 2 * LIVENESS_MS)
+    const end = h.tickAt(start + SEED_TIMEOUT_MS + 2 * LIVENESS_MS)
+    expect(closed(end).sort()).toEqual([a!.conn, b!.conn, c!.conn].sort())
+    expect(JSON.stringify(events(end, 'node.warning'))).toMatch(/retrying in 2000 ms/)
+    expect(connects(h.tickAt(start + SEED_TIMEOUT_MS + 2 * LIVENESS_MS + JOIN_RETRY_MS))).toHaveLength(2)
   })
 })
 
