@@ -110,6 +110,24 @@ describe('peer machine: joining', () => {
     expect(sent(effects, reportConns[0])).toEqual(['Hello:127.0.1.1:7000:1800000000000'])
   })
 
+  it('reconnects a report channel the seed keeps closing after 2, 4, 8... s, and starts over once one lasted a minute', () => {
+    const h = peer({ livenessMs: 1_000_000 })
+    let [conn] = joined(h).reportConns
+    const reconnectAfter = (wait: number) => {
+      h.feed({ type: 'closed', conn: conn! })
+      expect(connects(h.tickAt(h.now + wait - 1))).toEqual([])
+      const again = connects(h.tickAt(h.now + 1))
+      expect(again, `reconnects ${wait} ms later`).toHaveLength(1)
+      conn = again[0]!.conn
+      expect(sent(h.feed({ type: 'connected', conn }), conn)).toEqual(['Hello:127.0.1.1:7000:1800000000000'])
+    }
+    // A seed at its connection cap closes the channel at its Hello: the waits grow.
+    for (const wait of [JOIN_RETRY_MS, 2 * JOIN_RETRY_MS, 4 * JOIN_RETRY_MS]) reconnectAfter(wait)
+    // This one stays open for a minute before it ends: a new outage, the wait starts over.
+    h.tickAt(h.now + 60_000)
+    reconnectAfter(JOIN_RETRY_MS)
+  })
+
   it('retries a failed join after 2, 4, 8... s (a seed busy with a wave of joiners is not asked again at once)', () => {
     const h = peer({ livenessMs: 100_000 })
     let dials = connects(h.feed({ type: 'start' }))
