@@ -7,6 +7,7 @@ vi.mock('../../../electron/host/node-process', () => {
     readonly nodes = new Map<string, { id: string; alive: boolean; exited: Promise<void>; process: NodeProcess }>()
     placed = 0
     alive = true
+    ready = Promise.resolve(true)
     pid = null
     constructor(readonly options: { kind: 'single' | 'host'; node?: { id: string } }) {
       NodeProcess.made.push(this)
@@ -21,7 +22,9 @@ vi.mock('../../../electron/host/node-process', () => {
       this.placed++
       return node
     }
-    stopProcess() {}
+    stopProcess() {
+      this.alive = false
+    }
   }
   return { NodeProcess, ManagedNode: class {} }
 })
@@ -44,9 +47,9 @@ describe('launcher placement', () => {
     expect(layout()).toEqual([[1, 2, 3], [4, 5, 6], [7]])
   })
 
-  it('spreads an announced request round-robin over ceil(count / size) hosts, in launch order', () => {
+  it('spreads an announced request round-robin over ceil(count / size) hosts, started at once, in launch order', async () => {
     const l = launcher({ mode: 'pack', size: 3 })
-    l.expect('peer', 7)
+    await l.expect('peer', 7)
     for (let i = 1; i <= 7; i++) l.launch(spec(i))
     // The first peers (the hubs to be) land in different hosts.
     expect(layout()).toEqual([[1, 4, 7], [2, 5], [3, 6]])
@@ -56,21 +59,24 @@ describe('launcher placement', () => {
     expect(layout()).toEqual([[1, 4, 7], [2, 5], [3, 6, 8], [9]])
   })
 
-  it('auto: the nodes below the threshold get processes of their own, the rest are spread', () => {
+  it('auto: the nodes below the threshold get processes of their own, the rest are spread', async () => {
     const l = launcher({ mode: 'auto', threshold: 2, size: 2 })
-    l.expect('peer', 6)
+    await l.expect('peer', 6)
     for (let i = 1; i <= 6; i++) l.launch(spec(i))
-    expect(NodeProcess.made.map((p) => p.kind)).toEqual(['single', 'single', 'host', 'host'])
-    expect(layout()).toEqual([[1], [2], [3, 5], [4, 6]])
+    // The hosts are started by expect(), before any node is launched.
+    expect(NodeProcess.made.map((p) => p.kind)).toEqual(['host', 'host', 'single', 'single'])
+    expect(layout()).toEqual([[3, 5], [4, 6], [1], [2]])
   })
 
-  it('keeps seeds apart from peers, and a new packing drops the announcement', () => {
+  it('keeps seeds apart from peers, and a new packing drops the announcement', async () => {
     const l = launcher({ mode: 'pack', size: 2 })
-    l.expect('peer', 4)
+    await l.expect('peer', 4)
     l.launch(spec(1, 'seed'))
     l.launch(spec(2))
     l.setPacking({ mode: 'pack', size: 4 })
     for (let i = 3; i <= 5; i++) l.launch(spec(i))
-    expect(layout()).toEqual([[1], [2], [3, 4, 5]])
+    // The request's second host got no node: stopped when the packing changed.
+    expect(layout()).toEqual([[2], [], [1], [3, 4, 5]])
+    expect(NodeProcess.made.map((p) => (p as unknown as { alive: boolean }).alive)).toEqual([true, false, true, true])
   })
 })
