@@ -1,10 +1,10 @@
 import type { SessionEvent } from '../events'
-import { applyEvent, createNetwork, foldEvents, linkKey, type NetworkState } from '../model/network'
+import { applyEvent, createNetwork, linkKey, type NetworkState } from '../model/network'
 import type { ProtocolSettings } from '../settings'
 import { degreeAnalysis, type DegreeAnalysis } from './degree'
 import { analyzeFailures, type FailureAnalysis, type FalseReport } from './failures'
 import { analyzeMessage, type MessageAnalysis } from './messages'
-import { analyzeNetworkEffects, type NetworkEffects } from './network-effects'
+import { NetworkEffectsTally, type NetworkEffects } from './network-effects'
 import { cdf, summarize, type Percentiles } from './stats'
 
 /** Everything the Analysis tab and the summary report show about one session. */
@@ -41,25 +41,50 @@ export interface SessionAnalysis {
   network: NetworkEffects
 }
 
+/** How far a resumable analysis got: `done` of `total` units of work (events folded, then messages analysed). */
+export interface AnalysisProgress {
+  done: number
+  total: number
+}
+
+/** Events folded (or message receipts analysed) between two yields of `analyzeSessionSteps`. */
+const STEP = 5_000
+
 /**
+ * The analysis as a resumable computation, for a page that must not freeze: a generator
+ * that yields its progress every STEP events folded or messages analysed (a few ms each) and
+ * returns the analysis. `analyzeSession` runs it to the end at once.
+ *
  * One pass of the fold over the events (in seq order), noting the number of links between
- * alive nodes at each message's creation (E of the flooding bound), then the analyses of
- * the final state. That count is kept up to date per event (a link event changes it by at
- * most one; a node's start, pause or end recounts), never recounted per message: time is
- * O(events + node events x links), memory O(events) (see model/expected-peers for the
- * expected sets), so a session of 8,000 peers x 30,000 messages fits in 1 GB of heap.
+ * alive nodes at each message's creation (E of the flooding bound) and what the network
+ * conditions did (NetworkEffectsTally), then the analyses of the final state; the state at
+ * the peak of links (for the degree distribution) is folded again, up to that event, only
+ * when the peak was not at the end. The link count is kept up to date per event (a link
+ * event changes it by at most one; a node's start, pause or end recounts), never recounted
+ * per message: time is O(events + node events x links), memory O(events) (see
+ * model/expected-peers for the expected sets), so a session of 8,000 peers x 30,000
+ * messages fits in 1 GB of heap.
  */
-export function analyzeSession(events: readonly SessionEvent[]): SessionAnalysis {
+export function* analyzeSessionSteps(events: readonly SessionEvent[]): Generator<AnalysisProgress, SessionAnalysis> {
   const state = createNetwork()
   const linksAt = new Map<string, number>()
+  const effects = new NetworkEffectsTally()
   let settings: ProtocolSettings | null = null
   let peak = { links: -1, count: 0, t: 0 }
   let links = 0
+  let total = events.length
+  /** Earliest and latest `t` (ms since epoch) over all events. */
+  const span = { startT: Infinity, endT: 0 }
   const alive = (id: string): boolean => state.nodes.get(id)?.status === 'alive'
   const counted = (a: string, b: string): boolean => state.links.has(linkKey(a, b)) && alive(a) && alive(b)
-  events.forEach((event, i) => {
+  for (let i = 0; i < events.length; i++) {
+    if (i % STEP === 0 && i > 0) yield { done: i, total }
+    const event = events[i]!
+    if (event.t < span.startT) span.startT = event.t
+    if (event.t > span.endT) span.endT = event.t
     if (event.type === 'gossip.created' && !linksAt.has(event.id)) linksAt.set(event.id, links)
     if (event.type === 'node.started' && settings === null) settings = event.settings
+    effects.observe(event, state)
     const isLink = event.type === 'peer.link-up' || event.type === 'peer.link-down'
     const before = isLink ? counted(event.node, event.peer) : false
     applyEvent(state, event)
@@ -67,12 +92,45 @@ export function analyzeSession(events: readonly SessionEvent[]): SessionAnalysis
     else if (event.type === 'node.started' || event.type.startsWith('host.')) links = countPeerLinks(state)
     else {
       if (STATUS_EVENTS.has(event.type)) links = countPeerLinks(state)
-      return
+      continue
     }
     if (links >= peak.links) peak = { links, count: i + 1, t: state.t }
-  })
-  const atPeak = peak.count === events.length ? state : foldEvents(events.slice(0, peak.count))
-  return analyzeState(state, atPeak, peak.t, linksAt, settings, events)
+  }
+  let done = events.length
+  const refold = peak.count === events.length ? 0 : peak.count
+  total += refold + state.messages.size
+  let atPeak = state
+  if (refold > 0) {
+    atPeak = createNetwork()
+    for (let i = 0; i < refold; i++) {
+      if (i % STEP === 0 && i > 0) yield { done: done + i, total }
+      applyEvent(atPeak, events[i]!)
+    }
+    done += refold
+  }
+  const failureStarts = new Map<string, number[]>()
+  for (const f of state.failures) if (f.kind !== 'pause') failureStarts.set(f.node, [...(failureStarts.get(f.node) ?? []), f.at])
+  const messages: MessageAnalysis[] = []
+  // A message's analysis costs about its receipts: yield every STEP receipts.
+  let work = 0
+  for (const m of state.messages.values()) {
+    work += m.receipts.length + 1
+    if (work >= STEP) {
+      work = 0
+      yield { done: done + messages.length, total }
+    }
+    messages.push(analyzeMessage(m, linksAt.get(m.id) ?? 0, failureStarts))
+  }
+  return analyzeState(state, atPeak, peak.t, messages, settings, events, effects, span)
+}
+
+/** The whole analysis at once (reports, exports, scenario expectations); see analyzeSessionSteps. */
+export function analyzeSession(events: readonly SessionEvent[]): SessionAnalysis {
+  const steps = analyzeSessionSteps(events)
+  for (;;) {
+    const next = steps.next()
+    if (next.done) return next.value
+  }
 }
 
 /** Events besides node.started and host.* that change whether a node is alive. */
@@ -90,27 +148,20 @@ function analyzeState(
   state: NetworkState,
   atPeak: NetworkState,
   degreeAt: number,
-  linksAt: Map<string, number>,
+  messages: MessageAnalysis[],
   settings: ProtocolSettings | null,
   events: readonly SessionEvent[],
+  effects: NetworkEffectsTally,
+  span: { startT: number; endT: number },
 ): SessionAnalysis {
-  const failureStarts = new Map<string, number[]>()
-  for (const f of state.failures) if (f.kind !== 'pause') failureStarts.set(f.node, [...(failureStarts.get(f.node) ?? []), f.at])
-  const messages = [...state.messages.values()].map((m) => analyzeMessage(m, linksAt.get(m.id) ?? 0, failureStarts))
   messages.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
   const times = messages.flatMap((m) => (m.timeToAllMs === null ? [] : [m.timeToAllMs]))
   const avg = (pick: (m: MessageAnalysis) => number): number | null =>
     messages.length === 0 ? null : messages.reduce((sum, m) => sum + pick(m), 0) / messages.length
-  let startT = Infinity
-  let endT = 0
-  for (const e of events) {
-    startT = Math.min(startT, e.t)
-    endT = Math.max(endT, e.t)
-  }
   const roles = [...state.nodes.values()]
   return {
-    startT: Number.isFinite(startT) ? startT : 0,
-    endT,
+    startT: Number.isFinite(span.startT) ? span.startT : 0,
+    endT: span.endT,
     events: events.length,
     seeds: roles.filter((n) => n.role === 'seed').length,
     peers: roles.filter((n) => n.role === 'peer').length,
@@ -129,6 +180,6 @@ function analyzeState(
     degreeAt,
     failures: analyzeFailures(state, settings),
     falseReports: state.falseReports.map((r) => ({ ...r })),
-    network: analyzeNetworkEffects(events, messages),
+    network: effects.result(state, events, messages),
   }
 }

@@ -1,5 +1,5 @@
 import type { SessionEvent } from '../events'
-import { applyEvent, createNetwork, type NetworkState } from '../model/network'
+import type { NetworkState } from '../model/network'
 import type { PartitionRecord } from '../model/net-state'
 import type { NetConditions, Partition } from '../net/conditions'
 import type { MessageAnalysis } from './messages'
@@ -63,44 +63,59 @@ export interface NetworkEffects {
 const sideOf = (p: Pick<Partition, 'side' | 'other'>, id: string): 'side' | 'other' | null =>
   p.side.includes(id) ? 'side' : p.other === null || p.other.includes(id) ? 'other' : null
 
-export function analyzeNetworkEffects(events: readonly SessionEvent[], messages: readonly MessageAnalysis[]): NetworkEffects {
-  const state: NetworkState = createNetwork()
-  let conditions: NetConditions | null = null
-  let segmentStart = events[0]?.t ?? 0
-  const levels = new Map<number, LossLevel>()
-  const during: Omit<LossLevel, 'loss'> = { durationMs: 0, falseMisses: 0, falseReports: 0, dropped: 0 }
-  const delayAt = new Map<string, number>()
-  const bucket = (): Omit<LossLevel, 'loss'> => {
-    if (conditions && conditions.partitions.length > 0) return during
-    const loss = conditions?.defaults.loss ?? 0
-    let level = levels.get(loss)
-    if (!level) levels.set(loss, (level = { loss, durationMs: 0, falseMisses: 0, falseReports: 0, dropped: 0 }))
+/**
+ * Tallies what the network conditions did while the caller folds the session once:
+ * `observe(event, state)` is called with each event in seq order BEFORE the event is applied
+ * to `state` (a network fold the caller owns), and `result(...)` after the last one with
+ * the same, now final, state. This rides on the analysis's own fold, so the session is not
+ * folded a second time.
+ */
+export class NetworkEffectsTally {
+  private conditions: NetConditions | null = null
+  private segmentStart: number | null = null
+  private lastT: number | null = null
+  private readonly levels = new Map<number, LossLevel>()
+  private readonly during: Omit<LossLevel, 'loss'> = { durationMs: 0, falseMisses: 0, falseReports: 0, dropped: 0 }
+  private readonly delayAt = new Map<string, number>()
+
+  private bucket(): Omit<LossLevel, 'loss'> {
+    if (this.conditions && this.conditions.partitions.length > 0) return this.during
+    const loss = this.conditions?.defaults.loss ?? 0
+    let level = this.levels.get(loss)
+    if (!level) this.levels.set(loss, (level = { loss, durationMs: 0, falseMisses: 0, falseReports: 0, dropped: 0 }))
     return level
   }
-  const alive = (id: string) => state.nodes.get(id)?.status === 'alive'
-  for (const e of events) {
-    if (e.type === 'net.conditions' && JSON.stringify(e.conditions) !== JSON.stringify(conditions)) {
-      bucket().durationMs += Math.max(0, e.t - segmentStart)
-      segmentStart = e.t
-      conditions = e.conditions
-    }
-    if (e.type === 'gossip.created') delayAt.set(e.id, conditions?.defaults.delayMs ?? 0)
-    else if (e.type === 'liveness.missed' && alive(e.peer)) bucket().falseMisses++
-    else if (e.type === 'peer.dead-reported' && alive(e.peer)) bucket().falseReports++
-    else if (e.type === 'net.dropped' && e.reason === 'loss') bucket().dropped += e.count
-    applyEvent(state, e)
-  }
-  bucket().durationMs += Math.max(0, (events.at(-1)?.t ?? segmentStart) - segmentStart)
 
-  const delays = new Set(messages.map((m) => delayAt.get(m.id) ?? 0))
-  const predicted = messages.filter((m) => m.timeToAllMs !== null).map((m) => m.hopsToAll * (delayAt.get(m.id) ?? 0))
-  return {
-    emulated: state.net.conditions !== null,
-    delayMs: delays.size === 1 ? [...delays][0]! : null,
-    predictedCdf: cdf(predicted),
-    byLoss: [...levels.values()].sort((a, b) => a.loss - b.loss),
-    duringPartitions: during,
-    partitions: state.net.partitions.map((p) => partitionEffect(p, events, messages)),
+  /** `state`: the fold before `e` is applied. */
+  observe(e: SessionEvent, state: NetworkState): void {
+    this.segmentStart ??= e.t
+    this.lastT = e.t
+    const alive = (id: string) => state.nodes.get(id)?.status === 'alive'
+    if (e.type === 'net.conditions' && JSON.stringify(e.conditions) !== JSON.stringify(this.conditions)) {
+      this.bucket().durationMs += Math.max(0, e.t - this.segmentStart)
+      this.segmentStart = e.t
+      this.conditions = e.conditions
+    }
+    if (e.type === 'gossip.created') this.delayAt.set(e.id, this.conditions?.defaults.delayMs ?? 0)
+    else if (e.type === 'liveness.missed' && alive(e.peer)) this.bucket().falseMisses++
+    else if (e.type === 'peer.dead-reported' && alive(e.peer)) this.bucket().falseReports++
+    else if (e.type === 'net.dropped' && e.reason === 'loss') this.bucket().dropped += e.count
+  }
+
+  /** `state`: the fold after the last event; `events`: all of them (each partition's window is read again, without a fold). */
+  result(state: NetworkState, events: readonly SessionEvent[], messages: readonly MessageAnalysis[]): NetworkEffects {
+    this.bucket().durationMs += Math.max(0, (this.lastT ?? 0) - (this.segmentStart ?? 0))
+    const delayAt = this.delayAt
+    const delays = new Set(messages.map((m) => delayAt.get(m.id) ?? 0))
+    const predicted = messages.filter((m) => m.timeToAllMs !== null).map((m) => m.hopsToAll * (delayAt.get(m.id) ?? 0))
+    return {
+      emulated: state.net.conditions !== null,
+      delayMs: delays.size === 1 ? [...delays][0]! : null,
+      predictedCdf: cdf(predicted),
+      byLoss: [...this.levels.values()].sort((a, b) => a.loss - b.loss),
+      duringPartitions: this.during,
+      partitions: state.net.partitions.map((p) => partitionEffect(p, events, messages)),
+    }
   }
 }
 

@@ -1,8 +1,16 @@
-import type { NodeId } from '../address'
-
 /**
- * The Message List (ML): one record per gossip message seen, keyed by the SHA-256 (hex)
- * of its text, so a lookup is O(1) however long the run.
+ * The Message List (ML): every gossip message this peer has seen, keyed by the SHA-256
+ * (hex) of its text, so a lookup is O(1) however long the run.
+ *
+ * What it keeps per message, and why no more: the key, when it was added (for the age-out)
+ * and the IP that created it (for the per-origin budget). The neighbours a message crosses
+ * are settled once, at its first receipt: it goes to every open link except the one it
+ * came from, and a later copy is a duplicate, dropped. A message is never forwarded again
+ * after that, so a list of neighbours per record would only be written, never read; the
+ * node's log and events (`gossip.received` with `from`, `gossip.forwarded`,
+ * `gossip.duplicate`) record them. Kept this way a record costs about 40 bytes (a Map
+ * entry and one float64); an object with a neighbour array cost about 370 bytes, which at
+ * 1,000 peers times 1,000 messages was a third of the network's memory (docs/protocol.md).
  *
  * Records age out: a record is dropped MESSAGE_MAX_AGE_MS after it was added (a Map keeps
  * insertion order, which is receipt order, so the oldest are at its head: O(1) each).
@@ -15,24 +23,30 @@ import type { NodeId } from '../address'
  * assignment's 10 messages from 100 peers). Per origin IP the list counts records, so a
  * peer can refuse an origin that created implausibly many (ORIGIN_BUDGET).
  */
-export interface MessageRecord {
-  /** Neighbour it was first received from; null for a message this peer created. */
-  from: NodeId | null
-  /** Neighbours it was sent to or received from: it never crosses those links again. */
-  peers: NodeId[]
-  /** ms since epoch it was added. */
-  addedAt: number
-  /** IP of the peer that created it (the `<ip>` field of its text). */
-  origin: string
-}
 
 export const MESSAGE_LIST_LIMIT = 200_000
 /** ms a record is kept, and the oldest `<ts>` a peer accepts (10 minutes). */
 export const MESSAGE_MAX_AGE_MS = 600_000
 
+/** Records of one origin IP, shared by all of them. */
+interface OriginTally {
+  readonly ip: string
+  count: number
+}
+
+/** Smallest capacity of the ring of times. */
+const MIN_RING = 16
+
 export class MessageList {
-  private readonly records = new Map<string, MessageRecord>()
-  private readonly perOrigin = new Map<string, number>()
+  /** Message id -> the tally of the IP that created it; insertion (= receipt) order. */
+  private readonly records = new Map<string, OriginTally>()
+  private readonly perOrigin = new Map<string, OriginTally>()
+  /**
+   * ms since epoch each record was added, in the order of `records`: a ring of `size`
+   * entries starting at `head` (records are only ever dropped from the head).
+   */
+  private times = new Float64Array(MIN_RING)
+  private head = 0
 
   constructor(readonly limit = MESSAGE_LIST_LIMIT) {}
 
@@ -40,40 +54,51 @@ export class MessageList {
     return this.records.size
   }
 
-  get(id: string): MessageRecord | undefined {
-    return this.records.get(id)
+  /** Whether the message with this id is in the list. */
+  has(id: string): boolean {
+    return this.records.has(id)
   }
 
   /** Records held whose message was created by `ip`. */
   fromOrigin(ip: string): number {
-    return this.perOrigin.get(ip) ?? 0
+    return this.perOrigin.get(ip)?.count ?? 0
   }
 
-  /** Adds a record for a message seen for the first time (the caller checked `get`). */
-  add(id: string, from: NodeId | null, origin: string, now: number): MessageRecord {
-    const record: MessageRecord = { from, peers: from === null ? [] : [from], addedAt: now, origin }
-    this.records.set(id, record)
-    this.perOrigin.set(origin, this.fromOrigin(origin) + 1)
+  /** Adds a message seen for the first time (the caller checked `has`), created by `origin`, at `now` (ms). */
+  add(id: string, origin: string, now: number): void {
+    let tally = this.perOrigin.get(origin)
+    if (tally === undefined) this.perOrigin.set(origin, (tally = { ip: origin, count: 0 }))
+    tally.count++
+    const n = this.records.size
+    if (n === this.times.length) this.resize(2 * n)
+    this.times[(this.head + n) % this.times.length] = now
+    this.records.set(id, tally)
     if (this.records.size > this.limit) this.dropOldest()
-    return record
   }
 
   /** Drops records added more than MESSAGE_MAX_AGE_MS before `now`. */
   expire(now: number): void {
-    for (;;) {
-      const oldest = this.records.values().next()
-      if (oldest.done || now - oldest.value.addedAt <= MESSAGE_MAX_AGE_MS) return
-      this.dropOldest()
-    }
+    while (this.records.size > 0 && now - this.times[this.head]! > MESSAGE_MAX_AGE_MS) this.dropOldest()
   }
 
   private dropOldest(): void {
     const oldest = this.records.entries().next()
     if (oldest.done) return
-    const [id, record] = oldest.value
+    const [id, tally] = oldest.value
     this.records.delete(id)
-    const n = this.fromOrigin(record.origin) - 1
-    if (n > 0) this.perOrigin.set(record.origin, n)
-    else this.perOrigin.delete(record.origin)
+    this.head = (this.head + 1) % this.times.length
+    if (--tally.count === 0) this.perOrigin.delete(tally.ip)
+    const n = this.records.size
+    if (n === 0) this.head = 0
+    if (this.times.length > MIN_RING && n <= this.times.length / 4) this.resize(Math.max(MIN_RING, 2 * n))
+  }
+
+  /** Moves the ring's entries, oldest first, to a new ring of `capacity` (>= size). */
+  private resize(capacity: number): void {
+    const next = new Float64Array(capacity)
+    const n = this.records.size
+    for (let i = 0; i < n; i++) next[i] = this.times[(this.head + i) % this.times.length]!
+    this.times = next
+    this.head = 0
   }
 }

@@ -1,6 +1,6 @@
 import { type NodeId, isLoopback } from '../address'
 import { localTime } from './edge'
-import { MESSAGE_MAX_AGE_MS, type MessageRecord } from './message-list'
+import { MESSAGE_MAX_AGE_MS } from './message-list'
 import { dropLink, redial } from './peer-links'
 import { type Link, type PeerConn, type PeerContext, type Refusal, outboundLinks, refusal } from './peer-state'
 import { type WireMessage, encodeMessage, gossipText } from './wire'
@@ -84,16 +84,16 @@ export function createGossip(ctx: PeerContext, now: number): void {
   let ts = now
   let text = gossipText(ts, ctx.selfIp, seq)
   let id = ctx.deps.sha256(text)
-  while (ctx.messages.get(id)) {
+  while (ctx.messages.has(id)) {
     text = gossipText(++ts, ctx.selfIp, seq)
     id = ctx.deps.sha256(text)
   }
   if (ts !== now) ctx.log(`Gossip ${gossipText(now, ctx.selfIp, seq)} is already in the Message List (a peer on this IP created it); using ts ${ts}`)
   ctx.messages.expire(now)
-  const record = ctx.messages.add(id, null, ctx.selfIp, now)
+  ctx.messages.add(id, ctx.selfIp, now)
   ctx.log(`Created gossip ${text}`)
   ctx.emit({ type: 'gossip.created', id, text, n: seq })
-  forward(ctx, id, text, record)
+  forward(ctx, id, text, null)
 }
 
 /**
@@ -112,26 +112,27 @@ export function onGossip(ctx: PeerContext, link: Link, text: string, ts: number,
   }
   ctx.messages.expire(now)
   const id = ctx.deps.sha256(text)
-  const known = ctx.messages.get(id)
-  if (known) {
-    if (!known.peers.includes(link.id)) known.peers.push(link.id)
+  if (ctx.messages.has(id)) {
     ctx.emit({ type: 'gossip.duplicate', id, from: link.id })
     return undefined
   }
   const problem = gossipProblem(ctx, ts, origin, now)
   if (problem) return problem
-  const record = ctx.messages.add(id, link.id, origin, now)
+  ctx.messages.add(id, origin, now)
   ctx.log(`${text} received from ${link.id} at ${localTime(now)}`)
   ctx.emit({ type: 'gossip.received', id, text, from: link.id })
-  forward(ctx, id, text, record)
+  forward(ctx, id, text, link.id)
   return undefined
 }
 
-/** Sends to every open link the message has not crossed yet. */
-function forward(ctx: PeerContext, id: string, text: string, record: MessageRecord): void {
+/**
+ * Sends a message seen for the first time to every open link but the one it came from
+ * (`from`, null for a message this peer created). It runs once per message, when its
+ * record is added, so the message crosses each link at most once in each direction.
+ */
+function forward(ctx: PeerContext, id: string, text: string, from: NodeId | null): void {
   for (const link of ctx.links.values()) {
-    if (link.conn === null || record.peers.includes(link.id)) continue
-    record.peers.push(link.id)
+    if (link.conn === null || link.id === from) continue
     // The gossip line is the text itself (validated on receipt, or created here).
     ctx.out.push({ type: 'send', conn: link.conn, line: text })
     ctx.emit({ type: 'gossip.forwarded', id, to: link.id })

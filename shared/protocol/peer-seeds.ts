@@ -166,6 +166,7 @@ export function finishQuery(ctx: PeerContext, now: number, timedOut: boolean): v
     for (const seed of ok) seed.member = true
     openSeedChannels(ctx)
     startLinking(ctx, unionOf(ctx, ok), ctx.options.maxLinks, 0, now)
+    forgetLists(ctx)
     return
   }
   if (answered.length === 0) {
@@ -173,6 +174,7 @@ export function finishQuery(ctx: PeerContext, now: number, timedOut: boolean): v
     return
   }
   const pool = unionOf(ctx, answered)
+  forgetLists(ctx)
   const target = Math.min(ctx.options.maxLinks, pool.length + ctx.links.size)
   // Replacements go first to the best-connected peer known (highest degree, ties by id):
   // every peer cut off by the same death picks the same anchor, so the fragments it left
@@ -181,6 +183,16 @@ export function finishQuery(ctx: PeerContext, now: number, timedOut: boolean): v
   // Also up to maxLinks dialed by this peer itself (see livenessRound).
   const dial = Math.max(q.lost, target - ctx.links.size, Math.min(pool.length, ctx.options.maxLinks - outboundLinks(ctx)))
   startLinking(ctx, pool, dial, anchors, now)
+}
+
+/**
+ * A finished query's lists are in its pool now (startLinking), and a list is read only
+ * while its query runs: the next repair asks again. Each list names up to every peer, so
+ * keeping one per seed until then cost every peer O(N) entries, O(N²) for the network
+ * (at 1,000 peers about a million entries, a tenth of the network's memory).
+ */
+function forgetLists(ctx: PeerContext): void {
+  for (const seed of ctx.seeds.values()) seed.list = null
 }
 
 /** Union of the seeds' lists without self, current neighbours and peers reported dead. */

@@ -46,7 +46,7 @@ export interface SeedState {
   connectedAt: number | null
   /** Parts of a list being received. */
   partial: { parts: number; got: Map<number, PeerEntry[]> } | null
-  /** The list received in the current query; null while awaited. */
+  /** The list received in the current query; null while awaited, and once the query finished (peer-seeds `forgetLists`). */
   list: PeerEntry[] | null
   /** ms since epoch the current list was asked for (a report sent by then reached this seed first). */
   askedAt: number

@@ -1,15 +1,14 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
-import { analyzeSession, type SessionAnalysis } from '../../../shared/analysis/analyze'
+import { analyzeSessionSteps, type AnalysisProgress, type SessionAnalysis } from '../../../shared/analysis/analyze'
 import { renderSummary } from '../../../shared/analysis/summary'
 import { sessionPlots, type Plot } from '../../../shared/plots/session-plots'
 import type { PlotTheme } from '../../../shared/plots/chart'
 import { app } from '../store'
+import { runInSlices } from '../../../shared/slices'
 import { replay, replayUi, useReplay } from '../timeline/replay'
 import { SourceNote } from '../timeline/SourceNote'
 import { savePng, saveSvg } from './save-plot'
 
-/** Sessions up to this many events are analysed when the view opens or its source changes; larger ones on request. */
-const AUTO_LIMIT = 200_000
 /** A live session this small is re-analysed as it grows, at most every AUTO_REFRESH_MS. */
 const LIVE_REFRESH_LIMIT = 50_000
 const AUTO_REFRESH_MS = 2_000
@@ -30,29 +29,62 @@ interface Analysed {
  * with its figures beside it. It always shows the replay source the timeline holds: when
  * that changes (another recording opened, back to live, a new session) the old analysis is
  * cleared at once and the new source analysed; a small live session is re-analysed as it
- * grows. The line at the top says what it was computed from.
+ * grows. The analysis runs in slices of about 30 ms with the page free in between (a
+ * progress line with Cancel), so a session of a million events never freezes the page. The
+ * line at the top says what it was computed from.
  */
 export default function AnalysisView() {
   const generation = useReplay((s) => s.generation)
   const version = useReplay((s) => s.version)
   const [analysed, setAnalysed] = useState<Analysed | null>(null)
+  const [progress, setProgress] = useState<(AnalysisProgress & { events: number }) | null>(null)
   const lastRun = useRef(0)
+  /** The run in progress and the source generation it reads; a run no longer here stops at its next slice. */
+  const running = useRef<{ generation: number } | null>(null)
+  /** The source generation whose analysis the user cancelled: not started again by itself. */
+  const cancelledFor = useRef<number | null>(null)
+  const [wasCancelled, setWasCancelled] = useState(false)
   const theme = currentTheme()
 
   const run = () => {
+    const mine = { generation: replayUi.getState().generation }
+    running.current = mine
+    cancelledFor.current = null
+    setWasCancelled(false)
     lastRun.current = performance.now()
-    setAnalysed({ analysis: analyzeSession(replay.index.events), generation: replayUi.getState().generation, count: replay.index.length })
+    const count = replay.index.length
+    const events = replay.index.events.slice(0, count)
+    setProgress({ done: 0, total: count, events: count })
+    void runInSlices(analyzeSessionSteps(events), {
+      onProgress: (p) => setProgress({ ...p, events: count }),
+      cancelled: () => running.current !== mine,
+    }).then((result) => {
+      if (running.current !== mine) return
+      running.current = null
+      setProgress(null)
+      if (result) setAnalysed({ analysis: result.value, generation: mine.generation, count })
+    })
   }
+  const cancel = () => {
+    if (running.current) {
+      cancelledFor.current = running.current.generation
+      setWasCancelled(true)
+    }
+    running.current = null
+    setProgress(null)
+  }
+  useEffect(() => () => void (running.current = null), [])
   const current = analysed !== null && analysed.generation === generation ? analysed : null
   useEffect(() => {
     const n = replay.index.length
     if (current === null) {
       if (analysed !== null) setAnalysed(null)
-      if (n > 0 && n <= AUTO_LIMIT) run()
+      if (n === 0) cancel()
+      else if (running.current?.generation !== generation && cancelledFor.current !== generation) run()
       return
     }
     const live = replay.index.length > current.count && replayUi.getState().source === 'live'
-    if (!live || n > LIVE_REFRESH_LIMIT) return
+    if (!live || n > LIVE_REFRESH_LIMIT || running.current !== null) return
     const wait = Math.max(0, AUTO_REFRESH_MS - (performance.now() - lastRun.current))
     const timer = setTimeout(run, wait)
     return () => clearTimeout(timer)
@@ -66,12 +98,22 @@ export default function AnalysisView() {
   return (
     <section className="analysis analysis-full" aria-label="Analysis">
       <div className="analysis-bar">
-        <button type="button" onClick={run} disabled={replay.index.length === 0}>
+        <button type="button" onClick={run} disabled={replay.index.length === 0 || progress !== null}>
           {analysis ? 'Refresh' : 'Analyze'}
         </button>
-        <span>
-          {analysis ? `${analysis.events} events analysed${newer > 0 ? `, ${newer} newer` : ''}` : replay.index.length === 0 ? 'No events yet: start a network or open a recording' : 'Not analysed yet'}
-        </span>
+        {progress !== null ? (
+          <span role="status" data-testid="analysis-progress">
+            Analysing {progress.events.toLocaleString('en')} events: {Math.floor((100 * progress.done) / Math.max(1, progress.total))}%{' '}
+            <button type="button" onClick={cancel}>
+              Cancel
+            </button>
+          </span>
+        ) : (
+          <span>
+            {analysis ? `${analysis.events} events analysed${newer > 0 ? `, ${newer} newer` : ''}` : replay.index.length === 0 ? 'No events yet: start a network or open a recording' : 'Not analysed yet'}
+            {wasCancelled && (analysis ? ' (the refresh was cancelled)' : ': cancelled')}
+          </span>
+        )}
         {analysis && (
           <button
             type="button"

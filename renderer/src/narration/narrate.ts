@@ -138,7 +138,11 @@ export function narrate(e: SessionEvent, names: MessageNames, started: Set<strin
     case 'liveness.ok':
       return say(`${e.peer} answered ${at}'s liveness request in ${Math.round(e.rttMs)} ms.`, [e.peer], 'detail')
     case 'liveness.missed':
-      return say(`${at} missed its ${ordinal(e.count)} liveness reply in a row from ${e.peer}.`, [e.peer], 'key')
+      return say(
+        `${at} missed its ${ordinal(e.count)} liveness reply in a row from ${e.peer}. A miss means no reply in time, not proof of death: a busy machine that answers late, a lossy link or a partition looks the same (a dashed link on the graph).`,
+        [e.peer],
+        'key',
+      )
     case 'peer.dead-reported':
       return say(`${at} reported ${e.peer} dead to seed${e.seeds.length === 1 ? '' : 's'} ${listOf(e.seeds)} (Dead Node message).`, [e.peer, ...e.seeds], 'key')
     case 'frame.rejected':

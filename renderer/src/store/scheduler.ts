@@ -26,3 +26,4 @@ export function frameThrottle(schedule: FrameScheduler, run: () => void): { requ
     },
   }
 }
+

@@ -26,7 +26,8 @@ export const createSessionSlice: Slice<SessionSlice> = (set, get) => {
     },
     setSettingsDraft: (settings) => set({ settings }),
     setPackingDraft: (packing) => set({ packing }),
-    notify: (kind, text) => set({ notices: [...get().notices, { id: nextNotice++, kind, text }].slice(-MAX_NOTICES) }),
+    notify: (kind, text, topic) => set({ notices: [...get().notices, { id: nextNotice++, kind, text, ...(topic ? { topic } : {}) }].slice(-MAX_NOTICES) }),
     dismissNotice: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
+    clearNotices: (topic) => set({ notices: get().notices.filter((n) => n.topic !== topic) }),
   }
 }

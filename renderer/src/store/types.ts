@@ -11,6 +11,8 @@ export interface Notice {
   id: number
   kind: 'info' | 'error'
   text: string
+  /** What the notice is about, when a later action of the same kind replaces it ('import': opening files). */
+  topic?: 'import'
 }
 
 export interface SessionSlice {
@@ -25,8 +27,10 @@ export interface SessionSlice {
   setStatus(status: HostStatus): void
   setSettingsDraft(settings: ProtocolSettings): void
   setPackingDraft(packing: Packing): void
-  notify(kind: Notice['kind'], text: string): void
+  notify(kind: Notice['kind'], text: string, topic?: Notice['topic']): void
   dismissNotice(id: number): void
+  /** Removes the notices about `topic` (an earlier import's, when the next one starts). */
+  clearNotices(topic: NonNullable<Notice['topic']>): void
 }
 
 /** The live fold, mutated in place: never put it in React state. */

@@ -69,10 +69,12 @@ function openInWorker(name: string, folder: string | undefined, inputs: ImportIn
  * readable part opens (flagged INCOMPLETE when events are missing).
  */
 export async function openUserFiles(picked: readonly File[]): Promise<void> {
-  const notify: ReturnType<typeof app.store.getState>['notify'] = (...args) => {
-    if (mine()) app.store.getState().notify(...args)
+  // This import's notices replace the last one's (they described another file).
+  const notify = (kind: 'info' | 'error', text: string): void => {
+    if (mine()) app.store.getState().notify(kind, text, 'import')
   }
   running?.cancel()
+  app.store.getState().clearNotices('import')
   const gen = ++generation
   const mine = (): boolean => gen === generation
   const progress = (update: Parameters<typeof setImportProgress>[0]): void => {

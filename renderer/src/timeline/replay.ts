@@ -6,6 +6,7 @@ import type { NetworkState } from '../../../shared/model/network'
 import { ReplayIndex } from '../../../shared/model/timeline'
 import { batchStart } from '../../../shared/model/coverage'
 import { app } from '../store'
+import { runInSlices } from '../../../shared/slices'
 import { MarkerIndex } from '../../../shared/analysis/markers'
 
 /**
@@ -92,6 +93,16 @@ const INDEX_SLICE_MS = 50
 
 /** ms between two timeline re-renders caused by appended events (the log panel's cadence). */
 const BUMP_INTERVAL_MS = 200
+
+/** Indexes `events` INDEX_STEP at a time, yielding how many are indexed after each step. */
+function* indexSteps(events: readonly SessionEvent[], index: ReplayIndex, markers: MarkerIndex): Generator<number, void> {
+  for (let i = 0; i < events.length; i += INDEX_STEP) {
+    const step = events.slice(i, i + INDEX_STEP)
+    index.append(step)
+    markers.add(step)
+    yield index.length
+  }
+}
 
 class Replay {
   index = new ReplayIndex()
@@ -207,17 +218,8 @@ class Replay {
     const events = opened.events.length > MAX_REPLAY_EVENTS ? opened.events.slice(0, MAX_REPLAY_EVENTS) : opened.events
     const index = new ReplayIndex()
     const markers = new MarkerIndex()
-    let since = performance.now()
-    for (let i = 0; i < events.length; i += INDEX_STEP) {
-      const step = events.slice(i, i + INDEX_STEP)
-      index.append(step)
-      markers.add(step)
-      if (performance.now() - since < INDEX_SLICE_MS || i + INDEX_STEP >= events.length) continue
-      steps.onProgress?.(index.length)
-      await new Promise((resolve) => setTimeout(resolve, 0))
-      since = performance.now()
-      if (steps.cancelled?.()) return false
-    }
+    const indexed = await runInSlices(indexSteps(events, index, markers), { sliceMs: INDEX_SLICE_MS, onProgress: steps.onProgress, cancelled: steps.cancelled })
+    if (indexed === null) return false
     if (steps.cancelled?.()) return false
     this.reset()
     const offsets = [...(opened.offsets ?? [])].filter(([, ms]) => ms !== 0)

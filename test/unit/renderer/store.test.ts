@@ -166,6 +166,15 @@ describe('session slice', () => {
     expect(store.getState().notices.map((n) => n.text)).toEqual(['e4', 'e5', 'e6'])
   })
 
+  it('clears the notices of one topic only (an earlier import when the next one starts)', () => {
+    const { store } = setup()
+    store.getState().notify('error', 'Opened with problems: a.ndjson:3', 'import')
+    store.getState().notify('error', 'Host: a node crashed')
+    store.getState().notify('info', 'Opened a.zip: 10 events', 'import')
+    store.getState().clearNotices('import')
+    expect(store.getState().notices.map((n) => n.text)).toEqual(['Host: a node crashed'])
+  })
+
   it('defaults new networks to time scale 0.2', () => {
     expect(setup().store.getState().settings.timeScale).toBe(0.2)
   })

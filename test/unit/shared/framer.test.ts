@@ -145,4 +145,14 @@ describe('LineFramer line ends and end of stream', () => {
       expect(framer.pendingBytes).toBe(reference.pendingBytes)
     }
   })
+
+  it('framers share one decoder: a line cut inside a character or invalid on one connection does not touch another', () => {
+    const a = new LineFramer(64)
+    const b = new LineFramer(64)
+    const snowman = bytes('☃') // 3 bytes
+    expect(lines(a.push(Uint8Array.of(0x41, snowman[0]!)))).toEqual([])
+    expect(lines(b.push(Uint8Array.of(0x62, 0xff, 0x0a, 0x63, 0x0a)))).toEqual(['!invalid-utf8', 'c'])
+    expect(lines(b.push(Uint8Array.of(snowman[1]!, snowman[2]!, 0x0a)))).toEqual(['!invalid-utf8'])
+    expect(lines(a.push(Uint8Array.of(snowman[1]!, snowman[2]!, 0x0a)))).toEqual(['A☃'])
+  })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Effect } from '../../../shared/protocol/machine'
+import { MESSAGE_MAX_AGE_MS } from '../../../shared/protocol/message-list'
 import { chooseNeighbours } from '../../../shared/protocol/neighbour-choice'
 import { HELLO_TIMEOUT_MS, JOIN_RETRY_MS, SEED_TIMEOUT_MS, createPeerMachine } from '../../../shared/protocol/peer-machine'
 import { seededRandom } from '../../../shared/protocol/rng'
@@ -616,6 +617,22 @@ describe('peer machine: nodes that come back', () => {
     h2.feed({ type: 'line', conn: d2[1]!.conn, line: `${at2 + 1}:127.0.1.1:1` })
     const e2 = events(h2.advanceTo(at2), 'gossip.created')
     expect(e2.map((e) => (e.type === 'gossip.created' ? e.text : ''))).toEqual([`${at2 + 2}:127.0.1.1:1`])
+  })
+
+  it('a copy is a duplicate while its record is kept, and refused (never forwarded again) once it aged out', () => {
+    const { h, dials } = linkedPeer(0)
+    const text = `${h.now}:127.0.2.1:4`
+    const first = h.feed({ type: 'line', conn: dials[0]!.conn, line: text })
+    expect(sent(first, dials[1]!.conn)).toEqual([text])
+    const receivedAt = h.now
+    h.now = receivedAt + MESSAGE_MAX_AGE_MS
+    const late = h.feed({ type: 'line', conn: dials[1]!.conn, line: text })
+    const gossipOrRefusal = (effects: Effect[]) => events(effects).map((e) => e.type).filter((t) => t.startsWith('gossip.') || t === 'frame.rejected')
+    expect(gossipOrRefusal(late)).toEqual(['gossip.duplicate'])
+    h.now = receivedAt + MESSAGE_MAX_AGE_MS + 1
+    const aged = h.feed({ type: 'line', conn: dials[1]!.conn, line: text })
+    expect(sent(aged).filter((line) => line === text)).toEqual([])
+    expect(gossipOrRefusal(aged)).toEqual(['frame.rejected'])
   })
 
   it('a duplicate never goes back to the neighbour it came from', () => {
