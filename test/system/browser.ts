@@ -43,6 +43,9 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
     viewport: options.viewport ?? { width: 1440, height: 900 },
     colorScheme: options.colorScheme ?? 'light',
+    // Whatever the machine's LANG and TZ (a bare CI machine may have none): the same page.
+    locale: 'en-US',
+    timezoneId: 'UTC',
   })
   const page = context.pages()[0] ?? (await context.newPage())
   page.on('pageerror', (error) => process.stderr.write(`[page error] ${error.message}\n`))

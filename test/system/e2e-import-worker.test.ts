@@ -51,7 +51,7 @@ describe('imports in a worker', () => {
     }
     await page.getByLabel('Open a session folder or node log directory').setInputFiles(folder)
     await expect.poll(() => page.getByText('Opened folder-with-gz: 3285 events (merged from 9 files)').count(), { timeout: WAIT }).toBe(1)
-    expect(await number('messages')).toBe(60)
+    await expect.poll(() => number('messages'), { timeout: WAIT }).toBe(60)
     expect(await page.getByTestId('incomplete-badge').count()).toBe(0)
 
     // A wide session: progress while it is read, parsed, received and indexed; then it opens.
@@ -64,7 +64,7 @@ describe('imports in a worker', () => {
     const shown = (await page.evaluate('window.__progress')) as string[]
     expect(shown.some((t) => /^Opening wide\.zip: parsing wide\.zip\/events\.ndjson: [\d.]+ MiB of [\d.]+ MiB, [\d,]+ events/.test(t))).toBe(true)
     expect(shown.some((t) => new RegExp(`^Opening wide\\.zip: indexing [\\d,]+ of ${events.toLocaleString('en')} events for replay`).test(t))).toBe(true)
-    expect(await page.getByTestId('import-progress').count()).toBe(0)
+    await expect.poll(() => page.getByTestId('import-progress').count(), { timeout: WAIT }).toBe(0)
     // The Analysis tab analyses it at once, in slices with a progress line (the page stays
     // free), and finishes (no out-of-memory crash) with the figures.
     await page.evaluate(watchAnalysis)
@@ -72,7 +72,7 @@ describe('imports in a worker', () => {
     await expect.poll(() => page.getByText(`${events} events analysed`).count(), { timeout: WAIT }).toBe(1)
     const analysing = (await page.evaluate('window.__analysis')) as string[]
     expect(analysing.some((t) => new RegExp(`^Analysing ${events.toLocaleString('en')} events: \\d+% Cancel$`).test(t)), analysing.join(' | ')).toBe(true)
-    expect(await page.getByTestId('analysis-progress').count()).toBe(0)
+    await expect.poll(() => page.getByTestId('analysis-progress').count(), { timeout: WAIT }).toBe(0)
     // Refresh, then Cancel before the next slice (the first slice runs in the click, the rest
     // wait for a task: clicking Cancel in the same task is never too late on any machine).
     const cancelled = await page.evaluate(`(async () => {
@@ -90,16 +90,16 @@ describe('imports in a worker', () => {
     })()`)
     expect(cancelled).toBe('cancelled')
     await expect.poll(() => page.getByTestId('analysis-progress').count(), { timeout: WAIT }).toBe(0)
-    expect(await page.getByText(`${events} events analysed (the refresh was cancelled)`).count()).toBe(1)
-    expect(await page.getByRole('button', { name: 'Refresh' }).isEnabled()).toBe(true)
-    expect(await page.locator('[data-plot="coverage"]').textContent()).toContain('Coverage over time (60 of 30000 messages)')
+    await expect.poll(() => page.getByText(`${events} events analysed (the refresh was cancelled)`).count(), { timeout: WAIT }).toBe(1)
+    await expect.poll(() => page.getByRole('button', { name: 'Refresh' }).isEnabled(), { timeout: WAIT }).toBe(true)
+    await expect.poll(() => page.locator('[data-plot="coverage"]').textContent(), { timeout: WAIT }).toContain('Coverage over time (60 of 30000 messages)')
     await page.screenshot({ path: join(e2e.dir, 'wide-analysis.png') })
 
     // While the next import runs in the worker, the page takes a click: Cancel stops it, nothing else changes.
     await page.getByTestId('open-files').setInputFiles(wide)
     await page.getByTestId('import-progress').getByRole('button', { name: 'Cancel' }).click({ timeout: WAIT })
     await expect.poll(() => page.getByText('Opening wide.zip cancelled').count(), { timeout: WAIT }).toBe(1)
-    expect(await page.getByTestId('import-progress').count()).toBe(0)
+    await expect.poll(() => page.getByTestId('import-progress').count(), { timeout: WAIT }).toBe(0)
 
     // 10 million lines of {} (a small zip): refused with the reason, the page usable.
     const braces = join(e2e.dir, 'braces.zip')
@@ -121,7 +121,7 @@ describe('imports in a worker', () => {
     }
     await page.getByTestId('open-files').setInputFiles([join(pair, 'a.events.ndjson'), join(pair, 'b.events.ndjson')])
     await expect.poll(() => page.getByText('These 2 files are 600 MiB in all: at most 512 MiB can be opened at once in the app').count(), { timeout: WAIT }).toBe(1)
-    expect(await page.getByTestId('import-progress').count()).toBe(0)
+    await expect.poll(() => page.getByTestId('import-progress').count(), { timeout: WAIT }).toBe(0)
     expect(await number('messages')).toBe(30_000)
   }, 400_000)
 })

@@ -1,7 +1,8 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { useWebHostAndBrowser } from './e2e-fixture'
+import { graphSettled, useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * The Network panel end to end in Chromium with real nodes: apply a preset live, give one
@@ -12,6 +13,8 @@ import { useWebHostAndBrowser } from './e2e-fixture'
 
 const SHOTS = process.env.GOSSIPSCOPE_SHOTS ?? tmpdir()
 const shot = (name: string) => join(SHOTS, `gossipscope-e2e-network-${name}.png`)
+/** Only when pictures were asked for: a moment for the slow dots to travel before one (nothing is asserted on it). */
+const forPicture = (page: Page, ms: number) => (process.env.GOSSIPSCOPE_SHOTS ? page.waitForTimeout(ms) : Promise.resolve())
 
 const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-net-', maxNodes: 20 })
 
@@ -36,14 +39,20 @@ describe('network lab in the browser', () => {
     await page.getByRole('button', { name: 'WAN 50 ± 20 ms' }).click()
     await expect.poll(() => page.getByTestId('net-now').textContent(), { timeout: 10_000 }).toContain('delay 50 ms ± 20 ms')
     await expect.poll(() => page.getByTestId('conditions-badge').textContent(), { timeout: 10_000 }).toContain('delay 50 ms ± 20 ms')
-    expect(await page.getByRole('button', { name: 'WAN 50 ± 20 ms' }).getAttribute('aria-pressed')).toBe('true')
+    await expect.poll(() => page.getByRole('button', { name: 'WAN 50 ± 20 ms' }).getAttribute('aria-pressed'), { timeout: 10_000 }).toBe('true')
 
-    // Click a link: its own conditions.
-    const links = (await page.evaluate('window.__gossipscopeGraph.links()')) as string[]
-    const key = links[0]!
-    const [a, b] = key.split('|') as [string, string]
-    const mid = (await page.evaluate(`window.__gossipscopeGraph.link(${JSON.stringify(key)})`)) as { x: number; y: number }
-    await page.mouse.click(mid.x, mid.y)
+    // Click a link: its own conditions. Positions are read once the layout is still, at a
+    // link whose midpoint no node covers (a click there must hit the link, not a node).
+    await graphSettled(page)
+    const link = (await page.evaluate(
+      `(() => { const g = window.__gossipscopeGraph; const circles = g.nodes().map((id) => g.node(id))
+        for (const key of g.links()) { const p = g.link(key)
+          if (p && circles.every((c) => Math.hypot(c.x - p.x, c.y - p.y) > c.r + 8)) return { key, ...p } }
+        return null })()`,
+    )) as { key: string; x: number; y: number } | null
+    expect(link).not.toBeNull()
+    const [a, b] = link!.key.split('|') as [string, string]
+    await page.mouse.click(link!.x, link!.y)
     const editor = page.getByTestId('link-editor')
     await expect.poll(() => editor.isVisible(), { timeout: 10_000 }).toBe(true)
     await editor.getByLabel('Latency (ms)').fill('600')
@@ -51,7 +60,7 @@ describe('network lab in the browser', () => {
     await editor.getByRole('button', { name: 'Apply' }).click()
     await expect.poll(() => editor.textContent(), { timeout: 10_000 }).toContain('This link has its own conditions')
     await expect.poll(() => page.getByTestId('net-now').textContent(), { timeout: 10_000 }).toContain('2 link overrides')
-    await page.waitForTimeout(1500) // let a few slow dots travel for the picture
+    await forPicture(page, 1500)
     await page.screenshot({ path: shot('1-wan-and-link') })
 
     // Pick two peers with shift-click, partition them from the rest.
@@ -59,6 +68,7 @@ describe('network lab in the browser', () => {
     const options = await page.getByRole('option', { name: /, peer, alive$/ }).evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')!.split(',')[0]!))
     const picked = options.filter((id) => peers.includes(id)).slice(0, 2)
     expect(picked).toHaveLength(2)
+    await graphSettled(page)
     await page.keyboard.down('Shift')
     for (const id of picked) {
       const at = (await page.evaluate(`window.__gossipscopeGraph.node(${JSON.stringify(id)})`)) as { x: number; y: number }
@@ -70,7 +80,7 @@ describe('network lab in the browser', () => {
     await expect.poll(() => page.getByTestId('partition-badge').textContent(), { timeout: 10_000 }).toContain('Partition in force: p1')
     const cutLinks = async () => (await page.evaluate('window.__gossipscopeGraph.links().filter((k) => window.__gossipscopeGraph.cut(k)).length')) as number
     await expect.poll(cutLinks, { timeout: 10_000 }).toBeGreaterThan(0)
-    await page.waitForTimeout(800)
+    await forPicture(page, 800)
     await page.screenshot({ path: shot('2-partition') })
 
     // Heal: the badge goes, no link is drawn cut.

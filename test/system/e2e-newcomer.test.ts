@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useWebHostAndBrowser } from './e2e-fixture'
+import { graphSettled, nodeCircles, useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * What a newcomer sees, end to end against real nodes: the start card, context menus
@@ -33,13 +33,6 @@ interface Box {
   width: number
   height: number
 }
-type Probe = { x: number; y: number; r: number }
-
-/** Screen circles of every node (page code as strings: this file is type-checked without the DOM library). */
-async function nodeCircles(page: Page): Promise<Array<Probe & { id: string }>> {
-  return page.evaluate(`window.__gossipscopeGraph.nodes().map((id) => ({ id, ...window.__gossipscopeGraph.node(id) }))`)
-}
-
 /** Every node circle (with its label below) inside the canvas and clear of the legend. */
 async function expectNodesClear(page: Page): Promise<void> {
   const canvas = (await page.locator('canvas.graph-canvas').boundingBox())!
@@ -56,22 +49,6 @@ async function expectNodesClear(page: Page): Promise<void> {
     const overLegend = c.x + c.r > legend.x && c.x - c.r < legend.x + legend.width && bottom > legend.y
     expect(overLegend, where).toBe(false)
   }
-}
-
-/** Waits until the layout has settled enough that two reads a moment apart agree. */
-async function settled(page: Page): Promise<void> {
-  let previous = ''
-  await expect
-    .poll(
-      async () => {
-        const now = JSON.stringify((await nodeCircles(page)).map((c) => [Math.round(c.x / 4), Math.round(c.y / 4)]))
-        const same = now === previous
-        previous = now
-        return same
-      },
-      { timeout: WAIT, interval: 400 },
-    )
-    .toBe(true)
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -127,7 +104,7 @@ describe('a newcomer in the browser', () => {
     await expect.poll(() => page.getByLabel('registrations').isChecked()).toBe(true)
 
     // The fitted view keeps every node inside the canvas and clear of the legend.
-    await settled(page)
+    await graphSettled(page)
     await expectNodesClear(page)
 
     // A node's menu from a right-click on it.
@@ -148,7 +125,8 @@ describe('a newcomer in the browser', () => {
     const onDisk = readFileSync(join(logFolder, 'peer_network.log'), 'utf8').split('\n')[0]!
     expect(await details.getByLabel(`Log file of ${victim.id}`).textContent()).toContain(onDisk)
 
-    // A link's menu shows what is known about it.
+    // A link's menu shows what is known about it (positions read once the layout is still).
+    await graphSettled(page)
     const link = (await page.evaluate(
       // A link whose midpoint no node covers (a right-click there must hit the link, not a node).
       `(() => { const g = window.__gossipscopeGraph; const ids = g.nodes(); const circles = ids.map((id) => g.node(id))
@@ -174,7 +152,7 @@ describe('a newcomer in the browser', () => {
     await expect.poll(() => bar.textContent(), { timeout: WAIT }).toMatch(/Following message #\d+ from .* reached \d+ of \d+ expected peers, \d+ first receipts up to hop \d+, \d+ duplicate sends? lost the race/)
     // The bar is an overlay too: nodes stay clear of it once the view is fitted again.
     await page.keyboard.press('0')
-    await settled(page)
+    await graphSettled(page)
     const barBox = (await bar.boundingBox())!
     for (const c of await nodeCircles(page)) expect(c.y - c.r, `${c.id} under the follow bar`).toBeGreaterThanOrEqual(barBox.y + barBox.height - 1)
     await shot(page, 'follow-1280-light')
@@ -182,7 +160,7 @@ describe('a newcomer in the browser', () => {
     // The sequence diagram fits that message: lanes in order of first receipt.
     await page.getByRole('tab', { name: 'Sequence' }).click()
     await expect.poll(() => page.locator('.sequence-bar').textContent(), { timeout: WAIT }).toMatch(/followed message: \d+ transmissions over \d+ ms, lanes in order of first receipt/)
-    expect(await page.locator('.sequence-svg line.arrow').count()).toBeGreaterThan(0)
+    await expect.poll(() => page.locator('.sequence-svg line.arrow').count(), { timeout: WAIT }).toBeGreaterThan(0)
     await shot(page, 'sequence-1280-light')
 
     // Stepping hop by hop replays the message's transmissions one at a time.
@@ -258,12 +236,12 @@ describe('a newcomer in the browser', () => {
     await page.getByRole('button', { name: 'Stop following' }).first().click()
     await page.keyboard.press('Escape')
     await page.setViewportSize({ width: 1000, height: 560 })
-    await settled(page)
+    await graphSettled(page)
     await expectNodesClear(page)
     // Browser zoom 150 % of a 1280x720 window: 853x480 CSS px at 1.5 device px each.
     const cdp = await e2e.browser.context.newCDPSession(page)
     await cdp.send('Emulation.setDeviceMetricsOverride', { width: 853, height: 480, deviceScaleFactor: 1.5, mobile: false })
-    await settled(page)
+    await graphSettled(page)
     await expectNodesClear(page)
     // Pixel ratio 2: the canvas backing store follows it (sharp, not blurry).
     await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 720, deviceScaleFactor: 2, mobile: false })
@@ -274,7 +252,7 @@ describe('a newcomer in the browser', () => {
         return b.dpr === 2 && Math.abs(b.width - css.width * 2) <= 2 && Math.abs(b.height - css.height * 2) <= 2
       }, { timeout: WAIT })
       .toBe(true)
-    await settled(page)
+    await graphSettled(page)
     await expectNodesClear(page)
     await shot(page, 'graph-ratio2-1280-light')
     await cdp.send('Emulation.clearDeviceMetricsOverride')
@@ -321,7 +299,7 @@ describe('a newcomer in the browser', () => {
         await page.keyboard.press('Escape') // no selection: the details area lists the newest messages
         await page.getByRole('button', { name: /^Follow message \d+ from/ }).last().click()
         await page.getByRole('tab', { name: 'Narration' }).click()
-        await settled(page)
+        await graphSettled(page)
         await expectNodesClear(page)
         await shot(page, `graph-follow-narration-${w}-${scheme}`)
         await page.getByRole('tab', { name: 'Guide' }).click()

@@ -31,8 +31,9 @@ describe('200 packed nodes in the browser', () => {
     await expect.poll(async () => Number(await count('links').textContent()), { timeout: 30_000 }).toBeGreaterThanOrEqual(196)
 
     const peers = page.getByRole('option', { name: /, peer, alive$/ })
-    const victim = (await peers.nth(5).getAttribute('aria-label'))!.split(',')[0]!
-    await peers.nth(5).click()
+    const victimLabel = (await peers.nth(5).getAttribute('aria-label'))!
+    const victim = victimLabel.split(',')[0]!
+    await page.getByRole('option', { name: victimLabel }).click()
     const details = page.getByRole('region', { name: `Details of ${victim}` })
     await expect.poll(() => details.getByTestId('node-process').textContent(), { timeout: 10_000 }).toMatch(/^process \d+, shared with 49 nodes/)
     await page.screenshot({ path: join(tmpdir(), `gossipscope-e2e-packed-${process.pid}.png`) })

@@ -33,6 +33,12 @@ describe('replay in the browser', () => {
     const number = async (id: string) => Number(await count(id).textContent())
     const slider = page.getByLabel('Replay time (ms since the session start)')
     const position = page.getByLabel('Timeline position')
+    /** Moves the slider to `ms` and waits until the position says so (the counters are drawn with it). */
+    const seek = async (ms: number) => {
+      await slider.fill(String(ms))
+      const shown = `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s / `
+      await expect.poll(async () => (await position.textContent()) ?? '', { timeout: WAIT }).toMatch(new RegExp(`^${shown.replace('.', '\\.')}`))
+    }
     await page.goto(e2e.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
 
@@ -49,22 +55,21 @@ describe('replay in the browser', () => {
     await page.getByRole('button', { name: 'Stop' }).click()
     await expect.poll(() => page.getByRole('button', { name: 'Stop' }).isEnabled(), { timeout: 30_000 }).toBe(false)
     const liveMessages = await number('messages')
-    await slider.fill('0')
+    await seek(0)
     await expect.poll(() => number('messages'), { timeout: WAIT }).toBe(0)
-    expect(await page.getByRole('button', { name: 'Live', exact: true }).getAttribute('aria-pressed')).toBe('false')
+    await expect.poll(() => page.getByRole('button', { name: 'Live', exact: true }).getAttribute('aria-pressed'), { timeout: WAIT }).toBe('false')
     // Dragging forward through the session: the count never falls and passes through
     // values between none and all.
     const max = Number(await slider.getAttribute('max'))
     const seen: number[] = []
     for (let i = 1; i <= 20; i++) {
-      await slider.fill(String(Math.round((max * i) / 20)))
-      await expect.poll(async () => /\d+/.test((await position.textContent()) ?? ''), { timeout: WAIT }).toBe(true)
+      await seek(Math.round((max * i) / 20))
       seen.push(await number('messages'))
     }
     expect(seen).toEqual([...seen].sort((a, b) => a - b))
     expect(seen.some((n) => n > 0 && n < liveMessages)).toBe(true)
     expect(seen[seen.length - 1]).toBe(liveMessages)
-    await slider.fill(String(Math.round(max / 2)))
+    await seek(Math.round(max / 2))
     // Step one event forward: the event counter moves by one.
     const before = /event (\d+)\//.exec((await position.textContent())!)![1]!
     await page.getByRole('button', { name: 'Step forward one event' }).click()

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { unzipSync } from 'fflate'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { useWebHostAndBrowser } from './e2e-fixture'
+import { frames, logRowsGap, useWebHostAndBrowser } from './e2e-fixture'
 
 /**
  * Renderer defects from the newcomer review, in Chromium against the web host (no nodes):
@@ -57,17 +57,7 @@ describe('newcomer review fixes', () => {
         expect(scroll.height).toBeGreaterThan(100)
         // The rows drawn fill the visible scroll box, whatever its height with this machine's
         // fonts (the virtual list fills in over a few frames: wait for it).
-        const gap = () => page.locator('.log-scroll').first().evaluate((box) => {
-          const view = box.getBoundingClientRect()
-          let covered = 0
-          for (const row of box.querySelectorAll('.log-row')) {
-            const r = row.getBoundingClientRect()
-            if ((row.textContent ?? '').length === 0) continue
-            covered += Math.max(0, Math.min(r.bottom, view.bottom) - Math.max(r.top, view.top))
-          }
-          return Math.round(Math.min(view.height, box.scrollHeight) - covered)
-        })
-        await expect.poll(gap, { timeout: WAIT }).toBeLessThan(2)
+        await expect.poll(() => logRowsGap(page), { timeout: WAIT }).toBeLessThan(2)
         if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.SCREENSHOT_DIR, `log-${zip.replace('.zip', '')}-${scheme}.png`) })
       }
     }
@@ -83,6 +73,8 @@ describe('newcomer review fixes', () => {
       for (const scheme of ['light', 'dark'] as const) {
         await page.setViewportSize({ width, height })
         await page.emulateMedia({ colorScheme: scheme })
+        // Resize observers and the state they set run in the next frames: measure after them.
+        await frames(page)
         const where = `${width}x${height} ${scheme}`
         // Timeline: the position on one line with Live beside it; the controls on two rows at most.
         const open = await box(page, '.timeline-controls button:first-child')
@@ -152,15 +144,15 @@ describe('newcomer review fixes', () => {
     try {
       await second.goto(e2e.host.url)
       await expect.poll(() => second.getByTestId('catch-up').count(), { timeout: WAIT }).toBe(1)
-      expect(await second.getByTestId('ingest-stats').textContent()).toBe('LOADING')
+      await expect.poll(() => second.getByTestId('ingest-stats').textContent(), { timeout: WAIT }).toBe('LOADING')
+      await expect.poll(() => second.getByTestId('catch-up').textContent(), { timeout: WAIT }).toMatch(/^Loading history .*0 \/ [\d,]+ events \(0%\)$/)
       // Not offered to start a network: one is running.
       expect(await second.locator('.start-card').count()).toBe(0)
-      expect(await second.getByTestId('catch-up').textContent()).toMatch(/^Loading history .*0 \/ [\d,]+ events \(0%\)$/)
       if (process.env.SCREENSHOT_DIR) await second.screenshot({ path: join(process.env.SCREENSHOT_DIR, 'catch-up.png') })
       release()
       await expect.poll(() => second.getByTestId('catch-up').count(), { timeout: WAIT }).toBe(0)
       await expect.poll(() => second.getByTestId('ingest-stats').textContent(), { timeout: WAIT }).toMatch(/^(LIVE|IDLE)$/)
-      expect(Number(await second.getByTestId('count-messages').textContent())).toBeGreaterThan(0)
+      await expect.poll(async () => Number(await second.getByTestId('count-messages').textContent()), { timeout: WAIT }).toBeGreaterThan(0)
     } finally {
       release()
       await second.close()

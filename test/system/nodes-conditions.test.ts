@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { LocalNetwork, NetEvent, NetNode } from '../../electron/host/local-network'
 import type { LinkConditions } from '../../shared/net/conditions'
 import { DEFAULT_SETTINGS, type ProtocolSettings } from '../../shared/settings'
-import { addressBlock, invalidEvents, programsCopy, tempDir, testPacking } from './nodes-helpers'
+import { addressBlock, invalidEvents, programsCopy, settle, tempDir, testPacking } from './nodes-helpers'
 import { LocalNetwork as Network } from '../../electron/host/local-network'
 
 /**
@@ -34,9 +34,15 @@ async function hops(link: LinkConditions): Promise<{ hops: number[]; events: Net
   const peers: NetNode[] = []
   for (let i = 1; i <= 5; i++) peers.push(await net.start('peer', { ip: `127.${block}.8.${i}`, port: 7102 }))
   await net.waitFor(() => peers.every((p) => (p.counts.get('gossip.created') ?? 0) >= SETTINGS.gossipCount), 60_000, 'every peer to create its messages')
-  // The last messages' hops (40 ms each, a few hops) are done well within a second.
-  await new Promise((r) => setTimeout(r, 1000))
-  const events = [...net.nodes.values()].flatMap((n) => n.events)
+  // The last messages' hops are still on their way: wait until every forwarded line arrived
+  // (received or duplicate; no loss here), bounded.
+  const all = () => [...net.nodes.values()].flatMap((n) => n.events)
+  const landed = () => {
+    const arrived = new Set(all().filter((e) => e.type === 'gossip.received' || e.type === 'gossip.duplicate').map((e) => `${String(e.from)}>${e.node} ${String(e.id)}`))
+    return all().every((e) => e.type !== 'gossip.forwarded' || arrived.has(`${e.node}>${String(e.to)} ${String(e.id)}`))
+  }
+  await settle(landed, 10_000)
+  const events = all()
   for (const node of net.nodes.values()) expect(invalidEvents(node)).toEqual([])
   const sent = new Map<string, number>()
   for (const e of events) if (e.type === 'gossip.forwarded') sent.set(`${e.node}>${String(e.to)} ${String(e.id)}`, e.t)

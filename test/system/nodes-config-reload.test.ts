@@ -99,7 +99,7 @@ describe('a seed added to config.txt while peers run', () => {
     expect(removed(thirdId)).toBe(true)
     // The reporter's own event travels on its own stdout and may land after the seeds' removals.
     const reportsAbout = () => cluster.eventsOf('peer.dead-reported').filter((e) => e.peer === victim.id)
-    await cluster.waitFor(() => reportsAbout().length > 0, 5_000, `a peer.dead-reported event about ${victim.id}`)
+    await cluster.waitFor(() => reportsAbout().length > 0, 20_000, `a peer.dead-reported event about ${victim.id}`)
     const reports = reportsAbout()
     for (const report of reports) expect(report.seeds).toContain(thirdId)
 

@@ -66,16 +66,16 @@ export function pidOf(node: NetNode): number {
 }
 
 /**
- * Polls `check` every 50 ms until it holds or `timeoutMs` passes; resolves with the last
+ * Polls `check` every `intervalMs` (50) until it holds or `timeoutMs` passes; resolves with the last
  * result. For things with no event to wait on: a node's log file is written in batches
  * after the event that the test waited for may already have arrived on its stdout. The
  * caller then asserts as before, so a timeout fails with the assertion's own message.
  */
-export async function settle(check: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+export async function settle(check: () => boolean, timeoutMs = 10_000, intervalMs = 50): Promise<boolean> {
   const end = Date.now() + timeoutMs
   while (!check()) {
     if (Date.now() > end) return false
-    await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, intervalMs))
   }
   return true
 }
@@ -97,4 +97,19 @@ export function count(node: NetNode, type: string): number {
 
 export function eventsOfType(node: NetNode, type: string): NetEvent[] {
   return node.events.filter((e) => e.type === type)
+}
+
+/**
+ * Start times (ms since epoch) of `node`'s liveness rounds from `since` on: the times of its
+ * liveness.sent / liveness.missed events, one round being the events less than half an
+ * interval apart. Failure detection measured in these rounds holds on a loaded machine,
+ * where every timer runs late alike; milliseconds do not.
+ */
+export function roundsOf(node: NetNode, since: number, livenessMs: number): number[] {
+  const rounds: number[] = []
+  for (const e of node.events) {
+    if ((e.type !== 'liveness.sent' && e.type !== 'liveness.missed') || e.t < since) continue
+    if (rounds.length === 0 || e.t - rounds.at(-1)! > livenessMs / 2) rounds.push(e.t)
+  }
+  return rounds
 }

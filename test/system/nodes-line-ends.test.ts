@@ -94,8 +94,15 @@ describe('a seed', () => {
   it('names a half line cut by a reset in frame.rejected', async () => {
     const c = await dial(seed.address, `127.${block}.44.252`)
     const from = `${c.localAddress}:${c.localPort}`
-    c.write('Register:127.0.0.1')
-    await new Promise((r) => setTimeout(r, 50)) // let the bytes leave before the reset
+    // A reset discards bytes the seed has not read yet: send a whole bad line first in the
+    // same write and wait until the seed rejected it, so the half line behind it was read too.
+    c.write('junk\nRegister:127.0.0.1')
+    await cluster.waitFor(
+      () => eventsOfType(seed, 'frame.rejected').some((e) => e.from === from && /unknown message "junk"/.test(e.reason as string)),
+      10_000,
+      'the whole line before the half line to be read',
+      seed,
+    )
     c.resetAndDestroy()
     await cluster.waitFor(
       () => eventsOfType(seed, 'frame.rejected').some((e) => e.from === from && /unfinished 18-byte line/.test(e.reason as string)),

@@ -1,7 +1,8 @@
+import { loadavg } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LocalNetwork as Cluster, NetNode as ClusterNode } from '../../electron/host/local-network'
 import { DEFAULT_SETTINGS, type ProtocolSettings, scaledIntervals } from '../../shared/settings'
-import { addressBlock, count, eventsOfType, invalidEvents, logLines, newCluster, programsCopy, settle } from './nodes-helpers'
+import { addressBlock, count, eventsOfType, invalidEvents, logLines, newCluster, programsCopy, roundsOf, settle } from './nodes-helpers'
 
 /**
  * 3 seeds + 20 peers as real processes, each on its own 127.x address.
@@ -10,9 +11,14 @@ import { addressBlock, count, eventsOfType, invalidEvents, logLines, newCluster,
  * are then started at once, so each finds at least the first peer (registered before it
  * asked) in its seeds' lists and links to peers that joined before it. A peer creates its
  * first message one gossip interval after it linked, so the 19 have 6 s to start and link
- * after the first peer joined: 1-2 s on an idle 2-core machine, about 4 s at load 10. The
- * test asserts that every link was up before the first message was created; only then is
- * "every peer receives every other peer's 10 messages exactly once" the right expectation.
+ * after the first peer joined: 1-2 s on an idle 2-core machine, about 4 s at load 10.
+ * Gossip is push only: a message reaches the peers linked to its creator (directly or
+ * through others) when it is created, and a peer that links later never gets it. So the
+ * test asserts, whatever the machine's speed, that each message reaches at least every
+ * peer of its creator's part of the overlay at its creation, exactly once; on a machine
+ * fast enough that every link was up before the first message (the usual case) that is
+ * every other peer. Failure detection is measured in the detector's own liveness rounds,
+ * not in milliseconds of a shared machine.
  */
 
 const SETTINGS: ProtocolSettings = {
@@ -39,12 +45,42 @@ function dialedLinks(node: ClusterNode): number {
   return node.events.filter((e) => e.type === 'peer.link-up' && e.initiator === true).length
 }
 
+/** Link-up and link-down events of every peer, in each peer's own order. */
+function linkEvents(): Array<{ node: string; peer: string; up: boolean; t: number }> {
+  return peers.flatMap((p) =>
+    p.events.filter((e) => e.type === 'peer.link-up' || e.type === 'peer.link-down').map((e) => ({ node: p.id, peer: e.peer as string, up: e.type === 'peer.link-up', t: e.t })),
+  )
+}
+
+/**
+ * The peers `origin` could flood to at time `t`: its part of the overlay over links that
+ * both ends had up at `t` and neither took down later (a flood crosses a link after `t`).
+ * `links` is linkEvents(), read once for many calls.
+ */
+function floodable(origin: string, t: number, links = linkEvents()): Set<string> {
+  const upAt = new Map<string, boolean>() // `a>b`: a's view of its link to b at t
+  const downLater = new Set<string>()
+  for (const e of links) {
+    if (e.t <= t) upAt.set(`${e.node}>${e.peer}`, e.up)
+    else if (!e.up) downLater.add(`${e.node}>${e.peer}`)
+  }
+  const usable = (a: string, b: string) => upAt.get(`${a}>${b}`) === true && upAt.get(`${b}>${a}`) === true && !downLater.has(`${a}>${b}`) && !downLater.has(`${b}>${a}`)
+  const reached = new Set([origin])
+  const queue = [origin]
+  while (queue.length > 0) {
+    const a = queue.shift()!
+    for (const p of peers) if (!reached.has(p.id) && usable(a, p.id)) (reached.add(p.id), queue.push(p.id))
+  }
+  reached.delete(origin)
+  return reached
+}
+
 async function startPeer(index: number, earlier: number): Promise<ClusterNode> {
   const node = await cluster.start('peer', peerAddresses[index]!)
   const want = Math.min(SETTINGS.maxLinks, earlier)
   await cluster.waitFor(
     () => count(node, 'peer.registered') >= 2 && dialedLinks(node) >= want,
-    10_000,
+    30_000,
     `${node.id} to register and link`,
     node,
   )
@@ -89,42 +125,60 @@ describe('3 seeds + 20 peers over loopback TCP', () => {
     }
   })
 
-  it('links every peer before the first message is created, then delivers every message exactly once', async () => {
-    const total = PEERS * (PEERS - 1) * SETTINGS.gossipCount
-    const received = () => peers.reduce((sum, p) => sum + count(p, 'gossip.received'), 0)
-    await cluster.waitFor(() => received() >= total, gossipMs * SETTINGS.gossipCount + 30_000, `${total} receipts`)
-
-    const created = peers.flatMap((p) => eventsOfType(p, 'gossip.created'))
-    expect(created).toHaveLength(PEERS * SETTINGS.gossipCount)
-    const firstCreated = Math.min(...created.map((e) => e.t))
-    const lastJoin = Math.max(...peers.flatMap((p) => eventsOfType(p, 'peer.link-up').filter((e) => e.initiator).map((e) => e.t)))
-    expect(lastJoin).toBeLessThan(firstCreated)
-
-    const byNode = new Map<string, Set<string>>()
-    for (const e of created) {
-      if (!byNode.has(e.node)) byNode.set(e.node, new Set())
-      byNode.get(e.node)!.add(e.id as string)
+  it('links every peer into one overlay, then delivers every message to every peer linked to its creator, exactly once', async () => {
+    const created = () => peers.flatMap((p) => eventsOfType(p, 'gossip.created'))
+    const receivers = () => {
+      const got = new Map<string, Set<string>>()
+      for (const p of peers) for (const e of eventsOfType(p, 'gossip.received')) got.set(e.id as string, (got.get(e.id as string) ?? new Set()).add(p.id))
+      return got
     }
+    /** Messages that have not yet reached every peer of the creator's part of the overlay at its creation. */
+    const short = () => {
+      const got = receivers()
+      const links = linkEvents()
+      return created().filter((m) => [...floodable(m.node, m.t, links)].some((p) => !got.get(m.id as string)?.has(p)))
+    }
+    // Cheap checks on every event batch, the whole one twice a second.
+    await cluster.waitFor(
+      () => peers.every((p) => count(p, 'gossip.created') >= SETTINGS.gossipCount),
+      gossipMs * (SETTINGS.gossipCount + 1) + 30_000,
+      `${PEERS * SETTINGS.gossipCount} messages created`,
+    )
+    await settle(() => short().length === 0, 30_000, 500)
+    expect(short()).toEqual([])
+
+    // Every peer ends up in one overlay: every message created once all links were up reached everyone.
+    const lastLink = Math.max(...peers.flatMap((p) => eventsOfType(p, 'peer.link-up').map((e) => e.t)))
+    expect(floodable(peers[0]!.id, lastLink).size).toBe(PEERS - 1)
+    const all = created()
+    const late = all.filter((m) => m.t > lastLink)
+    // Normally every link is up before the first message (6 s after the first link); a slow machine may link later.
+    console.log(`${all.length - late.length} of ${all.length} messages created before the last link came up`)
+    expect(late.length).toBeGreaterThan(all.length / 2)
+
+    const ids = new Set(all.map((e) => e.id as string))
     for (const peer of peers) {
       const own = eventsOfType(peer, 'gossip.created')
       expect(own.map((e) => e.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
       const got = eventsOfType(peer, 'gossip.received').map((e) => e.id as string)
       expect(new Set(got).size, `${peer.id} received a message twice`).toBe(got.length)
-      const expected = new Set(created.filter((e) => e.node !== peer.id).map((e) => e.id as string))
-      expect(new Set(got)).toEqual(expected)
+      // Only messages that exist, none of its own.
+      expect(got.filter((id) => !ids.has(id) || own.some((m) => m.id === id))).toEqual([])
+      for (const m of late) if (m.node !== peer.id) expect(got, `${peer.id} missed ${m.id as string}, created after every link was up`).toContain(m.id)
     }
   })
 
   it('writes the required log lines, tagged with IP:PORT, and only valid events', async () => {
     // The log files are written in batches, after the events this test waited for.
     const receivedLines = (peer: ClusterNode) => logLines(peer).filter((l) => / received from \S+ at /.test(l)).length
-    await settle(() => peers.every((p) => receivedLines(p) >= (PEERS - 1) * SETTINGS.gossipCount))
+    const receipts = (peer: ClusterNode) => count(peer, 'gossip.received')
+    await settle(() => peers.every((p) => receivedLines(p) >= receipts(p)))
     const stamp = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}'
     for (const peer of peers) {
       const lines = logLines(peer)
       const tag = `${stamp} \\[${peer.id.replace(/\./g, '\\.')}\\] `
       expect(lines.every((l) => new RegExp(`^${tag}`).test(l)), peer.id).toBe(true)
-      expect(lines.filter((l) => / received from \S+ at /.test(l))).toHaveLength((PEERS - 1) * SETTINGS.gossipCount)
+      expect(lines.filter((l) => / received from \S+ at /.test(l))).toHaveLength(receipts(peer))
       expect(lines.filter((l) => /Peer list from seed /.test(l)).length).toBeGreaterThanOrEqual(2)
       expect(invalidEvents(peer)).toEqual([])
     }
@@ -152,20 +206,41 @@ describe('3 seeds + 20 peers over loopback TCP', () => {
     expect(around.length).toBeGreaterThan(0)
     expect(holders.length).toBeGreaterThanOrEqual(2)
 
-    const killedAt = Date.now()
     cluster.kill(victim.id)
-    const bound = (SETTINGS.livenessMisses + 1) * livenessMs
-    const removed = (s: ClusterNode) => eventsOfType(s, 'seed.peer-removed').find((e) => e.peer === victim.id)
-    await cluster.waitFor(() => holders.every((s) => removed(s)), bound + 5_000, `seeds to remove ${victim.id}`)
-    for (const seed of holders) {
-      // 250 ms covers the report's trip and timer jitter on a loaded 2-core machine.
-      expect(removed(seed)!.t - killedAt, seed.id).toBeLessThanOrEqual(bound + 250)
-    }
+    await victim.managed.exited
+    // Rounds are counted from here (a node packed in a node host ends when the host handled the kill).
+    const killedAt = Date.now()
+    const removed = (s: ClusterNode) => eventsOfType(s, 'seed.peer-removed').find((e) => e.peer === victim.id && e.t >= killedAt)
+    await cluster.waitFor(() => holders.every((s) => removed(s)), 30 * livenessMs, `seeds to remove ${victim.id}`)
     await cluster.waitFor(
-      () => around.every((p) => eventsOfType(p, 'peer.dead-reported').some((e) => e.peer === victim.id)),
-      5_000,
+      () => around.every((p) => eventsOfType(p, 'peer.dead-reported').some((e) => e.peer === victim.id && e.t >= killedAt)),
+      30 * livenessMs,
       'every neighbour to report',
     )
+    // Counted in each neighbour's own liveness rounds (a loaded machine stretches them all
+    // alike): the report comes in the round of the `livenessMisses`-th miss, at most
+    // misses + 1 rounds after the kill; every seed removed the peer before that neighbour's
+    // next round.
+    const figures: string[] = []
+    for (const peer of around) {
+      const report = eventsOfType(peer, 'peer.dead-reported').find((e) => e.peer === victim.id && e.t >= killedAt)!
+      const misses = eventsOfType(peer, 'liveness.missed').filter((e) => e.peer === victim.id && e.t >= killedAt && e.t <= report.t)
+      expect(misses.at(-1)?.count, `${peer.id}: misses before its report`).toBe(SETTINGS.livenessMisses)
+      const rounds = roundsOf(peer, killedAt, livenessMs)
+      expect(rounds.filter((t) => t <= report.t).length, `${peer.id}: rounds from the kill to its report`).toBeLessThanOrEqual(SETTINGS.livenessMisses + 1)
+      figures.push(`${peer.id} reported after ${report.t - killedAt} ms`)
+    }
+    const firstReport = Math.min(...around.map((p) => eventsOfType(p, 'peer.dead-reported').find((e) => e.peer === victim.id && e.t >= killedAt)!.t))
+    for (const seed of holders) {
+      const at = removed(seed)!.t
+      figures.push(`${seed.id} removed it after ${at - killedAt} ms`)
+      for (const peer of around) {
+        const report = eventsOfType(peer, 'peer.dead-reported').find((e) => e.peer === victim.id && e.t >= killedAt)!.t
+        const next = roundsOf(peer, report + livenessMs / 2, livenessMs)[0]
+        if (next !== undefined) expect(at, `${seed.id} removed ${victim.id} before ${peer.id}'s round after its report`).toBeLessThanOrEqual(next)
+      }
+    }
+    console.log(`kill of ${victim.id}: first report after ${firstReport - killedAt} ms; ${figures.join('; ')}; load ${loadavg()[0]!.toFixed(2)}`)
     const [ip, port] = victim.id.split(':')
     // The log line is written after (or in a later batch than) the event waited for above.
     await settle(() => around.every((p) => logLines(p).some((l) => l.includes(`Dead Node:${ip}:${port}:`))))
