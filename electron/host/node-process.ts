@@ -72,6 +72,7 @@ const statsSchema = z.object({
     inputs: count, socketReads: count, socketReadBytes: count, socketLines: count, socketFlushes: count,
     socketWriteBytes: count, fileWrites: count, fileWriteBytes: count, events: count, logLines: count,
   }),
+  memory: z.object({ rss: count, heapTotal: count, heapUsed: count, external: count, arrayBuffers: count }),
 }) satisfies z.ZodType<HostStats>
 const replySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ready') }),

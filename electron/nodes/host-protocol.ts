@@ -47,6 +47,12 @@ export interface HostStats {
   gc: { minor: number; minorMs: number; major: number; majorMs: number } | null
   /** Work counters of all nodes of the process since it started (io-stats.ts). */
   counts: IoCounts
+  /**
+   * Memory now (process.memoryUsage), bytes: resident set; V8 heap reserved and in use
+   * (live objects and garbage not collected yet); memory outside the heap owned by JS
+   * objects (Buffers, typed arrays: `external` includes `arrayBuffers`).
+   */
+  memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number }
 }
 
 export type HostReply =

@@ -129,7 +129,9 @@ function stats(): HostStats {
     loopDelay.reset()
   }
   const cpu = process.cpuUsage()
-  return { pid: process.pid, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, elu: elu.utilization, loopDelayMs: delay, gc: collected, counts: { ...ioCounts } }
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage()
+  const memory = { rss, heapTotal, heapUsed, external, arrayBuffers }
+  return { pid: process.pid, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, elu: elu.utilization, loopDelayMs: delay, gc: collected, counts: { ...ioCounts }, memory }
 }
 
 function command(value: unknown): void {
