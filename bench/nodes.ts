@@ -163,6 +163,8 @@ async function main(): Promise<void> {
   const launchedAt = Date.now()
   const seedNodes = await Promise.all(seeds.map((a) => net.start('seed', a, 120_000)))
   const peers: NetNode[] = []
+  // One request, as the app's "add peers": packed peers are spread over the hosts (launcher.ts).
+  await net.launcher.expect('peer', opts.peers)
   let next = 0
   const launcher = async () => {
     while (next < opts.peers) {
@@ -270,8 +272,17 @@ function hostFigures(phase: RunFacts['gossipPhase'], hops: number) {
     loopDelayMs: { p50: worst((d) => d.p50), p99: worst((d) => d.p99), max: worst((d) => d.max) },
     gc,
     perHop,
+    memoryMb: {
+      rss: mb(after.map((h) => h.memory.rss)),
+      heapTotal: mb(after.map((h) => h.memory.heapTotal)),
+      heapUsed: mb(after.map((h) => h.memory.heapUsed)),
+      external: mb(after.map((h) => h.memory.external)),
+    },
   }
 }
+
+/** Sum of byte counts in MiB. */
+const mb = (bytes: number[]) => sum(bytes) / 1048576
 
 /** Events the start-up breakdown reads (peer.link-up is also read for the gossip figures). */
 const STARTUP_TYPES = new Set(['node.started', 'peer.registered', 'peer.peer-list', 'peer.link-up', 'node.warning'])
@@ -514,6 +525,7 @@ function print(r: ReturnType<typeof analyse>): void {
     ['cpuS all node processes; gossip phase (user + system); liveness phase', `${f(r.cpuS)} s; ${f(r.gossipCpuS)} s (${f(r.gossipCpuUserS)} + ${f(r.gossipCpuSystemS)}); ${f(r.livenessCpuS)} s over ${f(r.livenessPhaseS, 0)} s`],
     ['node hosts in the gossip phase: hosts.eluMax / eluMean; hosts.loopDelayMs p50 / p99 / max (worst host)', r.hosts.count === 0 ? 'no node hosts' : `${f(r.hosts.eluMax, 2)} / ${f(r.hosts.eluMean, 2)}; ${f(r.hosts.loopDelayMs.p50)} / ${f(r.hosts.loopDelayMs.p99)} / ${f(r.hosts.loopDelayMs.max)} ms`],
     ['hosts.gc in the gossip phase, all hosts: minor (count, ms); major (count, ms)', r.hosts.count === 0 ? 'no node hosts' : `${r.hosts.gc.minor}, ${f(r.hosts.gc.minorMs, 0)} ms; ${r.hosts.gc.major}, ${f(r.hosts.gc.majorMs, 0)} ms`],
+    ['hosts.memoryMb at the end of gossip, all hosts: rss / heapTotal / heapUsed / external', r.hosts.count === 0 ? 'no node hosts' : `${f(r.hosts.memoryMb.rss, 0)} / ${f(r.hosts.memoryMb.heapTotal, 0)} / ${f(r.hosts.memoryMb.heapUsed, 0)} / ${f(r.hosts.memoryMb.external, 0)} MB`],
     ['hosts.perHop: CPU µs; inputs; socket reads / flushes / lines; file writes; events; log lines', r.hosts.count === 0 ? 'no node hosts' : perHop(r.hosts.perHop)],
     ['falseRemovals (live peers removed by a seed)', String(r.falseRemovals)],
     ['events file bytes per node-minute: full / receipts level', `${f(r.eventsBytesPerNodeMinute.full, 0)} / ${f(r.eventsBytesPerNodeMinute.receipts, 0)}`],

@@ -47,9 +47,17 @@ export interface HostStats {
   gc: { minor: number; minorMs: number; major: number; majorMs: number } | null
   /** Work counters of all nodes of the process since it started (io-stats.ts). */
   counts: IoCounts
+  /**
+   * Memory now (process.memoryUsage), bytes: resident set; V8 heap reserved and in use
+   * (live objects and garbage not collected yet); memory outside the heap owned by JS
+   * objects (Buffers, typed arrays: `external` includes `arrayBuffers`).
+   */
+  memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number }
 }
 
 export type HostReply =
+  /** The host is up and takes commands: sent once, first. */
+  | { kind: 'ready' }
   /** Node events of this turn of the host's event loop, in emission order. */
   | { kind: 'events'; events: NodeEvent[] }
   /** A node could not start (the line seed.js / peer.js print on stderr before exiting 2). */

@@ -129,7 +129,9 @@ function stats(): HostStats {
     loopDelay.reset()
   }
   const cpu = process.cpuUsage()
-  return { pid: process.pid, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, elu: elu.utilization, loopDelayMs: delay, gc: collected, counts: { ...ioCounts } }
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage()
+  const memory = { rss, heapTotal, heapUsed, external, arrayBuffers }
+  return { pid: process.pid, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, elu: elu.utilization, loopDelayMs: delay, gc: collected, counts: { ...ioCounts }, memory }
 }
 
 function command(value: unknown): void {
@@ -153,6 +155,7 @@ function command(value: unknown): void {
 }
 
 process.on('message', command)
+reply({ kind: 'ready' })
 // The app that forked us is gone (even SIGKILLed): no node may outlive it.
 process.on('disconnect', () => {
   for (const node of nodes.values()) node.flushNow()

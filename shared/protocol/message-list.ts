@@ -1,3 +1,5 @@
+import { ipv4Number } from '../address'
+
 /**
  * The Message List (ML): every gossip message this peer has seen, keyed by the SHA-256
  * (hex) of its text, so a lookup is O(1) however long the run.
@@ -8,9 +10,11 @@
  * came from, and a later copy is a duplicate, dropped. A message is never forwarded again
  * after that, so a list of neighbours per record would only be written, never read; the
  * node's log and events (`gossip.received` with `from`, `gossip.forwarded`,
- * `gossip.duplicate`) record them. Kept this way a record costs about 40 bytes (a Map
- * entry and one float64); an object with a neighbour array cost about 370 bytes, which at
- * 1,000 peers times 1,000 messages was a third of the network's memory (docs/protocol.md).
+ * `gossip.duplicate`) record them. IPs are kept as their 32-bit values (no string per
+ * record or per origin). A record costs a Map entry and one float64, about 50 bytes, and
+ * each origin IP seen one more Map entry; an object with a neighbour array per record cost
+ * about 370 bytes, which at 1,000 peers times 1,000 messages was a third of the network's
+ * memory (docs/protocol.md).
  *
  * Records age out: a record is dropped MESSAGE_MAX_AGE_MS after it was added (a Map keeps
  * insertion order, which is receipt order, so the oldest are at its head: O(1) each).
@@ -28,19 +32,14 @@ export const MESSAGE_LIST_LIMIT = 200_000
 /** ms a record is kept, and the oldest `<ts>` a peer accepts (10 minutes). */
 export const MESSAGE_MAX_AGE_MS = 600_000
 
-/** Records of one origin IP, shared by all of them. */
-interface OriginTally {
-  readonly ip: string
-  count: number
-}
-
 /** Smallest capacity of the ring of times. */
 const MIN_RING = 16
 
 export class MessageList {
-  /** Message id -> the tally of the IP that created it; insertion (= receipt) order. */
-  private readonly records = new Map<string, OriginTally>()
-  private readonly perOrigin = new Map<string, OriginTally>()
+  /** Message id -> the IP that created it (ipv4Number); insertion (= receipt) order. */
+  private readonly records = new Map<string, number>()
+  /** Origin IP (ipv4Number) -> records held from it. */
+  private readonly perOrigin = new Map<number, number>()
   /**
    * ms since epoch each record was added, in the order of `records`: a ring of `size`
    * entries starting at `head` (records are only ever dropped from the head).
@@ -61,18 +60,17 @@ export class MessageList {
 
   /** Records held whose message was created by `ip`. */
   fromOrigin(ip: string): number {
-    return this.perOrigin.get(ip)?.count ?? 0
+    return this.perOrigin.get(ipv4Number(ip)) ?? 0
   }
 
-  /** Adds a message seen for the first time (the caller checked `has`), created by `origin`, at `now` (ms). */
+  /** Adds a message seen for the first time (the caller checked `has`), created by `origin` (a dotted quad), at `now` (ms). */
   add(id: string, origin: string, now: number): void {
-    let tally = this.perOrigin.get(origin)
-    if (tally === undefined) this.perOrigin.set(origin, (tally = { ip: origin, count: 0 }))
-    tally.count++
+    const ip = ipv4Number(origin)
+    this.perOrigin.set(ip, (this.perOrigin.get(ip) ?? 0) + 1)
     const n = this.records.size
     if (n === this.times.length) this.resize(2 * n)
     this.times[(this.head + n) % this.times.length] = now
-    this.records.set(id, tally)
+    this.records.set(id, ip)
     if (this.records.size > this.limit) this.dropOldest()
   }
 
@@ -84,10 +82,12 @@ export class MessageList {
   private dropOldest(): void {
     const oldest = this.records.entries().next()
     if (oldest.done) return
-    const [id, tally] = oldest.value
+    const [id, ip] = oldest.value
     this.records.delete(id)
     this.head = (this.head + 1) % this.times.length
-    if (--tally.count === 0) this.perOrigin.delete(tally.ip)
+    const left = this.perOrigin.get(ip)! - 1
+    if (left > 0) this.perOrigin.set(ip, left)
+    else this.perOrigin.delete(ip)
     const n = this.records.size
     if (n === 0) this.head = 0
     if (this.times.length > MIN_RING && n <= this.times.length / 4) this.resize(Math.max(MIN_RING, 2 * n))

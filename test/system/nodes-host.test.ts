@@ -172,6 +172,11 @@ describe('node hosts and processes of their own in one network', () => {
     const c = second.counts
     for (const key of ['inputs', 'socketReads', 'socketLines', 'socketFlushes', 'fileWrites', 'events', 'logLines'] as const) expect(c[key], key).toBeGreaterThan(0)
     expect(c.socketFlushes).toBeLessThanOrEqual(c.socketLines)
+    const m = second.memory
+    expect(m.heapUsed).toBeGreaterThan(0)
+    expect(m.heapUsed).toBeLessThanOrEqual(m.heapTotal)
+    expect(m.heapTotal).toBeLessThan(m.rss)
+    expect(m.arrayBuffers).toBeLessThanOrEqual(m.external)
     expect(await peers.find(alone)!.managed.process.stats()).toBeNull()
   })
 

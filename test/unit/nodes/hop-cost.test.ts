@@ -141,4 +141,39 @@ describe('a node\'s files', () => {
     output.close()
     expect(readFileSync(eventsPath, 'utf8')).toBe(expected.join('\n') + '\n')
   })
+
+  it('size each file\'s buffer to what it gets per interval: doubling when it fills, halving after quiet intervals', async () => {
+    // The files' one timer of earlier tests (a real one) runs out first: every file above is closed.
+    await new Promise((resolve) => setTimeout(resolve, 2 * FILE_FLUSH_MS))
+    vi.useFakeTimers()
+    try {
+      const logPath = join(dir, 'log-3.log')
+      const output = new NodeOutput({ node: '127.0.2.1:7000', logPath, events: { kind: 'none' }, console: false })
+      const text = 'x'.repeat(200) // a log line of about 250 bytes
+      let n = 0
+      const burst = () => {
+        const writes = ioCounts.fileWrites
+        for (let i = 0; i < 40; i++) output.log(1_800_000_000_000, `${text} ${n++}`)
+        vi.advanceTimersByTime(FILE_FLUSH_MS)
+        return ioCounts.fileWrites - writes
+      }
+      // 10 KB in one interval from a 1 KiB buffer: written early each time it fills (it doubles), the rest at the interval.
+      const growing = burst()
+      expect(growing).toBeGreaterThan(2)
+      // It keeps growing while bursts fill it, up to 16 KiB: then one write per interval.
+      expect(burst()).toBeLessThan(growing)
+      expect(burst()).toBe(1)
+      // Quiet intervals (a line each) halve it back to 1 KiB: 16 -> 8 -> 4 -> 2 -> 1.
+      for (let i = 0; i < 4; i++) {
+        output.log(1_800_000_000_000, `quiet ${n++}`)
+        vi.advanceTimersByTime(FILE_FLUSH_MS)
+      }
+      expect(burst()).toBe(growing)
+      output.close()
+      const lines = readFileSync(logPath, 'utf8').split('\n').slice(0, -1)
+      expect(lines.map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)))).toEqual(Array.from({ length: n }, (_, i) => i))
+    } finally {
+      vi.useRealTimers()
+    }
+  })
 })

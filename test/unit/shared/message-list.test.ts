@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { ipv4Number } from '../../../shared/address'
 import { MESSAGE_MAX_AGE_MS, MessageList } from '../../../shared/protocol/message-list'
 
 const T0 = 1_800_000_000_000
@@ -63,5 +64,17 @@ describe('MessageList', () => {
       expect(reference.filter((r) => ml.has(r.id) !== keptIds.has(r.id))).toEqual([])
       for (let o = 0; o < 17; o++) expect(ml.fromOrigin(`127.0.2.${o}`)).toBe(kept.filter((r) => r.origin === `127.0.2.${o}`).length)
     }
+  })
+})
+
+describe('ipv4Number', () => {
+  it('is the 32-bit value of a dotted quad, one to one', () => {
+    expect(ipv4Number('127.0.0.1')).toBe(0x7f000001)
+    expect(ipv4Number('0.0.0.0')).toBe(0)
+    expect(ipv4Number('255.255.255.255')).toBe(0xffffffff)
+    expect(ipv4Number('10.20.30.40')).toBe((10 << 24) + (20 << 16) + (30 << 8) + 40)
+    const seen = new Set<number>()
+    for (const a of [0, 1, 127, 255]) for (const b of [0, 9, 10, 99, 100, 255]) for (const d of [1, 12, 123]) seen.add(ipv4Number(`${a}.${b}.1.${d}`))
+    expect(seen.size).toBe(4 * 6 * 3)
   })
 })
