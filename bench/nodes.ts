@@ -164,6 +164,8 @@ async function main(): Promise<void> {
   const launchedAt = Date.now()
   const seedNodes = await Promise.all(seeds.map((a) => net.start('seed', a, 120_000)))
   const peers: NetNode[] = []
+  // One request, as the app's "add peers": packed peers are spread over the hosts (launcher.ts).
+  await net.launcher.expect('peer', opts.peers)
   let next = 0
   const launcher = async () => {
     while (next < opts.peers) {

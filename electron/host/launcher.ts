@@ -12,6 +12,9 @@ import { DEFAULT_PACKING, type Packing, placement } from '../../shared/packing'
  * the same to the network either way (node-process.ts).
  */
 
+/** Longest `expect()` waits for the node hosts it started to come up, ms. */
+const HOST_READY_WAIT_MS = 10_000
+
 /** Default V8 flags of a node host (see LauncherOptions.hostExecArgv). */
 export const HOST_EXEC_ARGV = ['--max-semi-space-size=2', '--max-old-space-size=1024', '--single-threaded-gc']
 
@@ -59,6 +62,8 @@ export class Launcher {
    * seed must not queue behind the gossip and liveness work of its process mates.
    */
   private filling: Record<NodeSpec['role'], NodeProcess | null> = { seed: null, peer: null }
+  /** The request announced by `expect()` whose shared nodes are being spread, per role. */
+  private spread: Record<NodeSpec['role'], Spread | null> = { seed: null, peer: null }
 
   constructor(private readonly options: LauncherOptions) {
     this.packingSetting = options.packing ?? DEFAULT_PACKING
@@ -72,6 +77,36 @@ export class Launcher {
   setPacking(packing: Packing): void {
     this.packingSetting = packing
     this.filling = { seed: null, peer: null }
+    this.dropSpread()
+  }
+
+  /**
+   * Announces that `count` nodes of `role` are about to be launched, one request (the app's
+   * "add N peers", the benchmark's network), and resolves once the node hosts they need
+   * are up (at most HOST_READY_WAIT_MS). Those of them placed in node hosts are spread
+   * round-robin, in launch order, over ceil(shared / size) new hosts instead of filling one
+   * host after another. Why: under preferential attachment the first peers of a network
+   * become its hubs (in a Barabási–Albert graph node i ends with degree ~ m·sqrt(N/i), so
+   * the first 10% of 1,000 peers hold about a third of all link ends); filled in order they
+   * all shared the first host, whose one event loop then carried a third of the launch's
+   * flooding and answered new links' Hello 5 s late (README, issue 9). The hosts are
+   * started here, all at once, and waited for, so that launch order is also start order:
+   * a host that booted before the others would start its queued nodes first and make them
+   * the hubs. Nodes launched beyond `count` fill hosts as before.
+   */
+  async expect(role: NodeSpec['role'], count: number): Promise<void> {
+    const packing = this.packingSetting
+    const alone = packing.mode === 'auto' ? Math.max(0, packing.threshold - this.aliveCount) : 0
+    const shared = Math.max(0, count - alone)
+    const where = placement(packing, Number.MAX_SAFE_INTEGER)
+    this.dropSpread(role)
+    if (!where.shared || shared <= 1) return
+    const hosts = Array.from({ length: Math.ceil(shared / where.size) }, () => this.newProcess('host'))
+    this.spread[role] = { hosts, left: shared, next: 0 }
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, HOST_READY_WAIT_MS)))
+    await Promise.race([Promise.all(hosts.map((h) => h.ready)), late])
+    clearTimeout(timer)
   }
 
   get aliveCount(): number {
@@ -96,6 +131,7 @@ export class Launcher {
   forget(): void {
     for (const [id, node] of this.nodes) if (!node.alive) this.nodes.delete(id)
     this.filling = { seed: null, peer: null }
+    this.dropSpread()
   }
 
   /** Starts a node in a process chosen by the packing; `started` / `exited` tell how it goes. */
@@ -107,8 +143,7 @@ export class Launcher {
     if (!where.shared) {
       node = this.newProcess('single', spec).nodes.get(spec.id)!
     } else {
-      let host = this.filling[spec.role]
-      if (!host || !host.alive || host.placed >= where.size) host = this.filling[spec.role] = this.newProcess('host')
+      const host = this.sharedHost(spec.role, where.size)
       const detail = this.options.sharedEventsDetail
       const args = detail && !spec.args.includes('--events-detail') ? [...spec.args, '--events-detail', detail] : spec.args
       node = host.place({ ...spec, args })
@@ -195,6 +230,34 @@ export class Launcher {
     return node ? verb(node) : { ok: false, error: `no node ${id} in this session` }
   }
 
+  /** Forgets the announced requests (of `role`, or both); their hosts that got no node are stopped. */
+  private dropSpread(role?: NodeSpec['role']): void {
+    for (const r of role ? [role] : (['seed', 'peer'] as const)) {
+      const unused = this.spread[r]?.hosts.filter((h) => h.placed === 0) ?? []
+      this.spread[r] = null
+      for (const host of unused) host.stopProcess()
+    }
+  }
+
+  /** The node host the next shared node of `role` goes into: the spread's next, else the filling one. */
+  private sharedHost(role: NodeSpec['role'], size: number): NodeProcess {
+    const spread = this.spread[role]
+    if (spread && spread.left > 0) {
+      const i = spread.next++ % spread.hosts.length
+      let host = spread.hosts[i]!
+      if (!host.alive || host.placed >= size) host = spread.hosts[i] = this.newProcess('host')
+      if (--spread.left === 0) {
+        this.spread[role] = null
+        // Later nodes fill the spread's last host that has room.
+        this.filling[role] = spread.hosts.findLast((h) => h.alive && h.placed < size) ?? null
+      }
+      return host
+    }
+    let host = this.filling[role]
+    if (!host || !host.alive || host.placed >= size) host = this.filling[role] = this.newProcess('host')
+    return host
+  }
+
   private newProcess(kind: 'single' | 'host', spec?: NodeSpec): NodeProcess {
     const { scripts } = this.options
     const process = new NodeProcess({
@@ -215,6 +278,16 @@ export class Launcher {
 
   /** A node host that will get no more nodes and has none left is stopped. */
   private retire(process: NodeProcess): void {
-    if (process.kind === 'host' && process.alive && process.nodes.size === 0 && process !== this.filling.seed && process !== this.filling.peer) process.stopProcess()
+    if (process.kind !== 'host' || !process.alive || process.nodes.size > 0) return
+    if (process === this.filling.seed || process === this.filling.peer) return
+    if (this.spread.seed?.hosts.includes(process) || this.spread.peer?.hosts.includes(process)) return
+    process.stopProcess()
   }
+}
+
+/** Hosts of an announced request, placements left, next index. */
+interface Spread {
+  hosts: NodeProcess[]
+  left: number
+  next: number
 }

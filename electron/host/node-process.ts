@@ -75,6 +75,7 @@ const statsSchema = z.object({
   memory: z.object({ rss: count, heapTotal: count, heapUsed: count, external: count, arrayBuffers: count }),
 }) satisfies z.ZodType<HostStats>
 const replySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('ready') }),
   z.object({ kind: z.literal('events'), events: z.array(z.unknown()).max(1_000_000) }),
   z.object({ kind: z.literal('failed'), node: nodeIdText, message: z.string().max(MAX_TEXT) }),
   z.object({ kind: z.literal('ended'), node: nodeIdText, code: z.number().int().nullable(), signal: z.literal('SIGKILL').nullable() }),
@@ -130,9 +131,13 @@ export class NodeProcess {
   private lastNode: ManagedNode | null = null
   /** Callers of stats() waiting for the host's answers, in order. */
   private statsWaiting: ((stats: HostStats | null) => void)[] = []
+  /** Resolves true once the process takes commands (a node host said `ready`; a single process at once), false if it ended first. */
+  readonly ready: Promise<boolean>
+  private resolveReady: (ready: boolean) => void = () => undefined
 
   constructor(private readonly options: NodeProcessOptions) {
     const single = options.kind === 'single'
+    this.ready = single ? Promise.resolve(true) : new Promise((resolve) => (this.resolveReady = resolve))
     // stdout is not read: a node's console lines duplicate its log file, and an unread
     // pipe would eventually block the child.
     this.child = fork(options.script, single ? options.node!.args : [], {
@@ -349,6 +354,8 @@ export class NodeProcess {
     if (!parsed.success) return this.streamError(this.anyNode(), message, `not a node host message: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
     const reply = parsed.data
     switch (reply.kind) {
+      case 'ready':
+        return this.resolveReady(true)
       case 'events':
         for (const event of reply.events) this.onEvent(event)
         return
@@ -462,6 +469,7 @@ export class NodeProcess {
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.ended) return
     this.ended = true
+    this.resolveReady(false)
     const node = this.anyNode()
     if (this.dropped > 0 && node) this.host(node, { type: 'host.stderr', text: `(${this.dropped} more lines of output or bad events dropped)` })
     for (const n of [...this.nodes.values()]) this.end(n, code, signal)

@@ -216,6 +216,7 @@ export class Supervisor {
     if (!allocated.ok) return allocated
     const started: ManagedNode[] = []
     this.progress = { role: 'peer', done: 0, total: allocated.value.length }
+    await this.launcher.expect('peer', allocated.value.length)
     try {
       for (const addresses of inWaves(allocated.value, () => this.waveSize())) {
         if (!this.active) break

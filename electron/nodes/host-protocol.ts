@@ -56,6 +56,8 @@ export interface HostStats {
 }
 
 export type HostReply =
+  /** The host is up and takes commands: sent once, first. */
+  | { kind: 'ready' }
   /** Node events of this turn of the host's event loop, in emission order. */
   | { kind: 'events'; events: NodeEvent[] }
   /** A node could not start (the line seed.js / peer.js print on stderr before exiting 2). */

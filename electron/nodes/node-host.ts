@@ -155,6 +155,7 @@ function command(value: unknown): void {
 }
 
 process.on('message', command)
+reply({ kind: 'ready' })
 // The app that forked us is gone (even SIGKILLed): no node may outlive it.
 process.on('disconnect', () => {
   for (const node of nodes.values()) node.flushNow()

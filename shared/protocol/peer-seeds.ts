@@ -35,13 +35,8 @@ export function startJoin(ctx: PeerContext, now: number): void {
     ctx.needSeeds - ok.length,
     ctx.deps.random,
   )
-  for (const seed of chosen) {
-    seed.partial = null
-    seed.list = null
-    seed.registered = false
-    seed.conn = ctx.newConn('seed', seed.address).id
-  }
-  ctx.query = { purpose: 'join', seeds: chosen.map((s) => s.id), deadline: now + SEED_TIMEOUT_MS, startedAt: now, lost: 0 }
+  for (const seed of chosen) connectForJoin(ctx, seed)
+  ctx.query = { purpose: 'join', seeds: chosen.map((s) => s.id), deadline: now + SEED_TIMEOUT_MS, startedAt: now, lost: 0, extended: false }
   ctx.log(`Connecting to seeds ${ctx.query.seeds.join(', ')}`)
 }
 
@@ -54,7 +49,7 @@ export function startRepair(ctx: PeerContext, now: number): void {
     seed.askedAt = now
     ctx.send(seed.conn!, { kind: 'peer-list-request', peer: ctx.deps.self })
   }
-  ctx.query = { purpose: 'repair', seeds: open.map((s) => s.id), deadline: now + SEED_TIMEOUT_MS, startedAt: now, lost: ctx.lost }
+  ctx.query = { purpose: 'repair', seeds: open.map((s) => s.id), deadline: now + SEED_TIMEOUT_MS, startedAt: now, lost: ctx.lost, extended: false }
   ctx.lost = 0
   ctx.repairDue = false
   ctx.log(`Asking seeds ${ctx.query.seeds.join(', ')} for a fresh Peer List (degree ${ctx.links.size})`)
@@ -64,10 +59,14 @@ function seedAnswered(seed: SeedState, purpose: Query['purpose']): boolean {
   return seed.list !== null && (purpose === 'repair' || seed.registered)
 }
 
-/** Finishes the query once every seed in it answered or failed. */
+/** Finishes the query once every seed in it answered or failed, or (a join) a majority answered. */
 function checkQuery(ctx: PeerContext, now: number): void {
   const q = ctx.query
   if (!q) return
+  if (q.purpose === 'join' && [...ctx.seeds.values()].filter((s) => seedAnswered(s, 'join')).length >= ctx.needSeeds) {
+    finishQuery(ctx, now, false)
+    return
+  }
   const pending = q.seeds.some((id) => {
     const seed = ctx.seeds.get(id)!
     return seed.conn !== null && !seedAnswered(seed, q.purpose)
@@ -76,35 +75,62 @@ function checkQuery(ctx: PeerContext, now: number): void {
 }
 
 /**
- * A seed that sent its Peer List but has not confirmed the registration yet is verifying
- * this peer: it dials the peer's address and waits for a liveness reply before it answers
- * `Registered` (seed-machine.ts), which a seed busy verifying a wave of joiners, or a slow
- * link, can make take longer than SEED_TIMEOUT_MS. Dropping it then and registering again
- * would only restart its verification at the end of its queue, so at the join deadline
- * such seeds are waited for, up to the seeds' verification window (verifyWindowMs after
- * SEED_TIMEOUT_MS); the seeds that did not answer at all are given up. True if it waits.
+ * The join deadline (SEED_TIMEOUT_MS) passed with seeds of the query still silent or still
+ * verifying this peer (a seed lists and confirms a registrant only after its own probe of
+ * the registrant's address answered, seed-machine.ts). Such a seed is slow, not lost: it
+ * is backlogged by a wave of joiners (1,000 peers packed on two cores), or its link is
+ * slow. Closing it and registering again would only put this peer at the back of the same
+ * queue, and make the queue longer for every joiner (a retry storm: 890 retried joins in
+ * one 1,000-peer run); with a round trip above about 2 s a peer never joined at all. So
+ * its connection stays open and the peer waits for it up to the seeds' verification
+ * window (verifyWindowMs after SEED_TIMEOUT_MS); meanwhile, for each seed that sent
+ * nothing at all (it may be hung, e.g. paused), it registers with a seed it has not tried
+ * yet. The first majority to answer completes the join (checkQuery) and the seeds still
+ * pending are then closed (a seed forgets a registrant it has not listed). Seeds whose
+ * connection ended were given up already. True if the query goes on.
  */
-function awaitVerdicts(ctx: PeerContext, q: Query, now: number): boolean {
+function extendJoin(ctx: PeerContext, q: Query, now: number): boolean {
   const until = q.startedAt + SEED_TIMEOUT_MS + verifyWindowMs(ctx.options.intervals)
-  const verifying = q.seeds.map((id) => ctx.seeds.get(id)!).filter((s) => s.conn !== null && s.list !== null && !s.registered)
-  if (verifying.length === 0 || now >= until) return false
-  for (const id of q.seeds) {
-    const seed = ctx.seeds.get(id)!
-    if (!seedAnswered(seed, 'join') && !verifying.includes(seed)) giveUp(ctx, seed, SEED_TIMEOUT_MS)
-  }
-  q.seeds = q.seeds.filter((id) => seedAnswered(ctx.seeds.get(id)!, 'join') || verifying.some((s) => s.id === id))
+  if (q.extended || now >= until) return false
+  const unanswered = q.seeds.map((id) => ctx.seeds.get(id)!).filter((s) => s.conn !== null && !seedAnswered(s, 'join'))
+  // Connected: the seed has our Register (or will read it); a dial still pending after
+  // SEED_TIMEOUT_MS reached no one and is given up as before.
+  const waiting = unanswered.filter((s) => s.connected)
+  if (waiting.length === 0) return false
+  const untried = [...ctx.seeds.values()].filter((s) => s.conn === null && !seedAnswered(s, 'join'))
+  for (const seed of unanswered) if (!seed.connected) giveUp(ctx, seed, ` (no connection within ${SEED_TIMEOUT_MS} ms)`)
+  q.extended = true
   q.deadline = until
-  ctx.log(`Seeds ${verifying.map((s) => s.id).join(', ')} sent their lists and are verifying this peer; waiting up to ${until - now} ms for their Registered`)
+  const silent = unanswered.filter((s) => s.list === null)
+  const added = sample(untried, silent.length, ctx.deps.random)
+  for (const seed of added) connectForJoin(ctx, seed)
+  q.seeds = [...waiting.map((s) => s.id), ...q.seeds.filter((id) => seedAnswered(ctx.seeds.get(id)!, 'join')), ...added.map((s) => s.id)]
+  const also = added.length > 0 ? `; registering with ${added.map((s) => s.id).join(', ')} meanwhile` : ''
+  if (silent.length === 0) {
+    ctx.log(`Seeds ${waiting.map((s) => s.id).join(', ')} sent their lists and are verifying this peer; waiting up to ${until - now} ms for their Registered`)
+  } else {
+    ctx.warn(`seeds ${waiting.map((s) => s.id).join(', ')} have not answered within ${SEED_TIMEOUT_MS} ms; waiting up to ${until - now} ms for them${also}`)
+  }
   return true
 }
 
-/** A seed of the current join query that did not answer in time: its connection is dropped. */
-function giveUp(ctx: PeerContext, seed: SeedState, withinMs: number | null): void {
-  ctx.warn(`seed ${seed.id} did not answer${withinMs !== null ? ` within ${withinMs} ms` : ''}`)
+/** Opens a registration connection to `seed` for the join (Register and Peer List Request follow on connect). */
+function connectForJoin(ctx: PeerContext, seed: SeedState): void {
+  seed.partial = null
+  seed.list = null
+  seed.registered = false
+  seed.conn = ctx.newConn('seed', seed.address).id
+}
+
+/** A seed of the current join query that did not answer, or no longer needs to: its connection is dropped. */
+function giveUp(ctx: PeerContext, seed: SeedState, why: string | null): void {
+  if (why !== null) ctx.warn(`seed ${seed.id} did not answer${why}`)
+  else if (seed.conn !== null) ctx.log(`Closing the registration with seed ${seed.id}: a majority of seeds answered first`)
   if (seed.conn === null) return
   ctx.closeConn(seed.conn)
   seed.conn = null
   seed.connected = false
+  seed.connectedAt = null
   seed.registered = false
   seed.partial = null
 }
@@ -112,7 +138,7 @@ function giveUp(ctx: PeerContext, seed: SeedState, withinMs: number | null): voi
 /** Ends the current query: on time (`timedOut` false) or at its deadline. */
 export function finishQuery(ctx: PeerContext, now: number, timedOut: boolean): void {
   const q = ctx.query!
-  if (timedOut && q.purpose === 'join' && awaitVerdicts(ctx, q, now)) return
+  if (timedOut && q.purpose === 'join' && extendJoin(ctx, q, now)) return
   ctx.query = null
   const answered: SeedState[] = []
   for (const id of q.seeds) {
@@ -121,7 +147,7 @@ export function finishQuery(ctx: PeerContext, now: number, timedOut: boolean): v
       answered.push(seed)
       continue
     }
-    if (q.purpose === 'join') giveUp(ctx, seed, timedOut ? q.deadline - q.startedAt : null)
+    if (q.purpose === 'join') giveUp(ctx, seed, timedOut ? ` within ${q.deadline - q.startedAt} ms` : seed.conn === null ? '' : null)
     else ctx.warn(`seed ${id} did not answer${timedOut ? ` within ${SEED_TIMEOUT_MS} ms` : ''}`)
   }
   if (q.purpose === 'join') {
@@ -251,8 +277,11 @@ export function onSeedConnected(ctx: PeerContext, conn: PeerConn, now: number): 
   const seed = ctx.seeds.get(conn.node!)
   if (!seed) return
   seed.connected = true
+  seed.connectedAt = now
   if (seed.reportOnly) {
-    seed.retryDelay = JOIN_RETRY_MS
+    // The delay starts over only once the channel lasted (seedLost): a seed near its
+    // connection cap accepts a report channel and closes it at its Hello, and resetting
+    // here made ~40 peers per seed reconnect every 2 s for good at 1,000 peers.
     ctx.hello(conn.id)
     return
   }
@@ -328,8 +357,10 @@ function clearDeadMarks(ctx: PeerContext, seed: SeedState, ids: readonly NodeId[
 export function seedLost(ctx: PeerContext, conn: PeerConn, reason: string, now: number): void {
   const seed = ctx.seeds.get(conn.node!)
   if (!seed || seed.conn !== conn.id) return
+  const connectedAt = seed.connectedAt
   seed.conn = null
   seed.connected = false
+  seed.connectedAt = null
   seed.partial = null
   if (ctx.phase === 'joining') {
     if (!seedAnswered(seed, 'join')) seed.registered = false
@@ -338,6 +369,8 @@ export function seedLost(ctx: PeerContext, conn: PeerConn, reason: string, now: 
     // Keep seed connections open: reconnect (and re-register) with a growing delay,
     // warning once per outage. A restarted seed gets this peer back in its list.
     seed.registered = false
+    // A connection that lasted MAX_SEED_RETRY_MS was accepted: this is a new outage.
+    if (connectedAt !== null && now - connectedAt >= MAX_SEED_RETRY_MS) seed.retryDelay = JOIN_RETRY_MS
     if (seed.retryDelay === JOIN_RETRY_MS) ctx.warn(`connection to seed ${seed.id} ended (${reason}); reconnecting`)
     seed.retryAt = now + seed.retryDelay
     seed.retryDelay = Math.min(2 * seed.retryDelay, MAX_SEED_RETRY_MS)

@@ -42,6 +42,8 @@ export interface SeedState {
   /** When to reconnect after the connection ended (after joining); doubles per failure. */
   retryAt: number | null
   retryDelay: number
+  /** ms since epoch the current connection opened; null while not connected. */
+  connectedAt: number | null
   /** Parts of a list being received. */
   partial: { parts: number; got: Map<number, PeerEntry[]> } | null
   /** The list received in the current query; null while awaited, and once the query finished (peer-seeds `forgetLists`). */
@@ -59,6 +61,8 @@ export interface Query {
   startedAt: number
   /** Repair only: neighbours lost since the previous repair. */
   lost: number
+  /** Join only: the deadline passed once and the query waits on (peer-seeds extendJoin). */
+  extended: boolean
 }
 
 export interface Link {
@@ -186,6 +190,7 @@ export class PeerContext {
       member: false,
       retryAt: null,
       retryDelay: JOIN_RETRY_MS,
+      connectedAt: null,
       partial: null,
       list: null,
       askedAt: 0,

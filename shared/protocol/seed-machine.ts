@@ -3,7 +3,7 @@ import { DeadlineQueue } from './deadline-queue'
 import { MAX_CONSECUTIVE_BAD_LINES, RateLimitedLog, isFatalFrameError, limitedRejection } from './edge'
 import type { ConnId, Effect, Machine, MachineDeps, MachineInput, SeedOptions } from './machine'
 import { type ProbeResult, SeedProbes } from './seed-probes'
-import { type WireMessage, assertNever, encodeMessage, decodeLine, peerListMessages } from './wire'
+import { type WireMessage, assertNever, encodeMessage, decodeLine, peerEntryText, peerListLines } from './wire'
 
 /**
  * The seed: keeps the Peer List (PL) and answers registrations, list requests and Dead
@@ -58,6 +58,8 @@ interface Registration {
   address: Address
   /** Last degree the peer reported over its own connection, clamped (see `degree`). */
   degree: number
+  /** Its Peer List entry as written (`ip:port@degree`), kept with `degree` by setDegree. */
+  entry: string
   /** The connection it registered on, while open. */
   conn: ConnId | null
   /** Listed (its address answered a probe); false while the first probe runs. */
@@ -252,12 +254,12 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
       case 'peer-list-request': {
         conn.bad = 0
         const asker = formatAddress(message.peer)
-        const entries = []
+        const entries: string[] = []
         for (const p of peers.values()) {
           // A peer under verification is not handed out until it answers.
-          if (p.listed && p.reporters.length === 0 && p.id !== asker && p.id !== conn.peer) entries.push({ ...p.address, degree: p.degree })
+          if (p.listed && p.reporters.length === 0 && p.id !== asker && p.id !== conn.peer) entries.push(p.entry)
         }
-        for (const part of peerListMessages(entries)) send(conn.id, part)
+        for (const line of peerListLines(entries)) out.push({ type: 'send', conn: conn.id, line })
         log(`Sent the Peer List (${entries.length} peers) to ${asker}`)
         return
       }
@@ -267,7 +269,7 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
         if (conn.peer !== id || !reg) return refuse(conn, `Degree for ${id} on a connection that did not register it`, false, now)
         conn.bad = 0
         // A peer has at most one link to each other listed peer.
-        reg.degree = Math.min(message.degree, Math.max(0, listed - 1))
+        setDegree(reg, Math.min(message.degree, Math.max(0, listed - 1)))
         return
       }
       case 'dead-node':
@@ -336,7 +338,7 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
         existing = undefined
       } else {
         log(`${id} restarted: incarnation ${incarnation} replaces ${held}`)
-        existing.degree = 0
+        setDegree(existing, 0)
       }
     }
     if (!existing) {
@@ -350,6 +352,7 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
       id,
       address,
       degree: 0,
+      entry: peerEntryText({ ...address, degree: 0 }),
       conn: null,
       listed: false,
       owed: false,
@@ -370,6 +373,12 @@ export function createSeedMachine(deps: MachineDeps, options: SeedOptions): Mach
     idleQueue.push(now + CONN_IDLE_MS, conn.id)
     log(`Connection request from ${id} (source ${conn.remote}); verifying that ${id} answers`)
     probes.start(address, now, out)
+  }
+
+  function setDegree(reg: Registration, degree: number): void {
+    if (reg.degree === degree) return
+    reg.degree = degree
+    reg.entry = peerEntryText({ ...reg.address, degree })
   }
 
   function hello(conn: SeedConn, address: Address, now: number): void {

@@ -7,6 +7,8 @@ import {
   decodeLine,
   encodeMessage,
   gossipText,
+  peerEntryText,
+  peerListLines,
   peerListMessages,
 } from '../../../shared/protocol/wire'
 
@@ -129,5 +131,12 @@ describe('wire codec', () => {
 
   it('sends an empty list as one empty part', () => {
     expect(peerListMessages([]).map(encodeMessage)).toEqual(['Peer List:1/1:'])
+  })
+
+  it('writes a list from entry texts (as a seed does) exactly as it encodes the messages', () => {
+    for (const n of [0, 1, 999, PEER_LIST_PART_SIZE, PEER_LIST_PART_SIZE + 1, 2500]) {
+      const entries: PeerEntry[] = Array.from({ length: n }, (_, i) => ({ ip: `127.1.${i >> 8}.${i & 255}`, port: 7000 + (i % 3), degree: (i * 7) % 41 }))
+      expect(peerListLines(entries.map(peerEntryText)), `${n} entries`).toEqual(peerListMessages(entries).map(encodeMessage))
+    }
   })
 })

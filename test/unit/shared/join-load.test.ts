@@ -38,6 +38,30 @@ describe('scenario: joining through slow seeds', () => {
     expect(seeds.length).toBe(3)
   })
 
+  it('a peer keeps waiting for seeds slower than the join timeout, asks the one it has not tried meanwhile, and registers with the first majority', () => {
+    // 2 s each way: a seed's list arrives 6 s after the dial and its Registered ~12 s
+    // after: later than the 5 s join timeout. Closing such a seed and registering again
+    // only restarts the wait (before, these peers never joined).
+    const { sim, settings } = createScenario({ seeds: 3, peers: 5, sha256, rngSeed: 3, joinSpacingMs: 300, conditions: every(2000), settings: { timeScale: 1, gossipCount: 0 } })
+    const { livenessMs } = scaledIntervals(settings)
+    sim.runFor(3 * livenessMs)
+    const peers = sim.nodeIds('peer')
+    const registered = ofType(sim.events, 'peer.registered')
+    for (const peer of peers) expect(registered.filter((e) => e.node === peer).length, peer).toBe(2)
+    expect(ofType(sim.events, 'node.warning').filter((e) => /retrying/.test(e.message))).toEqual([])
+    // Every peer linked, in one component, within two liveness intervals of its start.
+    const started = new Map(ofType(sim.events, 'node.started').map((e) => [e.node, e.t]))
+    for (const peer of peers) {
+      const up = ofType(sim.events, 'peer.link-up').find((e) => e.node === peer)
+      expect(up, `${peer} linked`).toBeDefined()
+      expect(up!.t - started.get(peer)!).toBeLessThan(2 * livenessMs)
+    }
+    expect(componentCount(overlay(sim))).toBe(1)
+    // A seed that registered a peer it then dropped for a faster majority forgot it (not
+    // listed, so never removed later as a live peer).
+    expect(ofType(sim.events, 'seed.peer-removed')).toEqual([])
+  })
+
   it('a peer whose first list was short asks again within seconds, not one liveness round later', () => {
     // Peers 20 ms apart over 300 ms links: each seed lists a registrant only once its probe
     // answered (~1.5 s later), so the first lists hold few or no peers.

@@ -111,6 +111,24 @@ describe('peer machine: joining', () => {
     expect(sent(effects, reportConns[0])).toEqual(['Hello:127.0.1.1:7000:1800000000000'])
   })
 
+  it('reconnects a report channel the seed keeps closing after 2, 4, 8... s, and starts over once one lasted a minute', () => {
+    const h = peer({ livenessMs: 1_000_000 })
+    let [conn] = joined(h).reportConns
+    const reconnectAfter = (wait: number) => {
+      h.feed({ type: 'closed', conn: conn! })
+      expect(connects(h.tickAt(h.now + wait - 1))).toEqual([])
+      const again = connects(h.tickAt(h.now + 1))
+      expect(again, `reconnects ${wait} ms later`).toHaveLength(1)
+      conn = again[0]!.conn
+      expect(sent(h.feed({ type: 'connected', conn }), conn)).toEqual(['Hello:127.0.1.1:7000:1800000000000'])
+    }
+    // A seed at its connection cap closes the channel at its Hello: the waits grow.
+    for (const wait of [JOIN_RETRY_MS, 2 * JOIN_RETRY_MS, 4 * JOIN_RETRY_MS]) reconnectAfter(wait)
+    // This one stays open for a minute before it ends: a new outage, the wait starts over.
+    h.tickAt(h.now + 60_000)
+    reconnectAfter(JOIN_RETRY_MS)
+  })
+
   it('retries a failed join after 2, 4, 8... s (a seed busy with a wave of joiners is not asked again at once)', () => {
     const h = peer({ livenessMs: 100_000 })
     let dials = connects(h.feed({ type: 'start' }))
@@ -180,16 +198,47 @@ describe('peer machine: joining', () => {
     expect(dialsIn(done).map((d) => d.to)).toEqual(['127.0.2.1:7000'])
   })
 
-  it('gives up on a silent seed after the timeout and retries', () => {
+  it('at the timeout drops a seed it could not connect to, keeps waiting for a connected silent one and registers with the untried seed meanwhile', () => {
     const h = peer()
-    const [a] = connects(h.feed({ type: 'start' }))
+    const [a, b] = connects(h.feed({ type: 'start' }))
     const start = h.now
     h.feed({ type: 'connected', conn: a!.conn })
     expect(h.machine.nextWakeAt()).toBe(start + SEED_TIMEOUT_MS)
     const timeout = h.tickAt(start + SEED_TIMEOUT_MS)
-    expect(closed(timeout).length).toBe(2)
-    expect(events(timeout, 'node.warning').length).toBeGreaterThanOrEqual(2)
-    expect(connects(h.tickAt(start + SEED_TIMEOUT_MS + JOIN_RETRY_MS))).toHaveLength(2)
+    // b never connected: closed. a is connected: kept. The third seed is asked too.
+    expect(closed(timeout)).toEqual([b!.conn])
+    const [c] = connects(timeout)
+    expect(c!.to).not.toBe(a!.to)
+    expect(c!.to).not.toBe(b!.to)
+    expect(JSON.stringify(events(timeout, 'node.warning'))).toMatch(/have not answered within 5000 ms; waiting up to 520 ms for them; registering with/)
+    // The first majority to answer (a, then c) completes the join: b gets a report channel.
+    h.feed({ type: 'connected', conn: c!.conn })
+    const done: Effect[] = []
+    for (const conn of [a!.conn, c!.conn]) {
+      done.push(...h.feed({ type: 'line', conn, line: 'Peer List:1/1:' }))
+      done.push(...h.feed({ type: 'line', conn, line: 'Registered:127.0.1.1:7000' }))
+    }
+    expect(events(done, 'peer.registered').map((e) => (e as { seed?: string }).seed).sort()).toEqual([a!.to, c!.to].sort())
+    expect(connects(done, 'seeds').map((d) => d.to)).toEqual([b!.to])
+    expect(closed(done)).toEqual([])
+    expect(JSON.stringify(events(h.tickAt(start + SEED_TIMEOUT_MS + 2 * LIVENESS_MS), 'node.warning'))).not.toMatch(/retrying/)
+  })
+
+  it('gives up on seeds still silent at the end of the verification window and retries', () => {
+    const h = peer()
+    const [a, b] = connects(h.feed({ type: 'start' }))
+    const start = h.now
+    h.feed({ type: 'connected', conn: a!.conn })
+    h.feed({ type: 'connected', conn: b!.conn })
+    const timeout = h.tickAt(start + SEED_TIMEOUT_MS)
+    expect(closed(timeout)).toEqual([])
+    const [c] = connects(timeout)
+    h.feed({ type: 'connected', conn: c!.conn })
+    expect(h.machine.nextWakeAt()).toBe(start + SEED_TIMEOUT_MS + 2 * LIVENESS_MS)
+    const end = h.tickAt(start + SEED_TIMEOUT_MS + 2 * LIVENESS_MS)
+    expect(closed(end).sort()).toEqual([a!.conn, b!.conn, c!.conn].sort())
+    expect(JSON.stringify(events(end, 'node.warning'))).toMatch(/retrying in 2000 ms/)
+    expect(connects(h.tickAt(start + SEED_TIMEOUT_MS + 2 * LIVENESS_MS + JOIN_RETRY_MS))).toHaveLength(2)
   })
 })
 
