@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
 import { LocalNetwork, type NetNode, snapshotPrograms } from '../electron/host/local-network'
-import { PEER_NICE } from '../electron/host/launcher'
 import type { Packing } from '../shared/packing'
 import type { HostStats } from '../electron/nodes/host-protocol'
 import type { IoCounts } from '../electron/nodes/io-stats'
@@ -35,7 +34,6 @@ const program = new Command('bench-nodes')
   .option('--topology <kind>', TOPOLOGIES.join('|'), DEFAULT_SETTINGS.topology)
   .option('--node-flags <flags>', 'Node flags of every node process (default: --max-semi-space-size=1 --max-old-space-size=64 for a process per node, --max-semi-space-size=2 --max-old-space-size=512 --single-threaded-gc for node hosts)')
   .option('--launch-concurrency <n>', 'nodes starting at the same time', int, 8)
-  .option('--peer-nice <n>', `niceness of the peers' processes (seeds run at 0; default ${PEER_NICE}, see launcher.ts)`, int, PEER_NICE)
   .option('--timeout <s>', 'stop waiting for gossip this many seconds after the last launch', Number, 180)
   .option('--liveness-s <s>', 'seconds the network is held after gossip, counting false removals', Number, 0)
   .option('--cpu-prof <dir>', 'write a V8 CPU profile of every node process to this folder and summarise it')
@@ -47,7 +45,7 @@ const program = new Command('bench-nodes')
   .parse()
 const opts = program.opts<{
   seeds: number; peers: number; pack: number; timeScale: number; gossipCount: number; topology: Topology
-  nodeFlags?: string; launchConcurrency: number; peerNice: number; timeout: number; livenessS: number; cpuProf?: string; json?: string; keep?: boolean
+  nodeFlags?: string; launchConcurrency: number; timeout: number; livenessS: number; cpuProf?: string; json?: string; keep?: boolean
   latency: number; jitter: number; loss: number
 }>()
 const link = { delayMs: opts.latency, jitterMs: opts.jitter, loss: opts.loss }
@@ -70,7 +68,7 @@ opts.nodeFlags ??= opts.pack > 1 ? '--max-semi-space-size=2 --max-old-space-size
 const programs = snapshotPrograms(fileURLToPath(new URL('.', import.meta.url)))
 const execArgv = opts.nodeFlags.split(' ').filter((f) => f !== '')
 if (opts.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`)
-const net = new LocalNetwork({ programs: programs.dir, dir, settings, packing, eventsDetail: 'lifecycle', execArgv, peerNice: opts.peerNice, keepEvents: false, ...(shaped ? { link } : {}) })
+const net = new LocalNetwork({ programs: programs.dir, dir, settings, packing, eventsDetail: 'lifecycle', execArgv, keepEvents: false, ...(shaped ? { link } : {}) })
 const eventsPath = (n: NetNode) => join(n.logDir, `${n.role}-${n.address.ip}_${n.address.port}.events.ndjson`)
 
 /** Reads what was appended to a file since the last call. */
@@ -501,7 +499,6 @@ function analyse(seedNodes: NetNode[], peers: NetNode[], run: RunFacts) {
     loadAverage: { mean1m: sum(loads) / Math.max(1, loads.length), max1m: Math.max(...loads), end: loadavg() },
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: totalmem() / 2 ** 30, node: process.version },
     nodeFlags: opts.nodeFlags,
-    peerNice: opts.peerNice,
   }
 }
 
@@ -537,7 +534,7 @@ function print(r: ReturnType<typeof analyse>): void {
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`)
   console.log(
     `\nMachine: ${r.machine.cpu}, ${r.machine.cores} cores, ${f(r.machine.memGiB)} GiB, Node ${r.machine.node}; ` +
-      `load average (1 min) mean ${f(r.loadAverage.mean1m)}, max ${f(r.loadAverage.max1m)}, at end ${r.loadAverage.end.map((x) => x.toFixed(1)).join(' ')}; node flags: ${r.nodeFlags || '(none)'}; peers' niceness ${r.peerNice}`,
+      `load average (1 min) mean ${f(r.loadAverage.mean1m)}, max ${f(r.loadAverage.max1m)}, at end ${r.loadAverage.end.map((x) => x.toFixed(1)).join(' ')}; node flags: ${r.nodeFlags || '(none)'}`,
   )
 }
 

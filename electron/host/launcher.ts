@@ -12,18 +12,6 @@ import { DEFAULT_PACKING, type Packing, placement } from '../../shared/packing'
  * the same to the network either way (node-process.ts).
  */
 
-/**
- * Peers' processes run at a lower CPU priority than the seeds' (nice 5: the kernel gives a
- * runnable nice-0 process about three times the share of a nice-5 one). On one machine
- * the seeds stand in for servers that would have machines of their own, and every joining
- * peer waits on them: packed three to a process, they got one share of the two cores
- * where ten node hosts of peers got ten, and at 1,000 peers joining at once (or a machine
- * busy with other work) a seed read a registration 10-30 s after it was sent (README,
- * issue 9). A lower priority also keeps the app itself responsive beside 1,000 nodes.
- * Unprivileged processes may lower their children's priority on Linux, macOS and Windows.
- */
-export const PEER_NICE = 5
-
 /** Longest `expect()` waits for the node hosts it started to come up, ms. */
 const HOST_READY_WAIT_MS = 10_000
 
@@ -51,8 +39,6 @@ export interface LauncherOptions {
    * waits for helper threads that are not scheduled, and its pauses measured 1.5-3x longer).
    */
   hostExecArgv?: string[]
-  /** Niceness of peers' processes (seeds' run at ours); default PEER_NICE. */
-  peerNice?: number
   /** ms a clean stop may take before the node is killed. */
   stopTimeoutMs: number
   now: () => number
@@ -112,7 +98,7 @@ export class Launcher {
     const where = placement(packing, Number.MAX_SAFE_INTEGER)
     this.dropSpread(role)
     if (!where.shared || shared <= 1) return
-    const hosts = Array.from({ length: Math.ceil(shared / where.size) }, () => this.newProcess('host', role))
+    const hosts = Array.from({ length: Math.ceil(shared / where.size) }, () => this.newProcess('host'))
     this.spread[role] = { hosts, left: shared, next: 0 }
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, HOST_READY_WAIT_MS)))
@@ -152,7 +138,7 @@ export class Launcher {
     const where = placement(this.packingSetting, this.aliveCount)
     let node: ManagedNode
     if (!where.shared) {
-      node = this.newProcess('single', spec.role, spec).nodes.get(spec.id)!
+      node = this.newProcess('single', spec).nodes.get(spec.id)!
     } else {
       const host = this.sharedHost(spec.role, where.size)
       const detail = this.options.sharedEventsDetail
@@ -256,7 +242,7 @@ export class Launcher {
     if (spread && spread.left > 0) {
       const i = spread.next++ % spread.hosts.length
       let host = spread.hosts[i]!
-      if (!host.alive || host.placed >= size) host = spread.hosts[i] = this.newProcess('host', role)
+      if (!host.alive || host.placed >= size) host = spread.hosts[i] = this.newProcess('host')
       if (--spread.left === 0) {
         this.spread[role] = null
         // Later nodes fill the spread's last host that has room.
@@ -265,12 +251,11 @@ export class Launcher {
       return host
     }
     let host = this.filling[role]
-    if (!host || !host.alive || host.placed >= size) host = this.filling[role] = this.newProcess('host', role)
+    if (!host || !host.alive || host.placed >= size) host = this.filling[role] = this.newProcess('host')
     return host
   }
 
-  /** A new process for nodes of `role` (`spec`: the one node of a single process). */
-  private newProcess(kind: 'single' | 'host', role: NodeSpec['role'], spec?: NodeSpec): NodeProcess {
+  private newProcess(kind: 'single' | 'host', spec?: NodeSpec): NodeProcess {
     const { scripts } = this.options
     const process = new NodeProcess({
       kind,
@@ -278,7 +263,6 @@ export class Launcher {
       node: spec,
       execPath: this.options.execPath,
       execArgv: kind === 'host' ? (this.options.hostExecArgv ?? this.options.execArgv ?? HOST_EXEC_ARGV) : this.options.execArgv,
-      nice: role === 'peer' ? (this.options.peerNice ?? PEER_NICE) : 0,
       stopTimeoutMs: this.options.stopTimeoutMs,
       now: this.options.now,
       emit: this.options.emit,

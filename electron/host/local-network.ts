@@ -30,8 +30,6 @@ export interface LocalNetworkOptions {
   eventsDetail?: EventsDetail
   /** Node/V8 flags of every node process. */
   execArgv?: string[]
-  /** Niceness of peers' processes (launcher.ts PEER_NICE by default). */
-  peerNice?: number
   /** Node i (0-based, in start order) runs with --seed-rng rngSeed + i. */
   rngSeed?: number
   /** Keep every event in memory (tests); false keeps only counts per type (benchmark). Default true. */
@@ -84,7 +82,6 @@ export class LocalNetwork {
       scripts: { seed: join(programs, 'seed.js'), peer: join(programs, 'peer.js'), host: join(programs, 'node-host.js') },
       packing: options.packing ?? { mode: 'single' },
       execArgv: options.execArgv,
-      peerNice: options.peerNice,
       stopTimeoutMs: options.stopTimeoutMs ?? 3000,
       now: Date.now,
       emit: (event) => this.record(event),

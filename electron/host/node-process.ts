@@ -1,5 +1,4 @@
 import { type ChildProcess, fork } from 'node:child_process'
-import { setPriority } from 'node:os'
 import { z } from 'zod'
 import { isNodeEvent, parseEvent, type AnyEvent, type HostEvent } from '../../shared/events'
 import type { NodeInfo, NodeRole, Result } from '../../shared/ipc'
@@ -41,8 +40,6 @@ export interface NodeProcessOptions {
   execPath?: string
   /** V8/Node flags of the child (heap limits...). */
   execArgv?: string[]
-  /** Scheduling niceness of the child (os.setPriority; 0 = as this process); best effort. */
-  nice?: number
   /** ms a clean stop may take before the node is killed. */
   stopTimeoutMs: number
   now: () => number
@@ -152,13 +149,6 @@ export class NodeProcess {
       serialization: 'json',
     })
     this.pid = this.child.pid ?? null
-    if (this.pid !== null && options.nice) {
-      try {
-        setPriority(this.pid, options.nice)
-      } catch {
-        // Not allowed here (or gone already): the child runs at our priority.
-      }
-    }
     this.child.on('message', (message) => this.onMessage(message))
     this.child.on('error', (error) => this.onError(error))
     this.child.on('close', (code, signal) => this.onClose(code, signal))

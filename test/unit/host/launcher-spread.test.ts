@@ -9,7 +9,7 @@ vi.mock('../../../electron/host/node-process', () => {
     alive = true
     ready = Promise.resolve(true)
     pid = null
-    constructor(readonly options: { kind: 'single' | 'host'; node?: { id: string }; nice?: number }) {
+    constructor(readonly options: { kind: 'single' | 'host'; node?: { id: string } }) {
       NodeProcess.made.push(this)
       if (options.kind === 'single') this.place(options.node!)
     }
@@ -30,9 +30,7 @@ vi.mock('../../../electron/host/node-process', () => {
 })
 
 const { Launcher } = await import('../../../electron/host/launcher')
-const { NodeProcess } = (await import('../../../electron/host/node-process')) as unknown as {
-  NodeProcess: { made: { kind: string; nodes: Map<string, unknown>; options: { nice?: number } }[] }
-}
+const { NodeProcess } = (await import('../../../electron/host/node-process')) as unknown as { NodeProcess: { made: { kind: string; nodes: Map<string, unknown> }[] } }
 
 function launcher(packing: ConstructorParameters<typeof Launcher>[0]['packing']) {
   NodeProcess.made.length = 0
@@ -79,8 +77,6 @@ describe('launcher placement', () => {
     for (let i = 3; i <= 5; i++) l.launch(spec(i))
     // The request's second host got no node: stopped when the packing changed.
     expect(layout()).toEqual([[2], [], [1], [3, 4, 5]])
-    // Peers' processes run at a lower priority than the seeds' (PEER_NICE).
-    expect(NodeProcess.made.map((p) => p.options.nice)).toEqual([5, 5, 0, 5])
     expect(NodeProcess.made.map((p) => (p as unknown as { alive: boolean }).alive)).toEqual([true, false, true, true])
   })
 })
