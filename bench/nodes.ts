@@ -3,6 +3,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
+import { HOST_EXEC_ARGV } from '../electron/host/launcher'
 import { LocalNetwork, type NetNode, snapshotPrograms } from '../electron/host/local-network'
 import type { Packing } from '../shared/packing'
 import type { HostStats } from '../electron/nodes/host-protocol'
@@ -32,7 +33,7 @@ const program = new Command('bench-nodes')
   .option('--time-scale <x>', 'time scale of every node', Number, 0.05)
   .option('--gossip-count <n>', 'messages per peer', int, DEFAULT_SETTINGS.gossipCount)
   .option('--topology <kind>', TOPOLOGIES.join('|'), DEFAULT_SETTINGS.topology)
-  .option('--node-flags <flags>', 'Node flags of every node process (default: --max-semi-space-size=1 --max-old-space-size=64 for a process per node, --max-semi-space-size=2 --max-old-space-size=512 --single-threaded-gc for node hosts)')
+  .option('--node-flags <flags>', `Node flags of every node process (default: --max-semi-space-size=1 --max-old-space-size=64 for a process per node, the launcher's for node hosts: ${HOST_EXEC_ARGV.join(' ')})`)
   .option('--launch-concurrency <n>', 'nodes starting at the same time', int, 8)
   .option('--timeout <s>', 'stop waiting for gossip this many seconds after the last launch', Number, 180)
   .option('--liveness-s <s>', 'seconds the network is held after gossip, counting false removals', Number, 0)
@@ -62,8 +63,8 @@ const intervals = scaledIntervals(settings)
 const dir = mkdtempSync(join(tmpdir(), 'gossipscope-bench-'))
 const block = 100 + Math.floor(Math.random() * 150)
 const packing: Packing = opts.pack > 1 ? { mode: 'pack', size: opts.pack } : { mode: 'single' }
-// A node host holds many nodes: a 1 MB young generation would collect garbage all the time.
-opts.nodeFlags ??= opts.pack > 1 ? '--max-semi-space-size=2 --max-old-space-size=512 --single-threaded-gc' : '--max-semi-space-size=1 --max-old-space-size=64'
+// Node hosts run with the flags the app's launcher gives them.
+opts.nodeFlags ??= opts.pack > 1 ? HOST_EXEC_ARGV.join(' ') : '--max-semi-space-size=1 --max-old-space-size=64'
 // This file runs as out/main/bench-nodes.js, next to seed.js, peer.js and node-host.js.
 const programs = snapshotPrograms(fileURLToPath(new URL('.', import.meta.url)))
 const execArgv = opts.nodeFlags.split(' ').filter((f) => f !== '')

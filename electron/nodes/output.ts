@@ -23,8 +23,8 @@ export const FILE_FLUSH_MS = 100
 /**
  * A file's buffer, allocated when it gets a line and released when an interval passes
  * without one, is sized to what the file gets per interval: it starts at the smallest,
- * doubles when it fills within an interval and halves after an interval that used a
- * quarter of it or less. A node host has two files per node, and most get a few hundred
+ * doubles (its bytes copied, no early write) when it fills within an interval, and halves
+ * after an interval that used a quarter of it or less. A node host has two files per node, and most get a few hundred
  * bytes per interval: 16 KiB each cost 32 MB at 1,000 nodes.
  */
 const FILE_BUFFER_MIN = 1024
@@ -135,17 +135,28 @@ class FileSink implements Sink {
   }
 
   /**
-   * Makes room for `room` bytes (at most FILE_BUFFER_MAX): when they do not fit, what waits
-   * is written now and the buffer doubles (it filled within one interval), or grows to fit.
+   * Makes room for `room` bytes (at most FILE_BUFFER_MAX): a buffer they do not fit grows
+   * (doubling, its bytes copied) up to FILE_BUFFER_MAX; only a full one of that size is
+   * written before the interval ends.
    */
   private fit(room: number): void {
-    if (this.buffer !== null) {
-      if (this.used + room <= this.buffer.length) return
+    let need = this.used + room
+    if (this.buffer !== null && need <= this.buffer.length) return
+    if (need > FILE_BUFFER_MAX) {
       this.flush()
-      if (this.capacity < FILE_BUFFER_MAX) this.capacity *= 2
+      need = room
     }
-    while (this.capacity < room) this.capacity *= 2
-    if (this.buffer !== null && this.buffer.length !== this.capacity) this.buffer = null
+    while (this.capacity < need) this.capacity *= 2
+    if (this.buffer !== null && this.buffer.length < this.capacity) {
+      const bigger = Buffer.allocUnsafeSlow(this.capacity)
+      this.buffer.copy(bigger, 0, 0, this.used)
+      this.buffer = bigger
+    }
+  }
+
+  /** Bytes of buffer this file holds now. */
+  get bufferBytes(): number {
+    return this.buffer?.length ?? 0
   }
 
   /** The buffer to write into now (allocated if released), with the flush timer running. */
@@ -293,6 +304,13 @@ export class NodeOutput {
         break
     }
     if (this.eventSink) this.sinks.push(this.eventSink)
+  }
+
+  /** Bytes of buffer its files (log and events) hold now. */
+  get fileBufferBytes(): number {
+    let bytes = 0
+    for (const sink of this.sinks) if (sink instanceof FileSink) bytes += sink.bufferBytes
+    return bytes
   }
 
   log(now: number, text: string): void {

@@ -2,20 +2,39 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import type { SessionEvent } from '../../shared/events'
+import { foldEvents, type MessageState, type NetworkState } from '../../shared/model/network'
 import { useWebHostAndBrowser } from './e2e-fixture'
+import { shortOfFlood } from './flood-check'
 
 /**
  * End to end with hops summarised per message: a packed network above the hop-summary
  * threshold (lowered to 40 nodes with --summarise-above, so 60 nodes start quickly),
  * started from the browser, one message per peer at time scale 0.1. The page says gossip
  * is shown per message, the WebSocket carries gossip.coverage items and no hop event, the
- * coverage reaches every expected peer, and the session file holds every receipt.
+ * coverage the page folds from them (in total and per message) is the one the session file
+ * gives with every receipt, and the file holds no summary.
  */
+
+/** A message's first receipts by its expected peers, and how many it expected (as the header counts them). */
+const coverageOf = (m: MessageState) => ({ hits: m.receipts.filter((r) => m.expected.has(r.node)).length, expected: m.expected.size })
+
+/** Delivered and expected receipts over every message of a folded session. */
+function totalsOf(state: NetworkState): { delivered: number; expected: number; messages: number } {
+  let delivered = 0
+  let expected = 0
+  for (const m of state.messages.values()) {
+    const c = coverageOf(m)
+    delivered += c.hits
+    expected += c.expected
+  }
+  return { delivered, expected, messages: state.messages.size }
+}
 
 const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-summary-', maxNodes: 1000, ports: { from: 22000, span: 9000 }, args: ['--summarise-above', '40'] })
 
 describe('gossip summarised per message above the threshold', () => {
-  it('shows coverage reaching all peers from per-message summaries while the session file keeps every hop', async () => {
+  it('shows the same coverage from per-message summaries as the session file, which keeps every hop', async () => {
     const page = e2e.browser.page
     const count = (id: string) => page.getByTestId(`count-${id}`)
     const frames = { hops: 0, coverage: 0 }
@@ -44,21 +63,48 @@ describe('gossip summarised per message above the threshold', () => {
     // Peers that linked early gossip while 40 or fewer nodes were alive: those hops came one by one.
     const hopsBelow = frames.hops
 
-    // Every peer's message reaches every peer linked when it was created.
+    // Every peer's message is out. The session file keeps every receipt; the page saw only the
+    // per-message summaries: folded, both must give the same coverage, in total and per
+    // message (push gossip may miss a peer that was still linking when a message was created,
+    // more often on a loaded machine: that is the protocol, tested in nodes-network; here the
+    // summaries must count exactly what happened).
     await expect.poll(() => count('messages').textContent(), { timeout: 45_000, interval: 500 }).toBe('57')
-    await expect.poll(() => count('coverage').textContent(), { timeout: 30_000, interval: 500 }).toBe('100%')
+    const sessionFile = () => {
+      const [session] = readdirSync(e2e.sessions).filter((d) => !d.startsWith('_'))
+      return join(e2e.sessions, session!, 'events.ndjson')
+    }
+    const fileEvents = () => readFileSync(sessionFile(), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SessionEvent)
+    const fromFile = () => foldEvents(fileEvents())
+    const coverageTitle = async () => (await page.locator('.count', { has: count('coverage') }).getAttribute('title')) ?? ''
+    /** '' once the page's delivered / expected receipts equal the file's, else both. */
+    const totals = async () => {
+      const shown = /^(\d+) of (\d+) expected receipts/.exec(await coverageTitle())
+      const truth = totalsOf(fromFile())
+      const onPage = shown ? `${shown[1]}/${shown[2]}` : 'none'
+      return onPage === `${truth.delivered}/${truth.expected}` && truth.messages === 57 ? '' : `page ${onPage}, session file ${truth.delivered}/${truth.expected} over ${truth.messages} messages`
+    }
+    await expect.poll(totals, { timeout: 30_000, interval: 500 }).toBe('')
+    // And the network did flood: every message reached every peer of its creator's part of
+    // the overlay when it was created (all of them, unless some peers that joined together
+    // were still linked only among themselves: the app counts those as expected, the protocol
+    // cannot reach them until they merge a round later).
+    expect(shortOfFlood(fileEvents())).toEqual([])
     // The table refreshes at the log's cadence (200 ms), after the header: wait for it to catch up.
     const rows = page.getByRole('table', { name: 'Delivery of the newest messages' }).locator('tbody tr')
     const cells = async () => (await rows.locator('td:nth-child(3)').allTextContents()).map((c) => c.split('/').map((x) => Number(x.trim())))
-    await expect
-      .poll(async () => (await cells()).filter(([hits, expected]) => hits !== expected).length, { timeout: 10_000, interval: 250 })
-      .toBe(0)
-    const shown = await cells()
-    expect(shown.length).toBeGreaterThan(0)
-    for (const [hits, expected] of shown) {
-      expect(hits).toBe(expected)
-      expect(expected).toBeGreaterThanOrEqual(50)
+    /** Rows whose received / expected differ from the session file's for that message. */
+    const wrongRows = async () => {
+      const state = fromFile()
+      const byKey = new Map([...state.messages.values()].map((m) => [`${m.origin}#${m.n}`, coverageOf(m)]))
+      const shown = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent ?? '')))
+      return shown.filter(([origin, n, cell]) => {
+        const [hits, expected] = cell!.split('/').map((x: string) => Number(x.trim()))
+        const file = byKey.get(`${origin}#${n}`)
+        return !file || file.hits !== hits || file.expected !== expected
+      })
     }
+    await expect.poll(wrongRows, { timeout: 10_000, interval: 250 }).toEqual([])
+    expect((await cells()).length).toBeGreaterThan(0)
     expect(await page.getByTestId('ingest-stats').getAttribute('title')).toMatch(/; 0 gaps in seq$/)
     // Following a message draws its tree from the summaries: every first receipt is there.
     const first = (await rows.first().locator('td:nth-child(3)').textContent())!.split('/').map((x) => Number(x.trim()))
@@ -74,8 +120,7 @@ describe('gossip summarised per message above the threshold', () => {
     const lines = readFileSync(join(e2e.sessions, session!, 'events.ndjson'), 'utf8').split('\n').filter(Boolean)
     const received = lines.filter((l) => l.includes('"type":"gossip.received"')).length
     expect(lines.some((l) => l.includes('"type":"gossip.coverage"'))).toBe(false)
-    const title = (await page.locator('.count', { has: count('coverage') }).getAttribute('title'))!
-    const delivered = Number(/^(\d+) of/.exec(title)![1])
+    const delivered = Number(/^(\d+) of/.exec(await coverageTitle())![1])
     expect(received).toBeGreaterThanOrEqual(delivered)
     expect(delivered).toBeGreaterThan(57 * 10)
   })

@@ -45,8 +45,13 @@ function neighbours(node: NetNode): Set<string> {
   return up
 }
 
-/** What the failure detector of a neighbour says about a node (a repair's new links are timing, not detection). */
-const DETECTION = new Set(['liveness.sent', 'liveness.ok', 'liveness.missed', 'peer.dead-reported', 'peer.link-down'])
+/**
+ * What the failure detector of a neighbour concludes about a node: its misses, report and
+ * dropped link. Whether one more request went out (liveness.sent) or a reply already on its
+ * way was read (liveness.ok) after the kill depends on when the neighbour's round fired
+ * against the close reaching it: timing, not detection (a repair's new links likewise).
+ */
+const DETECTION = new Set(['liveness.missed', 'peer.dead-reported', 'peer.link-down'])
 
 /** Types of the failure-detection events other peers emitted about `victim` from `since` on. */
 function seenAbout(victim: NetNode, since: number): string[] {

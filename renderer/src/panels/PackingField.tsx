@@ -72,7 +72,7 @@ export function PackingField() {
         </div>
       )}
       <small className={error ? 'error-text' : undefined}>
-        {error ?? `${describePacking(packing)}. A node in a shared process costs about 1 MB, one alone about 45 MB (used by the next New network).`}
+        {error ?? `${describePacking(packing)}. A node in a shared process costs about 0.5 MB, one alone about 45 MB (used by the next New network).`}
       </small>
     </div>
   )

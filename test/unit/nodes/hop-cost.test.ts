@@ -151,27 +151,27 @@ describe('a node\'s files', () => {
       const output = new NodeOutput({ node: '127.0.2.1:7000', logPath, events: { kind: 'none' }, console: false })
       const text = 'x'.repeat(200) // a log line of about 250 bytes
       let n = 0
-      const burst = () => {
+      const lines = (count: number) => {
         const writes = ioCounts.fileWrites
-        for (let i = 0; i < 40; i++) output.log(1_800_000_000_000, `${text} ${n++}`)
+        for (let i = 0; i < count; i++) output.log(1_800_000_000_000, `${text} ${n++}`)
+        const held = output.fileBufferBytes
         vi.advanceTimersByTime(FILE_FLUSH_MS)
-        return ioCounts.fileWrites - writes
+        return { held, writes: ioCounts.fileWrites - writes }
       }
-      // 10 KB in one interval from a 1 KiB buffer: written early each time it fills (it doubles), the rest at the interval.
-      const growing = burst()
-      expect(growing).toBeGreaterThan(2)
-      // It keeps growing while bursts fill it, up to 16 KiB: then one write per interval.
-      expect(burst()).toBeLessThan(growing)
-      expect(burst()).toBe(1)
-      // Quiet intervals (a line each) halve it back to 1 KiB: 16 -> 8 -> 4 -> 2 -> 1.
-      for (let i = 0; i < 4; i++) {
-        output.log(1_800_000_000_000, `quiet ${n++}`)
-        vi.advanceTimersByTime(FILE_FLUSH_MS)
-      }
-      expect(burst()).toBe(growing)
+      expect(output.fileBufferBytes).toBe(0)
+      expect(lines(1)).toEqual({ held: 1024, writes: 1 })
+      // 10 KB in one interval: the buffer grows (without writing early) to 16 KiB.
+      expect(lines(40)).toEqual({ held: 16384, writes: 1 })
+      // 25 KB in an interval: written once when the 16 KiB buffer is full, the rest at the interval.
+      expect(lines(100).writes).toBe(2)
+      // Quiet intervals (a line each) halve it back: 16 -> 8 -> 4 -> 2 -> 1 KiB.
+      expect([1, 2, 3, 4, 5].map(() => lines(1).held)).toEqual([16384, 8192, 4096, 2048, 1024])
+      // Released after an interval with nothing.
+      vi.advanceTimersByTime(2 * FILE_FLUSH_MS)
+      expect(output.fileBufferBytes).toBe(0)
       output.close()
-      const lines = readFileSync(logPath, 'utf8').split('\n').slice(0, -1)
-      expect(lines.map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)))).toEqual(Array.from({ length: n }, (_, i) => i))
+      const written = readFileSync(logPath, 'utf8').split('\n').slice(0, -1)
+      expect(written.map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)))).toEqual(Array.from({ length: n }, (_, i) => i))
     } finally {
       vi.useRealTimers()
     }
