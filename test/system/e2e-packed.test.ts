@@ -35,14 +35,15 @@ describe('200 packed nodes in the browser', () => {
     const victim = victimLabel.split(',')[0]!
     await page.getByRole('option', { name: victimLabel }).click()
     const details = page.getByRole('region', { name: `Details of ${victim}` })
-    await expect.poll(() => details.getByTestId('node-process').textContent(), { timeout: 10_000 }).toMatch(/^process \d+, shared with 49 nodes/)
+    // 197 peers spread round-robin over ceil(197 / 50) = 4 node hosts: 49 or 50 nodes in each.
+    await expect.poll(() => details.getByTestId('node-process').textContent(), { timeout: 10_000 }).toMatch(/^process \d+, shared with (48|49) nodes/)
     await page.screenshot({ path: join(tmpdir(), `gossipscope-e2e-packed-${process.pid}.png`) })
     await page.getByRole('listbox', { name: /Nodes/ }).press('Delete')
     await expect.poll(() => count('dead').textContent(), { timeout: 15_000 }).toBe('1')
     await expect
       .poll(() => page.getByRole('option', { name: `${victim}, peer, dead, removed by seeds` }).count(), { timeout: 60_000 })
       .toBe(1)
-    // Only that node died: its 49 process mates are alive.
+    // Only that node died: its process mates are alive.
     expect(await count('alive').textContent()).toBe('199')
   })
 })

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { SessionEvent } from '../../shared/events'
 import { foldEvents, type MessageState, type NetworkState } from '../../shared/model/network'
 import { useWebHostAndBrowser } from './e2e-fixture'
+import { shortOfFlood } from './flood-check'
 
 /**
  * End to end with hops summarised per message: a packed network above the hop-summary
@@ -72,7 +73,8 @@ describe('gossip summarised per message above the threshold', () => {
       const [session] = readdirSync(e2e.sessions).filter((d) => !d.startsWith('_'))
       return join(e2e.sessions, session!, 'events.ndjson')
     }
-    const fromFile = () => foldEvents(readFileSync(sessionFile(), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SessionEvent))
+    const fileEvents = () => readFileSync(sessionFile(), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SessionEvent)
+    const fromFile = () => foldEvents(fileEvents())
     const coverageTitle = async () => (await page.locator('.count', { has: count('coverage') }).getAttribute('title')) ?? ''
     /** '' once the page's delivered / expected receipts equal the file's, else both. */
     const totals = async () => {
@@ -82,9 +84,11 @@ describe('gossip summarised per message above the threshold', () => {
       return onPage === `${truth.delivered}/${truth.expected}` && truth.messages === 57 ? '' : `page ${onPage}, session file ${truth.delivered}/${truth.expected} over ${truth.messages} messages`
     }
     await expect.poll(totals, { timeout: 30_000, interval: 500 }).toBe('')
-    const truth = totalsOf(fromFile())
-    // Sanity: the network did flood (nearly every expected receipt happened).
-    expect(truth.delivered / truth.expected).toBeGreaterThan(0.9)
+    // And the network did flood: every message reached every peer of its creator's part of
+    // the overlay when it was created (all of them, unless some peers that joined together
+    // were still linked only among themselves: the app counts those as expected, the protocol
+    // cannot reach them until they merge a round later).
+    expect(shortOfFlood(fileEvents())).toEqual([])
     // The table refreshes at the log's cadence (200 ms), after the header: wait for it to catch up.
     const rows = page.getByRole('table', { name: 'Delivery of the newest messages' }).locator('tbody tr')
     const cells = async () => (await rows.locator('td:nth-child(3)').allTextContents()).map((c) => c.split('/').map((x) => Number(x.trim())))

@@ -2,6 +2,7 @@ import { loadavg } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LocalNetwork as Cluster, NetNode as ClusterNode } from '../../electron/host/local-network'
 import { DEFAULT_SETTINGS, type ProtocolSettings, scaledIntervals } from '../../shared/settings'
+import { floodable, linkChanges, shortOfFlood } from './flood-check'
 import { addressBlock, count, eventsOfType, invalidEvents, logLines, newCluster, programsCopy, roundsOf, settle } from './nodes-helpers'
 
 /**
@@ -45,35 +46,8 @@ function dialedLinks(node: ClusterNode): number {
   return node.events.filter((e) => e.type === 'peer.link-up' && e.initiator === true).length
 }
 
-/** Link-up and link-down events of every peer, in each peer's own order. */
-function linkEvents(): Array<{ node: string; peer: string; up: boolean; t: number }> {
-  return peers.flatMap((p) =>
-    p.events.filter((e) => e.type === 'peer.link-up' || e.type === 'peer.link-down').map((e) => ({ node: p.id, peer: e.peer as string, up: e.type === 'peer.link-up', t: e.t })),
-  )
-}
-
-/**
- * The peers `origin` could flood to at time `t`: its part of the overlay over links that
- * both ends had up at `t` and neither took down later (a flood crosses a link after `t`).
- * `links` is linkEvents(), read once for many calls.
- */
-function floodable(origin: string, t: number, links = linkEvents()): Set<string> {
-  const upAt = new Map<string, boolean>() // `a>b`: a's view of its link to b at t
-  const downLater = new Set<string>()
-  for (const e of links) {
-    if (e.t <= t) upAt.set(`${e.node}>${e.peer}`, e.up)
-    else if (!e.up) downLater.add(`${e.node}>${e.peer}`)
-  }
-  const usable = (a: string, b: string) => upAt.get(`${a}>${b}`) === true && upAt.get(`${b}>${a}`) === true && !downLater.has(`${a}>${b}`) && !downLater.has(`${b}>${a}`)
-  const reached = new Set([origin])
-  const queue = [origin]
-  while (queue.length > 0) {
-    const a = queue.shift()!
-    for (const p of peers) if (!reached.has(p.id) && usable(a, p.id)) (reached.add(p.id), queue.push(p.id))
-  }
-  reached.delete(origin)
-  return reached
-}
+/** Every peer's events (the seeds gossip nothing and link to no one). */
+const peerEvents = () => peers.flatMap((p) => p.events)
 
 async function startPeer(index: number, earlier: number): Promise<ClusterNode> {
   const node = await cluster.start('peer', peerAddresses[index]!)
@@ -127,17 +101,8 @@ describe('3 seeds + 20 peers over loopback TCP', () => {
 
   it('links every peer into one overlay, then delivers every message to every peer linked to its creator, exactly once', async () => {
     const created = () => peers.flatMap((p) => eventsOfType(p, 'gossip.created'))
-    const receivers = () => {
-      const got = new Map<string, Set<string>>()
-      for (const p of peers) for (const e of eventsOfType(p, 'gossip.received')) got.set(e.id as string, (got.get(e.id as string) ?? new Set()).add(p.id))
-      return got
-    }
     /** Messages that have not yet reached every peer of the creator's part of the overlay at its creation. */
-    const short = () => {
-      const got = receivers()
-      const links = linkEvents()
-      return created().filter((m) => [...floodable(m.node, m.t, links)].some((p) => !got.get(m.id as string)?.has(p)))
-    }
+    const short = () => shortOfFlood(peerEvents())
     // Cheap checks on every event batch, the whole one twice a second.
     await cluster.waitFor(
       () => peers.every((p) => count(p, 'gossip.created') >= SETTINGS.gossipCount),
@@ -149,7 +114,7 @@ describe('3 seeds + 20 peers over loopback TCP', () => {
 
     // Every peer ends up in one overlay: every message created once all links were up reached everyone.
     const lastLink = Math.max(...peers.flatMap((p) => eventsOfType(p, 'peer.link-up').map((e) => e.t)))
-    expect(floodable(peers[0]!.id, lastLink).size).toBe(PEERS - 1)
+    expect(floodable(peers[0]!.id, lastLink, linkChanges(peerEvents())).size).toBe(PEERS - 1)
     const all = created()
     const late = all.filter((m) => m.t > lastLink)
     // Normally every link is up before the first message (6 s after the first link); a slow machine may link later.

@@ -44,17 +44,22 @@ const basePort = (): string => String(20000 + Math.floor(Math.random() * 9000))
 /**
  * 2 seeds, 4 peers, 2 messages each; a random peer killed once all 8 are out, and the run
  * stopped once a seed removed it. The steps wait on events, so a loaded machine only makes
- * the run longer; durationMs (30 s of wall time) is the cap.
+ * the run longer; durationMs (30 s of wall time) is the cap. Gossip every 40 s (2 s scaled):
+ * the first message comes three liveness rounds or more after a peer linked, by when peers
+ * that joined together and found only each other have asked the seeds again and merged
+ * (a message created inside such a fragment cannot reach the others: coverage below 1).
+ * Detection is bounded loosely (20 rounds): how long it takes in wall time is the
+ * machine's; that it is measured and checked alike on both backends is the point here.
  */
 const SMALL = {
   name: 'small kill',
-  network: { seeds: 2, peers: 4, settings: { timeScale: 0.05, gossipCount: 2 }, rngSeed: 21 },
+  network: { seeds: 2, peers: 4, settings: { timeScale: 0.05, gossipIntervalMs: 40_000, gossipCount: 2 }, rngSeed: 21 },
   durationMs: 600_000,
   steps: [
     { after: { event: 'message-created', n: 8, delayMs: 20_000 }, do: 'kill', node: { pick: 'random' } },
     { after: { event: 'node-removed', delayMs: 20_000 }, do: 'stop' },
   ],
-  expect: { minCoverage: 1, minMessages: 8, maxDetectionMs: 70_000, noFalseRemovals: true, connected: true },
+  expect: { minCoverage: 1, minMessages: 8, maxDetectionMs: 260_000, noFalseRemovals: true, connected: true },
 }
 
 function scenarioFile(name: string, value: object): string {
