@@ -16,7 +16,7 @@ import { DEFAULT_PACKING, type Packing, placement } from '../../shared/packing'
 const HOST_READY_WAIT_MS = 10_000
 
 /** Default V8 flags of a node host (see LauncherOptions.hostExecArgv). */
-export const HOST_EXEC_ARGV = ['--max-semi-space-size=2', '--max-old-space-size=1024', '--single-threaded-gc']
+export const HOST_EXEC_ARGV = ['--max-semi-space-size=2', '--max-old-space-size=512', '--single-threaded-gc']
 
 export interface LauncherOptions {
   /** Built programs: seed.js, peer.js (one node each) and node-host.js (many). */
@@ -35,9 +35,10 @@ export interface LauncherOptions {
   /**
    * Node/V8 flags of node host processes; default `execArgv`, else HOST_EXEC_ARGV (a small
    * young generation: Node's default of 16 MB semi-spaces costs up to ~48 MB per host; an
-   * old generation capped at 1 GB: V8 lets the heap of a process with no cap (on a machine
-   * with gigabytes free) grow to 4x its live objects before collecting, with a 1 GB cap to
-   * about 1.6x, and a host of 100 nodes at 1,000 peers holds about 20 MB of live objects;
+   * old generation capped at 512 MB: V8 lets the heap of a process with no cap (on a machine
+   * with gigabytes free) grow to ~4x its live objects before collecting, with 512 MB to
+   * ~1.4x (1 GB: ~1.6x, and a worse p99 hop delay at 100 peers in 3 runs out of 3), while a
+   * host of 100 nodes at 1,000 peers holds about 20 MB of live objects;
    * and garbage collection on the main thread: on a busy 2-core machine a parallel scavenge
    * waits for helper threads that are not scheduled, and its pauses measured 1.5-3x longer).
    */

@@ -16,8 +16,15 @@ import { type WireMessage, encodeMessage } from './wire'
  * cannot make the seed open unbounded connections). Probe connections are named `o<n>`.
  */
 
-/** Dials a seed keeps open at once for probes; more wait their turn. */
-export const MAX_PROBES = 64
+/**
+ * Dials a seed keeps open at once for probes; more wait their turn. Every registration
+ * waits for its probe, so this over the probe's round trip bounds how many peers a seed
+ * can register per second: at 1,000 peers joining while the launch's flooding slowed the
+ * peers' answers to 1-2 s, 64 let each seed register 20-40 a second and joins queued for
+ * 20 s (README, issue 9). 256 bounds the sockets a flood of reports can make it open all
+ * the same (the node's accepted connections are capped at 1,024).
+ */
+export const MAX_PROBES = 256
 
 export interface ProbeResult {
   peer: NodeId

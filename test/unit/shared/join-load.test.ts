@@ -62,6 +62,22 @@ describe('scenario: joining through slow seeds', () => {
     expect(ofType(sim.events, 'seed.peer-removed')).toEqual([])
   })
 
+  it('a wave of 300 peers over 500 ms links is verified in parallel: every peer registered with a majority within 6 s', () => {
+    // A seed lists a registrant once its own probe answered: dial, request, reply, 1.5 s
+    // here. With 64 probes open per seed this wave took 7.6 s (64 / 1.5 s = 43 per second
+    // and seed); with MAX_PROBES 256, 4.5 s: the arrivals (300 peers 5 ms apart) and one
+    // verification bound it.
+    const { sim } = createScenario({ seeds: 3, peers: 300, sha256, rngSeed: 1, joinSpacingMs: 5, conditions: every(500), settings: { timeScale: 1, gossipCount: 0 } })
+    sim.runFor(20_000)
+    const first = Math.min(...ofType(sim.events, 'node.started').filter((e) => e.role === 'peer').map((e) => e.t))
+    const registered = new Map<string, number[]>()
+    for (const e of ofType(sim.events, 'peer.registered')) registered.set(e.node, [...(registered.get(e.node) ?? []), e.t])
+    expect(registered.size).toBe(300)
+    const majorityAt = [...registered.values()].map((ts) => ts.sort((a, b) => a - b)[1]! - first)
+    expect(Math.max(...majorityAt)).toBeLessThan(6_000)
+    expect(ofType(sim.events, 'node.warning').filter((e) => /retrying|have not answered/.test(e.message))).toEqual([])
+  })
+
   it('a peer whose first list was short asks again within seconds, not one liveness round later', () => {
     // Peers 20 ms apart over 300 ms links: each seed lists a registrant only once its probe
     // answered (~1.5 s later), so the first lists hold few or no peers.

@@ -268,20 +268,22 @@ describe('seed machine', () => {
 
   it('drops the queued probe of a registrant that left before it was verified', () => {
     const h = seed()
+    const ip = (n: number) => `127.1.${Math.floor(n / 200)}.${(n % 200) + 1}`
     // Fill the probe slots with registrations whose probes stay unanswered.
     for (let n = 1; n <= MAX_PROBES; n++) {
-      h.feed({ type: 'accepted', conn: `i${n}`, remote: { ip: `127.0.1.${n}`, port: 40000 } })
-      expect(dials(h.feed({ type: 'line', conn: `i${n}`, line: `Register:127.0.1.${n}:7000` }))).toHaveLength(1)
+      h.feed({ type: 'accepted', conn: `i${n}`, remote: { ip: ip(n), port: 40000 } })
+      expect(dials(h.feed({ type: 'line', conn: `i${n}`, line: `Register:${ip(n)}:7000` }))).toHaveLength(1)
     }
     // Two more wait their turn; one of them gives up and closes its connection.
-    for (const n of [101, 102]) {
-      h.feed({ type: 'accepted', conn: `i${n}`, remote: { ip: `127.0.1.${n}`, port: 40000 } })
-      expect(dials(h.feed({ type: 'line', conn: `i${n}`, line: `Register:127.0.1.${n}:7000` }))).toEqual([])
+    const [a, b] = [MAX_PROBES + 1, MAX_PROBES + 2]
+    for (const n of [a, b]) {
+      h.feed({ type: 'accepted', conn: `i${n}`, remote: { ip: ip(n), port: 40000 } })
+      expect(dials(h.feed({ type: 'line', conn: `i${n}`, line: `Register:${ip(n)}:7000` }))).toEqual([])
     }
-    h.feed({ type: 'closed', conn: 'i101' })
+    h.feed({ type: 'closed', conn: `i${a}` })
     // Freeing two slots dials only the registrant still waiting.
     const freed = [...h.feed({ type: 'closed', conn: 'i1' }), ...h.feed({ type: 'closed', conn: 'i2' })]
-    expect(dials(freed).map(([, to]) => to)).toEqual(['127.0.1.102:7000'])
+    expect(dials(freed).map(([, to]) => to)).toEqual([`${ip(b)}:7000`])
   })
 
   it('answers reports right after a successful probe without probing again, and joins reports to a probe in flight', () => {
