@@ -184,6 +184,22 @@ async function realBench(nodes, seconds, gossipCount) {
   if (values.json) writeFileSync(values.json, `${JSON.stringify(json, null, 2)}\n`)
 }
 
+/** Live node processes (node hosts, seeds, peers) of this build: the last run's, while they exit. */
+function nodeProcesses() {
+  const scripts = ['node-host.js', 'seed.js', 'peer.js'].map((f) => resolve('out/main', f))
+  let count = 0
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      if (scripts.some((script) => cmdline.includes(script))) count++
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return count
+}
+
 /** One run of --real: a fresh web host (with `mode.args`) and page; returns the row. */
 async function realRun(nodes, seconds, gossipCount, mode) {
   const { spawn } = await import('node:child_process')
@@ -275,6 +291,8 @@ async function realRun(nodes, seconds, gossipCount, mode) {
     await browser.close()
     host.kill('SIGTERM')
     await new Promise((ok) => host.once('exit', ok))
+    // The next run must not start while this run's node processes are still exiting (up to 60 s).
+    for (let i = 0; i < 120 && nodeProcesses() > 0; i++) await new Promise((ok) => setTimeout(ok, 500))
     rmSync(sessions, { recursive: true, force: true })
   }
   return row

@@ -2,8 +2,17 @@ import { observeFrames } from '../graph/frame-hooks'
 import { app } from '../store'
 
 /** Latency histogram resolution: 0.5 ms buckets up to 5 s (later ones land in the last). */
+/** Latency histogram: 0.5 ms buckets up to FINE_MS, then 100 ms buckets up to 120 s (later ones count in the last). */
 const BUCKET_MS = 0.5
-const BUCKETS = 10_000
+const FINE_MS = 5_000
+const COARSE_MS = 100
+const FINE = FINE_MS / BUCKET_MS
+const BUCKETS = FINE + (120_000 - FINE_MS) / COARSE_MS
+
+/** The bucket of a latency (ms), and the upper edge (ms) of a bucket. */
+const bucketOf = (ms: number): number =>
+  ms < FINE_MS ? Math.max(0, Math.floor(ms / BUCKET_MS)) : Math.min(BUCKETS - 1, FINE + Math.floor((ms - FINE_MS) / COARSE_MS))
+const upperEdge = (bucket: number): number => (bucket < FINE ? (bucket + 1) * BUCKET_MS : FINE_MS + (bucket - FINE + 1) * COARSE_MS)
 
 export interface BenchMetrics {
   start: number
@@ -71,7 +80,7 @@ export function installMetrics(): BenchMetrics {
     painted++
     const drawn = performance.timeOrigin + performance.now()
     for (const { t, count } of pending) {
-      const bucket = Math.min(BUCKETS - 1, Math.max(0, Math.floor((drawn - t) / BUCKET_MS)))
+      const bucket = bucketOf(drawn - t)
       histogram[bucket]! += count
       samples += count
     }
@@ -82,9 +91,9 @@ export function installMetrics(): BenchMetrics {
     let seen = 0
     for (let i = 0; i < BUCKETS; i++) {
       seen += histogram[i]!
-      if (seen >= q * samples) return (i + 1) * BUCKET_MS
+      if (seen >= q * samples) return upperEdge(i)
     }
-    return BUCKETS * BUCKET_MS
+    return upperEdge(BUCKETS - 1)
   }
   const metrics: BenchMetrics = {
     start: 0,
