@@ -17,21 +17,15 @@ import { useWebHostAndBrowser } from './e2e-fixture'
 const e2e = useWebHostAndBrowser({ name: 'gossipscope-e2e-import-worker-', maxNodes: 4 })
 const WAIT = 120_000
 
-/** Records in the page every text the progress line showed (it may come and go between two polls). */
-const watchProgress = `(() => {
-  window.__progress = []
+/**
+ * Script that records in the page, in `window[key]`, every text the element with `testId`
+ * showed (a progress line may come and go between two polls).
+ */
+const watchText = (testId: string, key: string) => `(() => {
+  window.${key} = []
   new MutationObserver(() => {
-    const line = document.querySelector('[data-testid="import-progress"]')
-    if (line && window.__progress.at(-1) !== line.textContent) window.__progress.push(line.textContent)
-  }).observe(document.body, { subtree: true, childList: true, characterData: true })
-})()`
-
-/** Records in the page every text the Analysis tab's progress line showed. */
-const watchAnalysis = `(() => {
-  window.__analysis = []
-  new MutationObserver(() => {
-    const line = document.querySelector('[data-testid="analysis-progress"]')
-    if (line && window.__analysis.at(-1) !== line.textContent) window.__analysis.push(line.textContent)
+    const line = document.querySelector('[data-testid="${testId}"]')
+    if (line && window.${key}.at(-1) !== line.textContent) window.${key}.push(line.textContent)
   }).observe(document.body, { subtree: true, childList: true, characterData: true })
 })()`
 
@@ -41,7 +35,7 @@ describe('imports in a worker', () => {
     const number = async (id: string) => Number(await page.getByTestId(`count-${id}`).textContent())
     await page.goto(e2e.url)
     await expect.poll(() => page.getByRole('button', { name: 'New network' }).isEnabled(), { timeout: 30_000 }).toBe(true)
-    await page.evaluate(watchProgress)
+    await page.evaluate(watchText('import-progress', '__progress'))
 
     // Field case folder-with-gz.zip unpacked as the user has it: 9 node files, one gzipped, 60 messages.
     const folder = join(e2e.dir, 'folder-with-gz')
@@ -67,7 +61,7 @@ describe('imports in a worker', () => {
     await expect.poll(() => page.getByTestId('import-progress').count(), { timeout: WAIT }).toBe(0)
     // The Analysis tab analyses it at once, in slices with a progress line (the page stays
     // free), and finishes (no out-of-memory crash) with the figures.
-    await page.evaluate(watchAnalysis)
+    await page.evaluate(watchText('analysis-progress', '__analysis'))
     await page.getByRole('tab', { name: 'Analysis' }).click()
     await expect.poll(() => page.getByText(`${events} events analysed`).count(), { timeout: WAIT }).toBe(1)
     const analysing = (await page.evaluate('window.__analysis')) as string[]

@@ -35,6 +35,10 @@ function dial(to: { ip: string; port: number }, localAddress: string): Promise<S
   })
 }
 
+/** Whether `node` refused a line from `from` (ip:port) with a reason matching `reason`. */
+const rejected = (node: ClusterNode, from: string, reason: RegExp) => () =>
+  eventsOfType(node, 'frame.rejected').some((e) => e.from === from && reason.test(e.reason as string))
+
 const closed = (socket: Socket) => new Promise<void>((r) => (socket.closed ? r() : socket.once('close', () => r())))
 
 /** Registers `ip:port` with the seed over its own connection, then closes it (the peer "dies"). */
@@ -98,14 +102,14 @@ describe('a seed', () => {
     // same write and wait until the seed rejected it, so the half line behind it was read too.
     c.write('junk\nRegister:127.0.0.1')
     await cluster.waitFor(
-      () => eventsOfType(seed, 'frame.rejected').some((e) => e.from === from && /unknown message "junk"/.test(e.reason as string)),
+      rejected(seed, from, /unknown message "junk"/),
       10_000,
       'the whole line before the half line to be read',
       seed,
     )
     c.resetAndDestroy()
     await cluster.waitFor(
-      () => eventsOfType(seed, 'frame.rejected').some((e) => e.from === from && /unfinished 18-byte line/.test(e.reason as string)),
+      rejected(seed, from, /unfinished 18-byte line/),
       10_000,
       'the cut line to be reported',
       seed,
@@ -142,7 +146,7 @@ describe('a peer', () => {
       const from = `${c.localAddress}:${c.localPort}`
       c.end('no newline here')
       await side.waitFor(
-        () => eventsOfType(peer, 'frame.rejected').some((e) => e.from === from && /unknown message "no newline here"/.test(e.reason as string)),
+        rejected(peer, from, /unknown message "no newline here"/),
         10_000,
         'the unterminated line to be read and rejected',
         peer,

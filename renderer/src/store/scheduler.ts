@@ -26,4 +26,3 @@ export function frameThrottle(schedule: FrameScheduler, run: () => void): { requ
     },
   }
 }
-
