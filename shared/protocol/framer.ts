@@ -61,15 +61,12 @@ export class LineFramer {
   private emit(chunk: Uint8Array, start: number, end: number, frames: Frame[]): void {
     const length = end - start
     if (length === 0) return
-    if (length > this.maxLineBytes) {
-      frames.push({ kind: 'error', reason: 'line-too-long', detail: `line longer than ${this.maxLineBytes} bytes` })
-      return
-    }
-    try {
-      frames.push({ kind: 'line', line: decoder.decode(chunk.subarray(start, end)) })
-    } catch {
-      frames.push({ kind: 'error', reason: 'invalid-utf8', detail: `invalid UTF-8 in a ${length}-byte line` })
-    }
+    if (length > this.maxLineBytes) frames.push(this.tooLong())
+    else pushDecoded(chunk.subarray(start, end), frames)
+  }
+
+  private tooLong(): Frame {
+    return { kind: 'error', reason: 'line-too-long', detail: `line longer than ${this.maxLineBytes} bytes` }
   }
 
   /**
@@ -86,11 +83,7 @@ export class LineFramer {
   private append(bytes: Uint8Array, frames: Frame[]): void {
     if (this.skipping || bytes.length === 0) return
     if (this.buffered + bytes.length > this.maxLineBytes) {
-      frames.push({
-        kind: 'error',
-        reason: 'line-too-long',
-        detail: `line longer than ${this.maxLineBytes} bytes`,
-      })
+      frames.push(this.tooLong())
       this.parts = []
       this.buffered = 0
       this.skipping = true
@@ -118,13 +111,16 @@ export class LineFramer {
     }
     this.parts = []
     this.buffered = 0
-    const length = bytes.length
-    if (length === 0) return
-    try {
-      frames.push({ kind: 'line', line: decoder.decode(bytes.subarray(0, length)) })
-    } catch {
-      frames.push({ kind: 'error', reason: 'invalid-utf8', detail: `invalid UTF-8 in a ${length}-byte line` })
-    }
+    if (bytes.length > 0) pushDecoded(bytes, frames)
+  }
+}
+
+/** A whole line's bytes as a `line` frame, or an `invalid-utf8` error frame. */
+function pushDecoded(bytes: Uint8Array, frames: Frame[]): void {
+  try {
+    frames.push({ kind: 'line', line: decoder.decode(bytes) })
+  } catch {
+    frames.push({ kind: 'error', reason: 'invalid-utf8', detail: `invalid UTF-8 in a ${bytes.length}-byte line` })
   }
 }
 
