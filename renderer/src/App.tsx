@@ -155,7 +155,7 @@ function Legend() {
       <li>
         <span className="role-mark peer dead" aria-hidden="true" /> dead
       </li>
-      <li title="A dashed link: a liveness request over it got no reply in time. The neighbour may be alive but late: on a busy machine (many nodes on few cores) replies wait for the CPU, and the miss clears with the next reply. Only misses in a row up to the limit make a Dead Node report; a report about a live node is a false positive.">
+      <li title="A dashed link: a liveness request over it got no reply in time. The neighbour may be alive but late: on a busy machine (many nodes on few cores) replies wait for the CPU, and the miss clears with the next reply. Only a run of misses in a row reaching the limit makes a Dead Node report; a report about a live node is a false positive.">
         <span className="legend-miss" aria-hidden="true" /> <span className="legend-long">liveness </span>misses
       </li>
       <li>

@@ -41,7 +41,11 @@ export interface SessionAnalysis {
   network: NetworkEffects
 }
 
-/** How far a resumable analysis got: `done` of `total` units of work (events folded, then messages analysed). */
+/**
+ * How far a resumable analysis got: `done` of `total` units of work. `total` is fixed at
+ * the start (3 per event: the fold, at most one refold, and the messages' analysis, which
+ * costs one unit per gossip.created and gossip.received), so done / total only grows.
+ */
 export interface AnalysisProgress {
   done: number
   total: number
@@ -72,7 +76,7 @@ export function* analyzeSessionSteps(events: readonly SessionEvent[]): Generator
   let settings: ProtocolSettings | null = null
   let peak = { links: -1, count: 0, t: 0 }
   let links = 0
-  let total = events.length
+  const total = 3 * events.length
   /** Earliest and latest `t` (ms since epoch) over all events. */
   const span = { startT: Infinity, endT: 0 }
   const alive = (id: string): boolean => state.nodes.get(id)?.status === 'alive'
@@ -96,28 +100,27 @@ export function* analyzeSessionSteps(events: readonly SessionEvent[]): Generator
     }
     if (links >= peak.links) peak = { links, count: i + 1, t: state.t }
   }
-  let done = events.length
   const refold = peak.count === events.length ? 0 : peak.count
-  total += refold + state.messages.size
   let atPeak = state
   if (refold > 0) {
     atPeak = createNetwork()
     for (let i = 0; i < refold; i++) {
-      if (i % STEP === 0 && i > 0) yield { done: done + i, total }
+      if (i % STEP === 0 && i > 0) yield { done: events.length + i, total }
       applyEvent(atPeak, events[i]!)
     }
-    done += refold
   }
   const failureStarts = new Map<string, number[]>()
   for (const f of state.failures) if (f.kind !== 'pause') failureStarts.set(f.node, [...(failureStarts.get(f.node) ?? []), f.at])
   const messages: MessageAnalysis[] = []
   // A message's analysis costs about its receipts: yield every STEP receipts.
   let work = 0
+  let worked = 0
   for (const m of state.messages.values()) {
     work += m.receipts.length + 1
     if (work >= STEP) {
+      worked += work
       work = 0
-      yield { done: done + messages.length, total }
+      yield { done: Math.min(total, 2 * events.length + worked), total }
     }
     messages.push(analyzeMessage(m, linksAt.get(m.id) ?? 0, failureStarts))
   }

@@ -65,13 +65,18 @@ export default function AnalysisView() {
       if (result) setAnalysed({ analysis: result.value, generation: mine.generation, count })
     })
   }
+  /** Stops the run in progress, if any (it ends at its next slice). */
+  const stop = () => {
+    running.current = null
+    setProgress(null)
+  }
+  /** The user's Cancel: the run stops and this source is not analysed again by itself. */
   const cancel = () => {
     if (running.current) {
       cancelledFor.current = running.current.generation
       setWasCancelled(true)
     }
-    running.current = null
-    setProgress(null)
+    stop()
   }
   useEffect(() => () => void (running.current = null), [])
   const current = analysed !== null && analysed.generation === generation ? analysed : null
@@ -79,12 +84,13 @@ export default function AnalysisView() {
     const n = replay.index.length
     if (current === null) {
       if (analysed !== null) setAnalysed(null)
-      if (n === 0) cancel()
+      if (cancelledFor.current !== generation) setWasCancelled(false)
+      if (n === 0) stop()
       else if (running.current?.generation !== generation && cancelledFor.current !== generation) run()
       return
     }
     const live = replay.index.length > current.count && replayUi.getState().source === 'live'
-    if (!live || n > LIVE_REFRESH_LIMIT || running.current !== null) return
+    if (!live || n > LIVE_REFRESH_LIMIT || running.current !== null || cancelledFor.current === generation) return
     const wait = Math.max(0, AUTO_REFRESH_MS - (performance.now() - lastRun.current))
     const timer = setTimeout(run, wait)
     return () => clearTimeout(timer)
@@ -103,10 +109,10 @@ export default function AnalysisView() {
         </button>
         {progress !== null ? (
           <span role="status" data-testid="analysis-progress">
-            Analysing {progress.events.toLocaleString('en')} events: {Math.floor((100 * progress.done) / Math.max(1, progress.total))}%{' '}
             <button type="button" onClick={cancel}>
               Cancel
-            </button>
+            </button>{' '}
+            Analysing {progress.events.toLocaleString('en')} events: {Math.floor((100 * progress.done) / Math.max(1, progress.total))}%
           </span>
         ) : (
           <span>
